@@ -1,0 +1,132 @@
+"""Application factory: ``create_app`` made of named ``register_*`` steps."""
+
+from __future__ import annotations
+
+import logging
+from importlib import import_module
+from pathlib import Path
+
+from flask import Flask, g
+
+from app.config import load_config
+# Aliased: importing the app.api package would shadow a plain `api` name here.
+from app.extensions import api as rest_api
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+__version__ = "0.1.0"
+
+# Feature packages with HTML views (module exposing ``bp``).
+VIEW_MODULES = (
+    "app.auth.views",
+    "app.documents.views",
+    "app.approval.views",
+    "app.issues.views",
+    "app.search.views",
+    "app.backup.views",
+    "app.main_views",
+)
+# JSON API modules (each exposing a flask-smorest ``blp``).
+API_MODULES = (
+    "app.api.health",
+    "app.api.auth",
+    "app.api.documents",
+    "app.api.approval",
+    "app.api.issues",
+    "app.api.search",
+    "app.api.backups",
+)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(load_config(test_config))
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    register_template_helpers(app)
+    register_features(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (every table registered before migrate)
+    from app.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    rest_api.init_app(app)
+
+    from app.auth.service import load_user_from_request, load_user_from_session
+
+    login_manager.user_loader(load_user_from_session)
+    login_manager.request_loader(load_user_from_request)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    @app.before_request
+    def _forget_cached_user():
+        # flask-login caches the user on `g`, which lives as long as the app
+        # context; when a caller (tests, scripts) keeps one app context across
+        # several requests, each request must still authenticate on its own.
+        g.pop("_login_user", None)
+
+
+def _optional_module(name: str):
+    try:
+        return import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:  # a real import error inside the module
+            raise
+        return None
+
+
+def register_blueprints(app: Flask) -> None:
+    for name in VIEW_MODULES:
+        module = _optional_module(name)
+        if module is not None:
+            app.register_blueprint(module.bp)
+    for name in API_MODULES:
+        module = _optional_module(name)
+        if module is not None:
+            rest_api.register_blueprint(module.blp, url_prefix="/api/v1")
+    from app.api import init_api
+
+    init_api(app)
+
+
+def register_errors(app: Flask) -> None:
+    from app.error_handlers import init_app
+
+    init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import init_app
+
+    init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.templating import init_app
+
+    init_app(app)
+
+
+def register_features(app: Flask) -> None:
+    """Feature hooks that need the app (after-commit indexing, mail)."""
+    for name in ("app.search", "app.notify", "app.backup"):
+        module = _optional_module(name)
+        if module is not None and hasattr(module, "init_app"):
+            module.init_app(app)

@@ -1,0 +1,114 @@
+"""Document routes of the JSON API: parse, call the service, commit, answer."""
+
+from __future__ import annotations
+
+from flask import request, send_file
+from flask_login import current_user
+
+from app.api import api_blueprint, page_body
+from app.api.schemas import (
+    DiffArgs,
+    DiffSchema,
+    DocumentCreateForm,
+    DocumentListArgs,
+    DocumentListSchema,
+    DocumentDetailSchema,
+    FileUpload,
+    HistorySchema,
+    VersionCreateForm,
+    VersionSchema,
+    VersionWithTextSchema,
+)
+from app.documents import service
+from app.documents.downloads import send_version
+from app.errors import ValidationFailed
+from app.extensions import db
+
+blp = api_blueprint("documents", "Versioned documents")
+
+
+def _upload_from_request() -> service.Upload:
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise ValidationFailed("a file is required (multipart field 'file')", field="file")
+    return service.Upload(stream=file.stream, filename=file.filename)
+
+
+@blp.post("/documents")
+@blp.arguments(DocumentCreateForm, location="form")
+@blp.arguments(FileUpload, location="files")
+@blp.response(201, DocumentDetailSchema)
+def create_document(form, _files):
+    fields = service.DocumentFields(
+        title=form["title"], category=form["category"], doc_type=form["doc_type"],
+        department=form["department"], product=form["product"], important=form["important"],
+        confidentiality=form["confidentiality"],
+        review_interval_months=form["review_interval_months"],
+    )
+    document = service.create_document(
+        current_user, fields, _upload_from_request(), form["change_note"]
+    )
+    db.session.commit()
+    return document
+
+
+@blp.get("/documents")
+@blp.arguments(DocumentListArgs, location="query")
+@blp.response(200, DocumentListSchema)
+def list_documents(args):
+    page, per_page = args.pop("page"), args.pop("per_page")
+    items, total = service.list_documents(
+        current_user, service.DocumentFilter(**args), page=page, per_page=per_page
+    )
+    return page_body(items, total, page, per_page)
+
+
+@blp.get("/documents/<int:document_id>")
+@blp.response(200, DocumentDetailSchema)
+def get_document(document_id):
+    return service.get_document(current_user, document_id)
+
+
+@blp.post("/documents/<int:document_id>/versions")
+@blp.arguments(VersionCreateForm, location="form")
+@blp.arguments(FileUpload, location="files")
+@blp.response(201, VersionSchema)
+def add_version(form, _files, document_id):
+    document = service.get_document(current_user, document_id)
+    version = service.add_version(current_user, document, _upload_from_request(), form["change_note"])
+    db.session.commit()
+    return version
+
+
+@blp.get("/documents/<int:document_id>/versions/<int:number>")
+@blp.response(200, VersionWithTextSchema)
+def get_version(document_id, number):
+    return service.get_version(current_user, document_id, number)
+
+
+@blp.get("/documents/<int:document_id>/versions/<int:number>/file")
+@blp.response(200, description="The original bytes; ETag is the sha256.")
+def download_version(document_id, number):
+    return send_version(service.get_version(current_user, document_id, number))
+
+
+@blp.get("/documents/<int:document_id>/effective")
+@blp.response(200, description="The current effective version's file.")
+def download_effective(document_id):
+    return send_version(service.effective_version(current_user, document_id))
+
+
+@blp.get("/documents/<int:document_id>/diff")
+@blp.arguments(DiffArgs, location="query")
+@blp.response(200, DiffSchema)
+def diff(args, document_id):
+    old, new, result = service.diff_versions(
+        current_user, document_id, args.get("from_"), args.get("to")
+    )
+    return result.as_dict(old.number, new.number)
+
+
+@blp.get("/documents/<int:document_id>/history")
+@blp.response(200, HistorySchema)
+def history(document_id):
+    return {"items": service.history(current_user, document_id)}

@@ -1,0 +1,33 @@
+"""Health check (no authentication)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import text
+
+from app.api import api_blueprint
+from app.extensions import db
+
+blp = api_blueprint("health", "Service health")
+
+# Features add fields to the health answer (index lag, newest backup age).
+HEALTH_PROBES: list = []
+
+
+@blp.get("/health")
+@blp.response(200)
+def health():
+    body = {"status": "ok", "database": "ok", "index": "ok"}
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - health reports, never raises
+        current_app.logger.warning("health: database check failed: %s", exc)
+        body["database"] = "error"
+        body["status"] = "degraded"
+    for probe in HEALTH_PROBES:
+        try:
+            body.update(probe())
+        except Exception as exc:  # noqa: BLE001
+            current_app.logger.warning("health probe %s failed: %s", probe.__name__, exc)
+            body["status"] = "degraded"
+    return body

@@ -1,0 +1,34 @@
+"""Electronic signatures recorded on approval decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.db import UTCDateTime, utcnow
+from app.extensions import db
+
+
+class Signature(db.Model):
+    """Who signed a decision on a version, when, in what role, meaning what.
+
+    ``meaning`` is "reviewed", "approved" or "rejected"; ``method`` says how
+    the signer proved who they were ("password" re-entered in the UI, or
+    "token" for the API).
+    """
+
+    __tablename__ = "signature"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("document_version.id"), index=True)
+    signer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    meaning: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    signer: Mapped[User] = relationship()

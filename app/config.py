@@ -1,0 +1,123 @@
+"""Configuration: defaults, then ``DOCTRACK_*`` environment variables.
+
+Paths are per instance: the database, search index, backups and the
+generated secret key live in the instance folder; blobs in the storage
+folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ENV_PREFIX = "DOCTRACK_"
+
+
+def _env(name: str, default=None):
+    return os.environ.get(ENV_PREFIX + name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{ENV_PREFIX}{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """The secret key from the environment, or one generated once and kept
+    in the instance folder (embedded default only; never in the repo)."""
+    key = _env("SECRET_KEY")
+    if key:
+        return key
+    if _env("ENV", "development") == "production":
+        raise RuntimeError("DOCTRACK_SECRET_KEY is required in production")
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config dict. ``overrides`` (tests) win over the
+    environment, which wins over the defaults."""
+    overrides = dict(overrides or {})
+    instance_dir = Path(
+        overrides.pop("INSTANCE_DIR", None) or _env("INSTANCE_DIR", "instance")
+    ).resolve()
+    storage_dir = Path(
+        overrides.pop("STORAGE_DIR", None) or _env("STORAGE_DIR", "storage")
+    ).resolve()
+    database_url = overrides.pop("DATABASE_URL", None) or _env(
+        "DATABASE_URL", f"sqlite:///{instance_dir / 'doctrack.db'}"
+    )
+    max_upload_mb = _env_int("MAX_UPLOAD_MB", 50)
+    config = {
+        "INSTANCE_DIR": str(instance_dir),
+        "STORAGE_DIR": str(storage_dir),
+        "INDEX_DIR": str(instance_dir / "index"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": overrides.pop("SECRET_KEY", None) or _secret_key(instance_dir),
+        "MAX_UPLOAD_BYTES": max_upload_mb * 1024 * 1024,
+        # Werkzeug refuses bodies over this before we read them (413); the
+        # margin leaves room for the multipart envelope and form fields.
+        "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,
+        "MAX_UNPACKED_MB": _env_int("MAX_UNPACKED_MB", 200),
+        "PASSWORD_HASH_METHOD": _env("PASSWORD_HASH_METHOD", "scrypt"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES", False),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": _env("TIMEZONE", "Asia/Taipei"),
+        "LANGUAGES": ["zh_Hant", "zh_Hans", "en"],
+        # Search index: drained inline after each commit on the embedded
+        # default; a separate `flask search work` process at scale.
+        "SEARCH_INLINE_INDEXING": _env_bool("SEARCH_INLINE", True),
+        "REVIEW_INTERVAL_MONTHS": _env_int("REVIEW_INTERVAL_MONTHS", 12),
+        "REVIEW_DUE_SOON_DAYS": _env_int("REVIEW_DUE_SOON_DAYS", 30),
+        "ISSUE_DUE_DAYS": {
+            1: _env_int("ISSUE_DUE_DAYS_1", 3),
+            2: _env_int("ISSUE_DUE_DAYS_2", 10),
+            3: _env_int("ISSUE_DUE_DAYS_3", 30),
+        },
+        "SMTP_HOST": _env("SMTP_HOST"),
+        "SMTP_PORT": _env_int("SMTP_PORT", 25),
+        "SMTP_USER": _env("SMTP_USER"),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
+        "SMTP_FROM": _env("SMTP_FROM", "doctrack@localhost"),
+        "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", False),
+        "BACKUP_DIR": str(Path(_env("BACKUP_DIR", str(instance_dir / "backups"))).resolve()),
+        "BACKUP_CRON": _env("BACKUP_CRON", "0 2 * * *"),
+        "BACKUP_KEEP_DAILY": _env_int("BACKUP_KEEP_DAILY", 7),
+        "BACKUP_KEEP_WEEKLY": _env_int("BACKUP_KEEP_WEEKLY", 4),
+        "BACKUP_KEEP_MONTHLY": _env_int("BACKUP_KEEP_MONTHLY", 12),
+        "BACKUP_S3_BUCKET": _env("BACKUP_S3_BUCKET"),
+        "BACKUP_S3_ENDPOINT": _env("BACKUP_S3_ENDPOINT"),
+        "BACKUP_S3_PREFIX": _env("BACKUP_S3_PREFIX", "doctrack-backups/"),
+        # flask-smorest / OpenAPI
+        "API_TITLE": "Doctrack API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,149 @@
+"""Documents, their immutable versions, and the blobs holding their bytes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import Department, User
+from app.db import UTCDateTime, utcnow
+from app.extensions import db
+
+
+class Category(enum.StrEnum):
+    technical = "technical"
+    quality = "quality"
+    market = "market"
+    customer = "customer"
+
+
+DOC_TYPES: dict[str, tuple[str, ...]] = {
+    "technical": ("spec", "design", "white_paper", "manual", "other"),
+    "quality": ("inspection_report", "problem_analysis", "improvement_plan", "other"),
+    "market": ("market_research", "sales_analysis", "competitor_analysis", "other"),
+    "customer": ("feedback_record", "complaint_report", "satisfaction_survey", "other"),
+}
+ALL_DOC_TYPES = tuple(sorted({t for types in DOC_TYPES.values() for t in types}))
+
+
+class Confidentiality(enum.StrEnum):
+    internal = "internal"
+    restricted = "restricted"  # owning department + leaders + admins
+
+
+class VersionState(enum.StrEnum):
+    draft = "draft"
+    in_review = "in_review"
+    pending_approval = "pending_approval"
+    effective = "effective"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+    obsolete = "obsolete"
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+class Blob(db.Model):
+    """One stored file, addressed by its sha256; shared by identical versions."""
+
+    __tablename__ = "blob"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int]
+    media_type: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Document(db.Model):
+    __tablename__ = "document"
+    __table_args__ = (
+        CheckConstraint(_in("category", Category), name="category_known"),
+        CheckConstraint(_in("confidentiality", Confidentiality), name="confidentiality_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    doc_type: Mapped[str] = mapped_column(String(40), index=True)
+    product: Mapped[str] = mapped_column(String(100), default="", index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    important: Mapped[bool] = mapped_column(default=False)
+    confidentiality: Mapped[str] = mapped_column(String(20), default="internal")
+    review_interval_months: Mapped[int | None]
+    review_due: Mapped[date | None] = mapped_column(index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    department: Mapped[Department] = relationship(lazy="joined")
+    created_by: Mapped[User] = relationship()
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", order_by="DocumentVersion.number"
+    )
+
+    @property
+    def effective_version(self) -> DocumentVersion | None:
+        for version in self.versions:
+            if version.state == VersionState.effective:
+                return version
+        return None
+
+    @property
+    def latest_version(self) -> DocumentVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    def version(self, number: int) -> DocumentVersion | None:
+        for version in self.versions:
+            if version.number == number:
+                return version
+        return None
+
+
+class DocumentVersion(db.Model):
+    __tablename__ = "document_version"
+    __table_args__ = (
+        UniqueConstraint("document_id", "number", name="uq_document_version_number"),
+        CheckConstraint(_in("state", VersionState), name="state_known"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        # At most one effective version per document, enforced by the
+        # database: two approvers racing cannot both make one effective.
+        Index(
+            "uq_document_version_one_effective",
+            "document_id",
+            unique=True,
+            sqlite_where=text("state = 'effective'"),
+            postgresql_where=text("state = 'effective'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    number: Mapped[int]
+    sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    text: Mapped[str] = mapped_column(Text, default="")
+    text_status: Mapped[str] = mapped_column(String(20), default="ok")  # ok | empty
+    text_encoding: Mapped[str | None] = mapped_column(String(20))
+    page_count: Mapped[int | None]
+    change_note: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), default=VersionState.draft, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    effective_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    obsolete_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+    author: Mapped[User] = relationship()
+    blob: Mapped[Blob] = relationship()
+
+    @property
+    def text_extracted(self) -> bool:
+        return self.text_status == "ok"

@@ -1,0 +1,281 @@
+"""Documents and versions: create, revise, read. The only place that
+changes them (approval state changes live in app.approval.service)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import selectinload
+
+from app.audit import AuditEvent, record_event
+from app.auth.models import User
+from app.auth.permissions import can_add_version, can_create_document, can_view_document, visible_documents_clause
+from app.auth.service import department_by_code
+from app.documents import blobs
+from app.documents.diff import DiffResult, diff_texts
+from app.documents.extraction import inspect_upload
+from app.documents.filenames import sanitize_filename
+from app.documents.models import (
+    DOC_TYPES,
+    Blob,
+    Category,
+    Confidentiality,
+    Document,
+    DocumentVersion,
+    VersionState,
+)
+from app.errors import FileTooLarge, NotFound, PermissionDenied, ValidationFailed
+from app.extensions import db
+from app.search.outbox import queue_index
+from app.storage import UploadTooLarge, get_store
+
+MAX_TITLE = 300
+
+
+@dataclass
+class Upload:
+    """A file as received: its stream and the name the client gave it."""
+
+    stream: BinaryIO
+    filename: str
+
+
+@dataclass
+class DocumentFields:
+    title: str
+    category: str
+    doc_type: str
+    department: str
+    product: str = ""
+    important: bool = False
+    confidentiality: str = "internal"
+    review_interval_months: int | None = None
+
+
+def _validate_fields(fields: DocumentFields) -> None:
+    if not (fields.title or "").strip():
+        raise ValidationFailed("title is required", field="title")
+    if len(fields.title) > MAX_TITLE:
+        raise ValidationFailed(f"title is longer than {MAX_TITLE} characters", field="title")
+    if fields.category not in Category.__members__:
+        raise ValidationFailed(
+            f"unknown category {fields.category!r}; expected one of {', '.join(Category)}",
+            field="category",
+        )
+    allowed = DOC_TYPES[fields.category]
+    if fields.doc_type not in allowed:
+        raise ValidationFailed(
+            f"unknown doc_type {fields.doc_type!r} for category {fields.category}; "
+            f"expected one of {', '.join(allowed)}",
+            field="doc_type",
+        )
+    if fields.confidentiality not in Confidentiality.__members__:
+        raise ValidationFailed(
+            f"unknown confidentiality {fields.confidentiality!r}", field="confidentiality"
+        )
+    interval = fields.review_interval_months
+    if interval is not None and not 1 <= interval <= 120:
+        raise ValidationFailed("review interval must be 1 to 120 months", field="review_interval_months")
+
+
+def _ingest(upload: Upload) -> DocumentVersion:
+    """Spool, check, extract and store one upload; return an unsaved version.
+
+    Nothing is kept when the file is refused: the staged copy is removed
+    before the error propagates, and a blob created here is removed again
+    if the transaction rolls back (see app.documents.blobs).
+    """
+    if upload is None or upload.stream is None:
+        raise ValidationFailed("a file is required", field="file")
+    filename = sanitize_filename(upload.filename)
+    store = get_store()
+    try:
+        staged = store.stage(upload.stream, current_app.config["MAX_UPLOAD_BYTES"])
+    except UploadTooLarge:
+        limit_mb = current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
+        raise FileTooLarge(f"file is larger than the {limit_mb} MB limit") from None
+    if staged.size == 0:
+        staged.discard()
+        raise ValidationFailed("the file is empty", field="file")
+    try:
+        extracted = inspect_upload(
+            staged.path, filename,
+            max_unpacked_bytes=current_app.config["MAX_UNPACKED_MB"] * 1024 * 1024,
+        )
+    except BaseException:
+        staged.discard()
+        raise
+    blobs.store_staged(store, staged, extracted.media_type)
+    return DocumentVersion(
+        sha256=staged.sha256,
+        filename=filename,
+        media_type=extracted.media_type,
+        size=staged.size,
+        text=extracted.text,
+        text_status=extracted.status,
+        text_encoding=extracted.encoding,
+        page_count=extracted.pages,
+    )
+
+
+def create_document(actor: User, fields: DocumentFields, upload: Upload, change_note: str = "") -> Document:
+    _validate_fields(fields)
+    department = department_by_code(fields.department)
+    if not can_create_document(actor, department.id):
+        raise PermissionDenied("you may only create documents for your own department")
+    version = _ingest(upload)
+    document = Document(
+        title=fields.title.strip(),
+        category=fields.category,
+        doc_type=fields.doc_type,
+        product=(fields.product or "").strip(),
+        department=department,
+        important=bool(fields.important),
+        confidentiality=fields.confidentiality,
+        review_interval_months=fields.review_interval_months,
+        created_by=actor,
+    )
+    db.session.add(document)
+    version.number = 1
+    version.author = actor
+    version.change_note = (change_note or "").strip()
+    version.state = VersionState.draft
+    document.versions.append(version)
+    db.session.flush()
+    record_event(actor, "create", document, to_state=None,
+                 details={"title": document.title, "category": document.category})
+    record_event(actor, "upload_version", version, to_state=VersionState.draft,
+                 comment=version.change_note, details={"number": 1, "sha256": version.sha256})
+    queue_index("document", document.id)
+    return document
+
+
+def add_version(actor: User, document: Document, upload: Upload, change_note: str = "") -> DocumentVersion:
+    if not can_add_version(actor, document):
+        raise PermissionDenied("you may not add versions to this document")
+    if not (change_note or "").strip():
+        raise ValidationFailed("a change note is required for a new version", field="change_note")
+    version = _ingest(upload)
+    # Lock the document row so two uploads cannot take the same number; the
+    # unique (document_id, number) constraint backs this up.
+    db.session.execute(
+        select(Document.id).where(Document.id == document.id).with_for_update()
+    )
+    last = db.session.scalar(
+        select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)
+    ) or 0
+    version.number = last + 1
+    version.author = actor
+    version.change_note = change_note.strip()
+    version.state = VersionState.draft
+    document.versions.append(version)
+    db.session.flush()
+    record_event(actor, "upload_version", version, to_state=VersionState.draft,
+                 comment=version.change_note,
+                 details={"number": version.number, "sha256": version.sha256})
+    queue_index("document", document.id)
+    return version
+
+
+# Reading -------------------------------------------------------------------
+
+def get_document(user: User, document_id: int) -> Document:
+    """The document, or NotFound also when ``user`` may not see it."""
+    document = db.session.get(Document, document_id)
+    if document is None or not can_view_document(user, document):
+        raise NotFound(f"document {document_id} not found")
+    return document
+
+
+def get_version(user: User, document_id: int, number: int) -> DocumentVersion:
+    document = get_document(user, document_id)
+    version = document.version(number)
+    if version is None:
+        raise NotFound(f"document {document_id} has no version {number}")
+    return version
+
+
+@dataclass
+class DocumentFilter:
+    category: str | None = None
+    doc_type: str | None = None
+    department: str | None = None
+    product: str | None = None
+    state: str | None = None
+    q: str | None = None
+    review: str | None = None  # "overdue" | "due_soon" (app.approval.review)
+
+
+def document_query(user: User, flt: DocumentFilter) -> Select:
+    query = select(Document).where(visible_documents_clause(user))
+    if flt.category:
+        if flt.category not in Category.__members__:
+            raise ValidationFailed(f"unknown category {flt.category!r}", field="category")
+        query = query.where(Document.category == flt.category)
+    if flt.doc_type:
+        query = query.where(Document.doc_type == flt.doc_type)
+    if flt.department:
+        query = query.where(Document.department_id == department_by_code(flt.department).id)
+    if flt.product:
+        query = query.where(Document.product == flt.product)
+    if flt.state:
+        if flt.state not in VersionState.__members__:
+            raise ValidationFailed(f"unknown state {flt.state!r}", field="state")
+        query = query.where(
+            exists().where(
+                DocumentVersion.document_id == Document.id, DocumentVersion.state == flt.state
+            )
+        )
+    if flt.q:
+        pattern = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(Document.title.ilike(pattern, escape="\\"))
+    if flt.review:
+        from app.approval.review import review_clause
+
+        query = query.where(review_clause(flt.review))
+    return query
+
+
+def list_documents(user: User, flt: DocumentFilter, *, page: int = 1, per_page: int = 20) -> tuple[Sequence[Document], int]:
+    query = document_query(user, flt)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    items = db.session.scalars(
+        query.options(selectinload(Document.versions))
+        .order_by(Document.updated_at.desc(), Document.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return items, total
+
+
+def diff_versions(user: User, document_id: int, from_n: int | None, to_n: int | None) -> tuple[DocumentVersion, DocumentVersion, DiffResult]:
+    document = get_document(user, document_id)
+    if not document.versions:
+        raise NotFound("document has no versions")
+    to_n = to_n or document.versions[-1].number
+    from_n = from_n or max(to_n - 1, 1)
+    old = get_version(user, document_id, from_n)
+    new = get_version(user, document_id, to_n)
+    return old, new, diff_texts(old.text, new.text)
+
+
+def history(user: User, document_id: int) -> Sequence[AuditEvent]:
+    get_document(user, document_id)
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.document_id == document_id).order_by(AuditEvent.id)
+    ).all()
+
+
+def blob_exists(sha256: str) -> bool:
+    return db.session.get(Blob, sha256) is not None
+
+
+def effective_version(user: User, document_id: int) -> DocumentVersion:
+    document = get_document(user, document_id)
+    version = document.effective_version
+    if version is None:
+        raise NotFound(f"document {document_id} has no effective version yet")
+    return version

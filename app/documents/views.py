@@ -1,0 +1,162 @@
+"""Document pages: list, upload, detail, text, diff, download."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.auth.models import Department
+from app.documents import service
+from app.documents.diff import side_by_side
+from app.documents.downloads import send_version
+from app.documents.forms import (
+    CATEGORY_LABELS,
+    CONFIDENTIALITY_LABELS,
+    DOC_TYPE_LABELS,
+    DocumentForm,
+    VersionForm,
+)
+from app.documents.models import DOC_TYPES, Category, VersionState
+from app.errors import DomainError
+from app.extensions import db
+from app.issues.queries import issues_linked_to_document
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+# Extra panels features add to the document page: callables(document) -> (template, ctx).
+DOCUMENT_PANELS: list = []
+
+
+@bp.app_context_processor
+def _labels():
+    return {
+        "CATEGORY_LABELS": CATEGORY_LABELS, "DOC_TYPE_LABELS": DOC_TYPE_LABELS,
+        "CONFIDENTIALITY_LABELS": CONFIDENTIALITY_LABELS, "VersionState": VersionState,
+    }
+
+
+def _departments():
+    return db.session.scalars(select(Department).order_by(Department.code)).all()
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.get("/")
+@login_required
+def index():
+    flt = service.DocumentFilter(**{
+        key: request.args.get(key) or None
+        for key in ("category", "doc_type", "department", "product", "state", "q", "review")
+    })
+    page = _int_arg("page") or 1
+    items, total = service.list_documents(current_user, flt, page=page, per_page=25)
+    return render_template(
+        "documents/list.html", documents=items, total=total, page=page, per_page=25,
+        flt=flt, departments=_departments(), categories=list(Category), doc_types=DOC_TYPES,
+        states=list(VersionState),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = DocumentForm()
+    form.department.choices = [(d.code, f"{d.code} {d.name}") for d in _departments()]
+    if request.method == "GET":
+        form.department.data = current_user.department.code
+    if form.validate_on_submit():
+        fields = service.DocumentFields(
+            title=form.title.data, category=form.category.data, doc_type=form.doc_type.data,
+            department=form.department.data, product=form.product.data,
+            important=form.important.data, confidentiality=form.confidentiality.data,
+            review_interval_months=form.review_interval_months.data,
+        )
+        upload = service.Upload(form.file.data.stream, form.file.data.filename)
+        try:
+            document = service.create_document(current_user, fields, upload, form.change_note.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("documents/new.html", form=form, doc_types=DOC_TYPES), exc.status
+        db.session.commit()
+        flash(_("Document created as a draft."), "success")
+        return redirect(url_for("documents.detail", document_id=document.id))
+    return render_template("documents/new.html", form=form, doc_types=DOC_TYPES)
+
+
+@bp.get("/<int:document_id>")
+@login_required
+def detail(document_id: int):
+    document = service.get_document(current_user, document_id)
+    panels = [panel(document) for panel in DOCUMENT_PANELS]
+    return render_template(
+        "documents/detail.html", document=document,
+        linked_issues=issues_linked_to_document(document),
+        panels=[p for p in panels if p],
+    )
+
+
+@bp.route("/<int:document_id>/versions/new", methods=["GET", "POST"])
+@login_required
+def new_version(document_id: int):
+    document = service.get_document(current_user, document_id)
+    form = VersionForm()
+    if form.validate_on_submit():
+        upload = service.Upload(form.file.data.stream, form.file.data.filename)
+        try:
+            version = service.add_version(current_user, document, upload, form.change_note.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("documents/new_version.html", form=form, document=document), exc.status
+        db.session.commit()
+        flash(_("Version %(number)s uploaded as a draft.", number=version.number), "success")
+        return redirect(url_for("documents.detail", document_id=document.id))
+    return render_template("documents/new_version.html", form=form, document=document)
+
+
+@bp.get("/<int:document_id>/versions/<int:number>")
+@login_required
+def version(document_id: int, number: int):
+    version = service.get_version(current_user, document_id, number)
+    return render_template("documents/version.html", document=version.document, version=version)
+
+
+@bp.get("/<int:document_id>/versions/<int:number>/file")
+@login_required
+def download(document_id: int, number: int):
+    return send_version(service.get_version(current_user, document_id, number))
+
+
+@bp.get("/<int:document_id>/effective")
+@login_required
+def effective(document_id: int):
+    return send_version(service.effective_version(current_user, document_id))
+
+
+@bp.get("/<int:document_id>/diff")
+@login_required
+def diff(document_id: int):
+    old, new, result = service.diff_versions(
+        current_user, document_id, _int_arg("from"), _int_arg("to")
+    )
+    mode = "side" if request.args.get("mode") == "side" else "inline"
+    return render_template(
+        "documents/diff.html", document=old.document, old=old, new=new, result=result,
+        rows=side_by_side(result) if mode == "side" else None, mode=mode,
+    )
+
+
+@bp.get("/<int:document_id>/history")
+@login_required
+def history(document_id: int):
+    document = service.get_document(current_user, document_id)
+    return render_template(
+        "documents/history.html", document=document,
+        events=service.history(current_user, document_id),
+    )

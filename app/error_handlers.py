@@ -1,0 +1,66 @@
+"""One place mapping errors to responses: JSON under /api, HTML elsewhere."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from app.errors import DomainError
+from app.extensions import db
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "file_too_large",
+    415: "unsupported_file_type", 422: "invalid_field", 429: "too_many_requests",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None):
+    if wants_json():
+        body = {"error": {"code": code, "message": message}}
+        if field:
+            body["error"]["field"] = field
+        return jsonify(body), status
+    return render_template("errors.html", status=status, message=message), status
+
+
+def _messages_to_text(messages) -> tuple[str, str | None]:
+    """webargs' nested {"location": {"field": ["msg"]}} -> 'field: msg'."""
+    parts, first_field = [], None
+    for _location, per_field in (messages or {}).items():
+        if not isinstance(per_field, dict):
+            parts.append(str(per_field))
+            continue
+        for field, msgs in per_field.items():
+            first_field = first_field or field
+            text = "; ".join(m if isinstance(m, str) else str(m) for m in (msgs if isinstance(msgs, list) else [msgs]))
+            parts.append(f"{field}: {text}")
+    return ", ".join(parts) or "invalid request", first_field
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):
+        db.session.rollback()
+        return error_response(exc.status, exc.code, exc.message, exc.field)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        db.session.rollback()
+        status = exc.code or 500
+        data = getattr(exc, "data", None) or {}
+        if status == 422 and "messages" in data:
+            # Schema validation: a bad field is bad input, 400 naming it.
+            message, field = _messages_to_text(data["messages"])
+            return error_response(400, "invalid_field", message, field)
+        if status == 400 and exc.description and "CSRF" in str(exc.description):
+            return error_response(400, "csrf_failed", str(exc.description))
+        message = data.get("message") or exc.description or exc.name
+        if status == 413:
+            limit_mb = app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
+            message = f"file is larger than the {limit_mb} MB limit"
+        return error_response(status, _HTTP_CODES.get(status, "error"), str(message))

@@ -1,0 +1,75 @@
+"""Domain errors and their mapping to HTTP.
+
+Services raise these; one handler turns them into a JSON error body for the
+API (``{"error": {"code", "message"}}``) or an HTML error page for the UI.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error a user can cause; ``status`` is its HTTP code."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class BadRequest(DomainError):
+    status = 400
+    code = "bad_request"
+
+
+class ValidationFailed(DomainError):
+    """A field has a value the service does not accept; ``field`` names it."""
+
+    status = 400
+    code = "invalid_field"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class InvalidTransition(DomainError):
+    """The object's current state does not allow the action (409)."""
+
+    status = 409
+    code = "invalid_transition"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class FileTooLarge(DomainError):
+    status = 413
+    code = "file_too_large"
+
+
+class UnsupportedFileType(DomainError):
+    status = 415
+    code = "unsupported_file_type"
+
+
+class BadUpload(DomainError):
+    """The file is of a supported type but cannot be read (corrupt,
+    truncated, encrypted, zip bomb). ``code`` names the problem."""
+
+    status = 422
+    code = "bad_upload"
+
+    def __init__(self, message: str, *, code: str = "bad_upload"):
+        super().__init__(message)
+        self.code = code

@@ -1,0 +1,148 @@
+"""Content-addressed blob storage.
+
+Blobs live at ``<root>/blobs/ab/cd/<sha256>``. A blob is written to a temp
+file in ``<root>/tmp``, fsynced, then renamed into place; an existing blob
+is never overwritten (same name means same bytes). Names are only ever
+derived from a validated sha256 hex digest, so no user input reaches a path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_CHUNK = 1024 * 1024
+
+
+class BlobStore(Protocol):
+    def path(self, sha256: str) -> Path: ...
+    def exists(self, sha256: str) -> bool: ...
+    def open(self, sha256: str) -> BinaryIO: ...
+    def put_file(self, staged: Path, sha256: str) -> bool: ...
+    def delete(self, sha256: str) -> None: ...
+    def iter_hashes(self) -> Iterator[str]: ...
+
+
+@dataclass
+class StagedUpload:
+    """An upload spooled to disk, with its digest and size."""
+
+    path: Path
+    sha256: str
+    size: int
+
+    def discard(self) -> None:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+class UploadTooLarge(Exception):
+    pass
+
+
+def _check_sha(sha256: str) -> str:
+    if not _SHA256.match(sha256 or ""):
+        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
+    return sha256
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalBlobStore:
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self.blobs = self.root / "blobs"
+        self.tmp = self.root / "tmp"
+
+    def _ensure_dirs(self) -> None:
+        self.blobs.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha256: str) -> Path:
+        sha256 = _check_sha(sha256)
+        return self.blobs / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def open(self, sha256: str) -> BinaryIO:
+        return self.path(sha256).open("rb")
+
+    def stage(self, stream: BinaryIO, max_bytes: int) -> StagedUpload:
+        """Spool ``stream`` to a temp file while hashing it; refuse it as soon
+        as it passes ``max_bytes`` (nothing is kept)."""
+        self._ensure_dirs()
+        digest = hashlib.sha256()
+        size = 0
+        fd, name = tempfile.mkstemp(dir=self.tmp, prefix="upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(_CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise UploadTooLarge(size)
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            os.unlink(name)
+            raise
+        return StagedUpload(Path(name), digest.hexdigest(), size)
+
+    def put_file(self, staged: Path, sha256: str) -> bool:
+        """Move a staged file into place. Returns True when this call created
+        the blob, False when identical bytes were already stored (the staged
+        file is then removed and the existing blob left untouched)."""
+        target = self.path(sha256)
+        if target.exists():
+            staged.unlink(missing_ok=True)
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # link() fails if the target appeared meanwhile: never overwrite.
+            os.link(staged, target)
+        except FileExistsError:
+            staged.unlink(missing_ok=True)
+            return False
+        staged.unlink(missing_ok=True)
+        _fsync_dir(target.parent)
+        return True
+
+    def delete(self, sha256: str) -> None:
+        self.path(sha256).unlink(missing_ok=True)
+
+    def iter_hashes(self) -> Iterator[str]:
+        if not self.blobs.exists():
+            return
+        for path in self.blobs.glob("*/*/*"):
+            if _SHA256.match(path.name):
+                yield path.name
+
+    def verify(self, sha256: str) -> bool:
+        digest = hashlib.sha256()
+        with self.open(sha256) as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest() == sha256
+
+
+def get_store() -> LocalBlobStore:
+    from flask import current_app
+
+    return LocalBlobStore(current_app.config["STORAGE_DIR"])

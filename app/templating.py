@@ -1,0 +1,33 @@
+"""Template globals and filters."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+from app.i18n import LOCALE_NAMES, LOCALES
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
+    app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
+    app.jinja_env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
+    app.jinja_env.filters["filesize"] = _filesize
+
+    @app.context_processor
+    def _globals():
+        return {
+            "locales": [(code, LOCALE_NAMES[code]) for code in LOCALES],
+            "current_locale": str(get_locale()),
+            "url_map_endpoints": app.view_functions.keys(),
+        }
+
+
+def _filesize(size: int | None) -> str:
+    if size is None:
+        return ""
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{format_decimal(size if unit == 'B' else round(size, 1))} {unit}"
+        size /= 1024
+    return ""

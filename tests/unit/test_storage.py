@@ -1,0 +1,58 @@
+"""The content-addressed blob store."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+
+from app.documents.filenames import download_name, sanitize_filename
+from app.storage import LocalBlobStore, UploadTooLarge
+
+
+def test_stage_and_put_is_content_addressed(tmp_path):
+    store = LocalBlobStore(tmp_path)
+    staged = store.stage(io.BytesIO(b"hello"), max_bytes=100)
+    sha = hashlib.sha256(b"hello").hexdigest()
+    assert staged.sha256 == sha and staged.size == 5
+    assert store.put_file(staged.path, sha) is True
+    path = store.path(sha)
+    assert path == tmp_path / "blobs" / sha[:2] / sha[2:4] / sha
+    assert path.read_bytes() == b"hello"
+    assert not staged.path.exists()
+    assert store.verify(sha)
+
+
+def test_existing_blob_is_never_overwritten(tmp_path):
+    store = LocalBlobStore(tmp_path)
+    sha = hashlib.sha256(b"hello").hexdigest()
+    store.put_file(store.stage(io.BytesIO(b"hello"), 100).path, sha)
+    before = store.path(sha).stat().st_mtime_ns
+    second = store.stage(io.BytesIO(b"hello"), 100)
+    assert store.put_file(second.path, sha) is False
+    assert store.path(sha).stat().st_mtime_ns == before
+    assert list(store.tmp.iterdir()) == []
+
+
+def test_oversized_stream_is_refused_and_nothing_kept(tmp_path):
+    store = LocalBlobStore(tmp_path)
+    with pytest.raises(UploadTooLarge):
+        store.stage(io.BytesIO(b"x" * 2000), max_bytes=1000)
+    assert list(store.tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("bad", ["../../etc/passwd", "ab/cd", "", "ABC", "0" * 63])
+def test_paths_come_only_from_a_sha256(tmp_path, bad):
+    with pytest.raises(ValueError):
+        LocalBlobStore(tmp_path).path(bad)
+
+
+def test_filename_helpers():
+    assert sanitize_filename("a/b/../c.pdf") == "c.pdf"
+    assert sanitize_filename("..\\..\\windows\\system.ini") == "system.ini"
+    assert sanitize_filename("\x00\x07") == "upload"
+    assert len(sanitize_filename("長" * 300 + ".pdf").encode()) <= 200
+    assert sanitize_filename("長" * 300 + ".pdf").endswith(".pdf")
+    assert download_name("說明書.pdf", 3, obsolete=True) == "說明書_v3_OBSOLETE.pdf"
+    assert download_name("notes", 1, obsolete=False) == "notes_v1"
