@@ -9,9 +9,9 @@ from pathlib import Path
 from flask import Flask, g
 
 from app.config import load_config
-# Aliased: importing the app.api package would shadow a plain `api` name here.
-from app.extensions import api as rest_api
-from app.extensions import babel, csrf, db, login_manager, migrate
+# Only the module is imported: names bound here would collide with the
+# package's submodules (app.db, app.api) as attributes of `app`.
+from app import extensions
 
 __version__ = "0.1.0"
 
@@ -60,13 +60,15 @@ def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table registered before migrate)
     from app.i18n import select_locale, select_timezone
 
+    db = extensions.db
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+    extensions.migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
                      render_as_batch=True, compare_type=True)
+    login_manager = extensions.login_manager
     login_manager.init_app(app)
-    csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    rest_api.init_app(app)
+    extensions.csrf.init_app(app)
+    extensions.babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    extensions.api.init_app(app)
 
     from app.auth.service import load_user_from_request, load_user_from_session
 
@@ -100,7 +102,7 @@ def register_blueprints(app: Flask) -> None:
     for name in API_MODULES:
         module = _optional_module(name)
         if module is not None:
-            rest_api.register_blueprint(module.blp, url_prefix="/api/v1")
+            extensions.api.register_blueprint(module.blp, url_prefix="/api/v1")
     from app.api import init_api
 
     init_api(app)

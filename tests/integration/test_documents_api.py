@@ -124,7 +124,7 @@ def test_diff_is_structured_and_fine_grained(api, author):
     olds = "".join(c["old"] for c in changed)
     news = "".join(c["new"] for c in changed)
     assert "quickly" in olds and "slowly" in news
-    assert "質" in olds and "品" in news
+    assert "量" in olds and "品" in news  # 質量 -> 品質: 品 inserted, 量 deleted
     assert body["stats"]["inserted"] > 0 and body["stats"]["deleted"] > 0
 
 
