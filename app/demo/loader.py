@@ -30,8 +30,16 @@ def _file_bytes(spec: dict, version: dict) -> bytes:
         return make_docx(title, blocks, header=spec.get("header", ""), footer=spec.get("footer", ""))
     if fmt == "pdf":
         return make_pdf(title, blocks, lang=spec["lang"])
-    data = make_markdown(title, blocks)
-    return data if fmt == "md" else data
+    if fmt == "md":
+        return make_markdown(title, blocks)
+    text = "\n".join([title, ""] + [b if isinstance(b, str) else b[1] for b in blocks if not isinstance(b, list)])
+    # Plain-text demo files in the legacy encoding of their script, as such
+    # files arrive in practice (Big5 / GB18030); extraction detects it.
+    legacy = {"zh-Hant": "big5", "zh-Hans": "gb18030"}.get(spec["lang"], "utf-8")
+    try:
+        return text.encode(legacy)
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
 
 
 def _departments() -> None:
