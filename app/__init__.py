@@ -8,10 +8,10 @@ from pathlib import Path
 
 from flask import Flask, g
 
-from app.config import load_config
 # Only the module is imported: names bound here would collide with the
 # package's submodules (app.db, app.api) as attributes of `app`.
 from app import extensions
+from app.config import load_config
 
 __version__ = "0.1.0"
 

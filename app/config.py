@@ -98,6 +98,7 @@ def load_config(overrides: dict | None = None) -> dict:
             2: _env_int("ISSUE_DUE_DAYS_2", 10),
             3: _env_int("ISSUE_DUE_DAYS_3", 30),
         },
+        "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
         "SMTP_HOST": _env("SMTP_HOST"),
         "SMTP_PORT": _env_int("SMTP_PORT", 25),
         "SMTP_USER": _env("SMTP_USER"),

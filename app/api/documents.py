@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request, send_file
+from flask import request
 from flask_login import current_user
 
 from app.api import api_blueprint, page_body
@@ -10,9 +10,9 @@ from app.api.schemas import (
     DiffArgs,
     DiffSchema,
     DocumentCreateForm,
+    DocumentDetailSchema,
     DocumentListArgs,
     DocumentListSchema,
-    DocumentDetailSchema,
     FileUpload,
     HistorySchema,
     VersionCreateForm,

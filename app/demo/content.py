@@ -313,14 +313,14 @@ _BEARING_PLAN = [
 
 def _doc(key, title, category, doc_type, department, author, fmt, lang, versions, *,
          product="", important=False, confidentiality="internal", approve_up_to=1,
-         final_state=None, header="", footer=""):
+         final_state=None, header="", footer="", review_due_in_days=None):
     return {
         "key": key, "title": title, "category": category, "doc_type": doc_type,
         "department": department, "author": author, "format": fmt, "lang": lang,
         "product": product, "important": important, "confidentiality": confidentiality,
         "versions": [{"change_note": note, "blocks": blocks} for note, blocks in versions],
         "approve_up_to": approve_up_to, "final_state": final_state,
-        "header": header, "footer": footer,
+        "header": header, "footer": footer, "review_due_in_days": review_due_in_days,
     }
 
 
@@ -358,13 +358,13 @@ DEMO_DOCUMENTS = [
     _doc("x300-fw-crash", "X300 firmware crash root-cause analysis", "quality", "problem_analysis", "QC", QC,
          "md", "en", [("Analysis and fix in firmware 3.2", _FW_CRASH)], product="X300"),
     _doc("market-2026", "2026 智慧控制器市場調查", "market", "market_research", "MKT", MKT, "docx", "zh-Hant",
-         [("調查結果", _MARKET)]),
+         [("調查結果", _MARKET)], review_due_in_days=-12),
     _doc("sales-q3", "2026 年第三季度销售分析", "market", "sales_analysis", "MKT", MKT, "md", "zh-Hans",
          [("第三季度数据", _SALES_Q3)], confidentiality="restricted"),
     _doc("competitor-c5", "Competitor analysis: X200 vs. ACME C5", "market", "competitor_analysis", "MKT", MKT,
          "pdf", "en", [("Draft comparison", _COMPETITOR)], product="X200", approve_up_to=0),
     _doc("feedback-2026-10", "客戶回饋紀錄 2026 年 10 月", "customer", "feedback_record", "CS", CS, "txt", "zh-Hant",
-         [("十月彙整", _FEEDBACK)]),
+         [("十月彙整", _FEEDBACK)], review_due_in_days=18),
     _doc("complaint-c231104", "客户投诉报告 C-231104：X200 过热停机", "customer", "complaint_report", "CS", CS,
          "docx", "zh-Hans", [("投诉登记", _COMPLAINT_C231104)], product="X200"),
     _doc("survey-2026", "2026 Customer Satisfaction Survey", "customer", "satisfaction_survey", "CS", CS, "pdf", "en",

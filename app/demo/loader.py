@@ -8,7 +8,7 @@ trails and search entries. Running it again changes nothing.
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -119,6 +119,9 @@ def _documents() -> dict[str, Document]:
             if number <= approve_up_to:
                 _approve(document, version, author)
         _after_versions(document, spec, author)
+        if spec.get("review_due_in_days") is not None and document.review_due is not None:
+            # Show the periodic-review pages with something overdue and due soon.
+            document.review_due = date.today() + timedelta(days=spec["review_due_in_days"])
         db.session.commit()
         by_key[spec["key"]] = document
     return by_key

@@ -13,7 +13,12 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import AuditEvent, record_event
 from app.auth.models import User
-from app.auth.permissions import can_add_version, can_create_document, can_view_document, visible_documents_clause
+from app.auth.permissions import (
+    can_add_version,
+    can_create_document,
+    can_view_document,
+    visible_documents_clause,
+)
 from app.auth.service import department_by_code
 from app.documents import blobs
 from app.documents.diff import DiffResult, diff_texts

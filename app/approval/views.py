@@ -1,0 +1,123 @@
+"""Approval pages: inbox, actions on the document page, periodic reviews,
+notifications, and the dashboard counts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.approval import service
+from app.approval.forms import ActionForm, ApproveForm, RejectForm
+from app.approval.review import review_clause
+from app.approval.states import allowed_actions
+from app.auth.permissions import visible_documents_clause
+from app.auth.service import verify_password
+from app.documents import service as documents
+from app.documents.models import Document
+from app.documents.views import DOCUMENT_PANELS
+from app.errors import DomainError
+from app.extensions import db
+from app.main_views import DASHBOARD_PANELS
+from app.notify import service as notifications
+
+bp = Blueprint("approval", __name__)
+
+_FORMS = {"submit": ActionForm, "withdraw": ActionForm, "approve": ApproveForm, "reject": RejectForm}
+
+
+@bp.get("/approvals/inbox")
+@login_required
+def inbox():
+    items = [(v, service.diff_target(v)) for v in service.inbox(current_user)]
+    return render_template("approval/inbox.html", items=items)
+
+
+@bp.post("/documents/<int:document_id>/versions/<int:number>/act/<action>")
+@login_required
+def act(document_id: int, number: int, action: str):
+    version = documents.get_version(current_user, document_id, number)
+    form_class = _FORMS.get(action)
+    if form_class is None:
+        service.require_known_action(action)
+    form = form_class()
+    back = redirect(url_for("documents.detail", document_id=document_id))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return back
+    method = "none"
+    if action in ("approve", "reject"):
+        # The re-entered password is the signer's proof of identity.
+        if not verify_password(current_user, form.password.data):
+            flash(_("Wrong password: the decision was not signed."), "error")
+            return back
+        method = "password"
+    try:
+        service.act(version, action, actor=current_user,
+                    comment=getattr(form, "comment", None) and form.comment.data or "",
+                    signature_method=method)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return back
+    db.session.commit()
+    flash(_("Version %(n)s: %(state)s.", n=version.number, state=version.state), "success")
+    return back
+
+
+@bp.get("/approvals/reviews")
+@login_required
+def reviews():
+    which = request.args.get("which", "due")
+    today = date.today()
+    rows = db.session.scalars(
+        select(Document).where(visible_documents_clause(current_user), review_clause(which, today))
+        .order_by(Document.review_due)
+    ).all()
+    return render_template("approval/reviews.html", documents=rows, which=which, today=today)
+
+
+@bp.get("/notifications")
+@login_required
+def notification_list():
+    return render_template("approval/notifications.html",
+                           notifications=notifications.for_user(current_user), form=ActionForm())
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def notification_read(notification_id: int):
+    if ActionForm().validate_on_submit():
+        notifications.mark_read(current_user, notification_id)
+        db.session.commit()
+    return redirect(url_for("approval.notification_list"))
+
+
+def _document_panel(document: Document):
+    rows = []
+    for version in reversed(document.versions):
+        ctx = service.context_for(current_user, version)
+        rows.append({
+            "version": version,
+            "actions": [a.value for a in allowed_actions(version.state, ctx)],
+            "signatures": service.signatures(version),
+        })
+    forms = {"submit": ActionForm(), "withdraw": ActionForm(), "approve": ApproveForm(),
+             "reject": RejectForm()}
+    return "approval/_document_panel.html", {"rows": rows, "document": document, "forms": forms}
+
+
+def _dashboard_panel():
+    return "approval/_dashboard_panel.html", {
+        "counts": service.dashboard_counts(current_user),
+        "unread": notifications.unread_count(current_user),
+    }
+
+
+DOCUMENT_PANELS.append(_document_panel)
+DASHBOARD_PANELS.append(_dashboard_panel)

@@ -1,0 +1,89 @@
+"""In-app notifications, and e-mail sent after the transaction commits.
+
+Mail is queued on the session and sent from an after-commit hook, so a
+rolled-back action sends nothing, and a failing mail server never breaks
+an action: the failure is logged.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app, has_app_context
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.db import utcnow
+from app.extensions import db
+from app.notify.models import Notification
+
+_MAIL_KEY = "doctrack.outgoing_mail"
+
+
+def notify(users: list[User], kind: str, message: str, link: str = "") -> None:
+    seen = set()
+    for user in users:
+        if user is None or user.id in seen:
+            continue
+        seen.add(user.id)
+        db.session.add(Notification(user_id=user.id, kind=kind, message=message, link=link))
+        db.session.info.setdefault(_MAIL_KEY, []).append((user.email, message, link))
+
+
+def unread_count(user: User) -> int:
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def for_user(user: User, limit: int = 50) -> list[Notification]:
+    return list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id)
+        .order_by(Notification.read_at.is_not(None), Notification.id.desc()).limit(limit)))
+
+
+def mark_read(user: User, notification_id: int) -> bool:
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.user_id == user.id)
+        .values(read_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def send_mail(recipients: list[tuple[str, str, str]]) -> None:
+    config = current_app.config
+    if not config.get("SMTP_HOST") or not recipients:
+        return
+    try:
+        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
+            if config.get("SMTP_STARTTLS"):
+                smtp.starttls()
+            if config.get("SMTP_USER"):
+                smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+            for address, message, link in recipients:
+                mail = EmailMessage()
+                mail["From"] = config["SMTP_FROM"]
+                mail["To"] = address
+                mail["Subject"] = "[Doctrack] " + message[:120]
+                mail.set_content(f"{message}\n\n{config['BASE_URL'].rstrip('/')}{link}\n")
+                smtp.send_message(mail)
+    except (OSError, smtplib.SMTPException) as exc:
+        current_app.logger.warning("notification mail not sent: %s", exc)
+
+
+@event.listens_for(Session, "after_commit")
+def _send_after_commit(session: Session) -> None:
+    queued = session.info.pop(_MAIL_KEY, None)
+    if queued and has_app_context():
+        send_mail(queued)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_unsent(session: Session, transaction) -> None:
+    # Still queued when the outermost transaction ends: it did not commit.
+    if transaction.parent is None:
+        session.info.pop(_MAIL_KEY, None)
