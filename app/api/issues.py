@@ -1,0 +1,257 @@
+"""Problem-report routes of the JSON API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Response
+from flask_login import current_user
+from marshmallow import Schema, fields, validate
+
+from app.api import api_blueprint, page_body
+from app.api.schemas import AuditEventSchema
+from app.audit import AuditEvent
+from app.extensions import db
+from app.issues import export, metrics, queries, service
+from app.issues.workflow import Action
+
+blp = api_blueprint("issues", "Problem reports")
+
+
+class CommentSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    author = fields.Function(lambda c: c.author.email)
+    body = fields.String()
+    body_html = fields.String()
+    created_at = fields.DateTime()
+
+
+class LinkSchema(Schema):
+    id = fields.Function(lambda v: v.link.id)
+    document_id = fields.Function(lambda v: v.document.id)
+    title = fields.Function(lambda v: v.document.title)
+    version = fields.Integer(attribute="number")
+    version_state = fields.Function(lambda v: v.link.version.state)
+    relation = fields.Function(lambda v: v.link.relation)
+    effective_version = fields.Integer(attribute="effective_number", allow_none=True)
+    stale = fields.Boolean()
+
+
+class IssueSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    phenomenon = fields.String()
+    found_at = fields.DateTime(allow_none=True)
+    found_by = fields.String()
+    location = fields.String()
+    scope = fields.String()
+    source = fields.String()
+    customer_ref = fields.String()
+    product = fields.String()
+    category = fields.String(allow_none=True)
+    severity = fields.Integer(allow_none=True)
+    department = fields.Function(lambda i: i.department.code if i.department else None)
+    state = fields.String()
+    analysis = fields.String()
+    resolution = fields.String()
+    reported_by = fields.Function(lambda i: i.reported_by.email)
+    created_at = fields.DateTime()
+    triaged_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    verified_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    overdue = fields.Function(lambda i: queries.is_overdue(i))
+    reopen_count = fields.Integer()
+
+
+class IssueDetailSchema(IssueSchema):
+    comments = fields.List(fields.Nested(CommentSchema))
+    links = fields.Method("get_links")
+    history = fields.Method("get_history")
+
+    def get_links(self, issue) -> list:
+        return LinkSchema(many=True).dump(service.visible_links(current_user, issue))
+
+    def get_history(self, issue) -> list:
+        from sqlalchemy import select
+
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.issue_id == issue.id)
+                                    .order_by(AuditEvent.id)).all()
+        return AuditEventSchema(many=True).dump(events)
+
+
+class IssueListSchema(Schema):
+    items = fields.List(fields.Nested(IssueSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class IssueCreateArgs(Schema):
+    title = fields.String(required=True)
+    phenomenon = fields.String(load_default="")
+    found_at = fields.String(load_default=None, allow_none=True)
+    found_by = fields.String(load_default="")
+    location = fields.String(load_default="")
+    scope = fields.String(load_default="")
+    source = fields.String(load_default="internal")
+    customer_ref = fields.String(load_default="")
+    product = fields.String(load_default="")
+    category = fields.String(load_default=None, allow_none=True)
+    severity = fields.Raw(load_default=None, allow_none=True)
+    department = fields.String(load_default=None, allow_none=True)
+    analysis = fields.String(load_default="")
+
+
+class IssuePatchArgs(Schema):
+    title = fields.String()
+    phenomenon = fields.String()
+    found_at = fields.String(allow_none=True)
+    found_by = fields.String()
+    location = fields.String()
+    scope = fields.String()
+    source = fields.String()
+    customer_ref = fields.String()
+    product = fields.String()
+    analysis = fields.String()
+
+
+class IssueListArgs(Schema):
+    state = fields.String()
+    category = fields.String()
+    severity = fields.String()
+    department = fields.String()
+    product = fields.String()
+    source = fields.String()
+    overdue = fields.Boolean()
+    sort = fields.String(load_default="created")
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class IssueActionArgs(Schema):
+    action = fields.String(required=True, validate=validate.OneOf([a.value for a in Action]))
+    comment = fields.String(load_default="")
+    category = fields.String()
+    severity = fields.Raw()
+    department = fields.String()
+    analysis = fields.String()
+    resolution = fields.String()
+
+
+class CommentArgs(Schema):
+    body = fields.String(required=True)
+
+
+class LinkArgs(Schema):
+    document_id = fields.Integer(required=True)
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    relation = fields.String(required=True)
+
+
+class MetricsArgs(Schema):
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    department = fields.String()
+
+
+def _filter(args: dict) -> queries.IssueFilter:
+    return queries.IssueFilter(**{k: args.get(k) for k in (
+        "state", "category", "severity", "department", "product", "source", "overdue")},
+        sort=args.get("sort", "created"))
+
+
+@blp.post("/issues")
+@blp.arguments(IssueCreateArgs)
+@blp.response(201, IssueDetailSchema)
+def create_issue(args):
+    issue = service.create_issue(current_user, args)
+    db.session.commit()
+    return issue
+
+
+@blp.get("/issues")
+@blp.arguments(IssueListArgs, location="query")
+@blp.response(200, IssueListSchema)
+def list_issues(args):
+    items, total = queries.list_issues(_filter(args), args["page"], args["per_page"])
+    return page_body(items, total, args["page"], args["per_page"])
+
+
+@blp.get("/issues/export.csv")
+@blp.arguments(IssueListArgs, location="query")
+@blp.response(200, description="The filtered list as CSV (UTF-8 with BOM).")
+def export_issues(args):
+    body = export.to_csv(queries.all_issues(_filter(args)))
+    return Response(body, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=problem-reports.csv"})
+
+
+@blp.get("/issues/metrics")
+@blp.arguments(MetricsArgs, location="query")
+@blp.response(200, description="Counts, mean time to close (hours) and timeliness rate for a period.")
+def issue_metrics(args):
+    end = args.get("to") or datetime.now(UTC).date()
+    start = args.get("from_") or (end - timedelta(days=90))
+    department_id = None
+    if args.get("department"):
+        from app.auth.service import department_by_code
+
+        department_id = department_by_code(args["department"]).id
+    to_dt = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
+    from_dt = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    return metrics.compute(from_dt, to_dt, department_id)
+
+
+@blp.get("/issues/<int:issue_id>")
+@blp.response(200, IssueDetailSchema)
+def get_issue(issue_id):
+    return service.get_issue(issue_id)
+
+
+@blp.patch("/issues/<int:issue_id>")
+@blp.arguments(IssuePatchArgs)
+@blp.response(200, IssueDetailSchema)
+def patch_issue(args, issue_id):
+    issue = service.update_issue(current_user, service.get_issue(issue_id), args)
+    db.session.commit()
+    return issue
+
+
+@blp.post("/issues/<int:issue_id>/actions")
+@blp.arguments(IssueActionArgs)
+@blp.response(200, IssueDetailSchema)
+def issue_action(args, issue_id):
+    issue = service.get_issue(issue_id)
+    action, comment = args.pop("action"), args.pop("comment")
+    service.act(issue, action, actor=current_user, comment=comment, fields=args)
+    db.session.commit()
+    return issue
+
+
+@blp.post("/issues/<int:issue_id>/comments")
+@blp.arguments(CommentArgs)
+@blp.response(201, CommentSchema)
+def add_comment(args, issue_id):
+    comment = service.add_comment(current_user, service.get_issue(issue_id), args["body"])
+    db.session.commit()
+    return comment
+
+
+@blp.post("/issues/<int:issue_id>/links")
+@blp.arguments(LinkArgs)
+@blp.response(201, IssueDetailSchema)
+def add_link(args, issue_id):
+    issue = service.get_issue(issue_id)
+    service.add_link(current_user, issue, args["document_id"], args["version"], args["relation"])
+    db.session.commit()
+    return issue
+
+
+@blp.delete("/issues/<int:issue_id>/links/<int:link_id>")
+@blp.response(204)
+def delete_link(issue_id, link_id):
+    service.remove_link(current_user, service.get_issue(issue_id), link_id)
+    db.session.commit()

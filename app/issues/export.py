@@ -1,0 +1,32 @@
+"""CSV export of a report list: UTF-8 with a BOM so spreadsheet programs
+show Chinese correctly."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from app.issues.models import Issue
+from app.issues.queries import is_overdue
+
+COLUMNS = ("id", "title", "state", "category", "severity", "department", "product", "source",
+           "customer_ref", "found_at", "created_at", "due_at", "overdue", "closed_at", "reported_by")
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    # Spreadsheets execute cells starting with these: neutralise formulas.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def to_csv(issues: list[Issue]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for i in issues:
+        writer.writerow([_cell(v) for v in (
+            i.id, i.title, i.state, i.category, i.severity, i.department.code if i.department else "",
+            i.product, i.source, i.customer_ref, i.found_at and i.found_at.isoformat(),
+            i.created_at.isoformat(), i.due_at and i.due_at.isoformat(), "yes" if is_overdue(i) else "no",
+            i.closed_at and i.closed_at.isoformat(), i.reported_by.email)])
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")

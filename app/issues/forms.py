@@ -1,0 +1,61 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+SOURCE_LABELS = {"customer": _l("Customer complaint"), "production": _l("Production"),
+                 "qc": _l("Quality control"), "market": _l("Market"), "internal": _l("Internal")}
+CATEGORY_LABELS = {"technical": _l("Technical"), "quality": _l("Quality"),
+                   "functional": _l("Functional"), "service": _l("Service")}
+SEVERITY_LABELS = {1: _l("1 · Major"), 2: _l("2 · Significant"), 3: _l("3 · General")}
+STATE_LABELS = {"reported": _l("Reported"), "triaged": _l("Triaged"), "in_progress": _l("In progress"),
+                "resolved": _l("Resolved"), "verified": _l("Verified"), "closed": _l("Closed")}
+ACTION_LABELS = {"triage": _l("Classify and assign"), "start": _l("Start work"), "resolve": _l("Mark resolved"),
+                 "verify": _l("Verify"), "send_back": _l("Send back"), "close": _l("Close"),
+                 "reopen": _l("Reopen")}
+RELATION_LABELS = {"spec": _l("Specification"), "manual": _l("Manual"), "analysis": _l("Analysis"),
+                   "other": _l("Other")}
+
+
+class IssueForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    phenomenon = TextAreaField(_l("What was seen"), validators=[DataRequired()])
+    found_at = StringField(_l("When it was found (YYYY-MM-DD HH:MM)"))
+    found_by = StringField(_l("Found by"), validators=[Length(max=200)])
+    location = StringField(_l("Where"), validators=[Length(max=300)])
+    scope = TextAreaField(_l("Scope of impact"))
+    source = SelectField(_l("Source"), choices=list(SOURCE_LABELS.items()))
+    customer_ref = StringField(_l("Customer reference"), validators=[Length(max=100)])
+    product = StringField(_l("Product"), validators=[Length(max=100)])
+
+
+class ActionForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"))
+    # The service validates these and answers with a message naming the
+    # field; the form only has to carry them.
+    category = SelectField(_l("Category"), choices=[("", "")] + list(CATEGORY_LABELS.items()),
+                           validate_choice=False)
+    severity = SelectField(_l("Severity"), choices=[("", "")] + [(str(k), v) for k, v in SEVERITY_LABELS.items()],
+                           validate_choice=False)
+    department = SelectField(_l("Responsible department"), choices=[], validate_choice=False)
+    analysis = TextAreaField(_l("Analysis"))
+    resolution = TextAreaField(_l("Resolution"))
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Progress note (Markdown)"), validators=[DataRequired()])
+
+
+class LinkForm(FlaskForm):
+    document_id = IntegerField(_l("Document number"), validators=[DataRequired()])
+    version = IntegerField(_l("Version"), validators=[DataRequired(), NumberRange(min=1)])
+    relation = SelectField(_l("Relation"), choices=list(RELATION_LABELS.items()))
+
+
+class UnlinkForm(FlaskForm):
+    pass
+
+
+class MetricsForm(FlaskForm):
+    start = StringField(_l("From"), validators=[Optional()])
+    end = StringField(_l("To"), validators=[Optional()])

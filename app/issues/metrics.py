@@ -1,0 +1,57 @@
+"""Department indicators for a period.
+
+Definitions (also in the API description):
+- counts by state, category, severity and department: reports *created*
+  in [from, to);
+- mean time to close: over reports *closed* in [from, to), the mean of
+  closed_at - created_at, in hours;
+- timeliness rate: over reports closed in [from, to) that had a due date,
+  the share closed on or before it (closed_at <= due_at). None when no
+  report was closed in the period.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.issues.models import Issue
+
+
+def compute(start: datetime, end: datetime, department_id: int | None = None) -> dict:
+    created = select(Issue).where(Issue.created_at >= start, Issue.created_at < end)
+    closed = select(Issue).where(Issue.closed_at.is_not(None), Issue.closed_at >= start, Issue.closed_at < end)
+    if department_id is not None:
+        created = created.where(Issue.department_id == department_id)
+        closed = closed.where(Issue.department_id == department_id)
+    created_rows = db.session.scalars(created).all()
+    closed_rows = db.session.scalars(closed).all()
+
+    hours = [(i.closed_at - i.created_at).total_seconds() / 3600 for i in closed_rows]
+    with_due = [i for i in closed_rows if i.due_at is not None]
+    on_time = [i for i in with_due if i.closed_at <= i.due_at]
+    per_department: dict[str, dict] = {}
+    for issue in with_due:
+        code = issue.department.code
+        entry = per_department.setdefault(code, {"closed": 0, "on_time": 0})
+        entry["closed"] += 1
+        entry["on_time"] += issue.closed_at <= issue.due_at
+    for entry in per_department.values():
+        entry["timeliness_rate"] = round(entry["on_time"] / entry["closed"], 4)
+    return {
+        "from": start.isoformat(), "to": end.isoformat(),
+        "created": len(created_rows),
+        "by_state": dict(Counter(i.state for i in created_rows)),
+        "by_category": dict(Counter(i.category or "unclassified" for i in created_rows)),
+        "by_severity": {str(k): v for k, v in Counter(i.severity or 0 for i in created_rows).items()},
+        "by_department": dict(Counter(i.department.code if i.department else "unassigned" for i in created_rows)),
+        "closed": len(closed_rows),
+        "mean_hours_to_close": round(sum(hours) / len(hours), 2) if hours else None,
+        "closed_with_due_date": len(with_due),
+        "closed_on_time": len(on_time),
+        "timeliness_rate": round(len(on_time) / len(with_due), 4) if with_due else None,
+        "timeliness_by_department": per_department,
+    }

@@ -1,0 +1,319 @@
+"""Problem reports: record, triage, work, verify, close; comments and links.
+
+The only code that changes a report. Load, check, change, record, flush;
+never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.audit import record_event
+from app.auth.models import Department, User
+from app.auth.permissions import can_view_document
+from app.auth.service import department_by_code
+from app.db import utcnow
+from app.documents.models import Document
+from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from app.extensions import db
+from app.issues import markdown
+from app.issues.models import (
+    Issue,
+    IssueCategory,
+    IssueComment,
+    IssueLink,
+    IssueSource,
+    LinkRelation,
+    Severity,
+)
+from app.issues.workflow import Action, Context, State, can_triage, rule_for
+from app.search.outbox import queue_index
+
+TEXT_FIELDS = ("title", "phenomenon", "found_by", "location", "scope", "customer_ref", "product", "analysis")
+EDITABLE_FIELDS = TEXT_FIELDS + ("found_at", "source")
+
+
+def context_for(actor: User, issue: Issue) -> Context:
+    return Context(frozenset(actor.roles), actor.department_id, actor.department.code, issue.department_id)
+
+
+# Validation ----------------------------------------------------------------
+
+def parse_category(value) -> str:
+    if value not in IssueCategory.__members__:
+        raise ValidationFailed(
+            f"unknown category {value!r}; expected one of {', '.join(IssueCategory)}", field="category")
+    return value
+
+
+def parse_severity(value) -> int:
+    try:
+        severity = int(value)
+        Severity(severity)
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            f"unknown severity {value!r}; expected 1 (major), 2 (significant) or 3 (general)",
+            field="severity") from None
+    return severity
+
+
+def parse_source(value) -> str:
+    if value not in IssueSource.__members__:
+        raise ValidationFailed(
+            f"unknown source {value!r}; expected one of {', '.join(IssueSource)}", field="source")
+    return value
+
+
+def parse_found_at(value) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise ValidationFailed(f"found_at is not an ISO date/time: {value!r}", field="found_at") from None
+    if parsed.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        parsed = parsed.replace(tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return parsed
+
+
+def _check_report(issue: Issue) -> None:
+    if not (issue.title or "").strip():
+        raise ValidationFailed("title is required", field="title")
+    if len(issue.title) > 300:
+        raise ValidationFailed("title is longer than 300 characters", field="title")
+    if issue.source == IssueSource.customer and not (issue.customer_ref or "").strip():
+        raise ValidationFailed("customer_ref is required when the source is a customer", field="customer_ref")
+
+
+# Recording -----------------------------------------------------------------
+
+def create_issue(actor: User, data: dict) -> Issue:
+    issue = Issue(reported_by=actor, state=State.reported, source=parse_source(data.get("source", "internal")))
+    for name in TEXT_FIELDS:
+        setattr(issue, name, (data.get(name) or "").strip())
+    issue.found_at = parse_found_at(data.get("found_at"))
+    _check_report(issue)
+    triage = {k: data.get(k) for k in ("category", "severity", "department") if data.get(k) not in (None, "")}
+    if triage:
+        # Validate first (400 names the field), then check who may classify.
+        _triage_values(triage, partial=True)
+        if not can_triage(context_for(actor, issue)):
+            raise PermissionDenied("only customer service or a department head may classify a report")
+    db.session.add(issue)
+    db.session.flush()
+    record_event(actor, "report", issue, to_state=State.reported)
+    if triage and len(triage) == 3:
+        act(issue, Action.triage, actor=actor, fields=triage)
+    elif triage:
+        raise ValidationFailed("classify with category, severity and department together",
+                               field=next(k for k in ("category", "severity", "department") if k not in triage))
+    queue_index("issue", issue.id)
+    return issue
+
+
+def _triage_values(fields: dict, partial: bool = False) -> dict:
+    values = {}
+    for name, parse in (("category", parse_category), ("severity", parse_severity),
+                        ("department", lambda code: department_by_code(code))):
+        if fields.get(name) in (None, ""):
+            if partial:
+                continue
+            raise ValidationFailed(f"{name} is required to triage", field=name)
+        values[name] = parse(fields[name])
+    return values
+
+
+def update_issue(actor: User, issue: Issue, data: dict) -> Issue:
+    ctx = context_for(actor, issue)
+    allowed = (actor.id == issue.reported_by_id and issue.state == State.reported) or can_triage(ctx) \
+        or (issue.department_id is not None and actor.department_id == issue.department_id)
+    if not allowed:
+        raise PermissionDenied("only the reporter, customer service or the responsible department may edit")
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"{sorted(unknown)[0]} cannot be edited here", field=sorted(unknown)[0])
+    changed = {}
+    for name, value in data.items():
+        if name == "found_at":
+            value = parse_found_at(value)
+        elif name == "source":
+            value = parse_source(value)
+        else:
+            value = (value or "").strip()
+        if getattr(issue, name) != value:
+            changed[name] = str(value)
+            setattr(issue, name, value)
+    _check_report(issue)
+    if changed:
+        record_event(actor, "edit", issue, details={"fields": sorted(changed)})
+        queue_index("issue", issue.id)
+    db.session.flush()
+    return issue
+
+
+# Workflow ------------------------------------------------------------------
+
+def _parse_action(action) -> Action:
+    try:
+        return Action(action)
+    except ValueError:
+        raise ValidationFailed(f"unknown action {action!r}; expected one of {', '.join(Action)}",
+                               field="action") from None
+
+
+def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | None = None) -> Issue:
+    action = _parse_action(action)
+    fields = fields or {}
+    comment = (comment or "").strip()
+    from_state = issue.state
+    rule = rule_for(from_state, action)
+    if rule is None:
+        raise InvalidTransition(f"cannot {action} a report that is {from_state}")
+    ctx = context_for(actor, issue)
+    if not rule.who(ctx):
+        raise PermissionDenied(f"only {rule.who_label} may {action.value.replace('_', ' ')} this report")
+    if "comment" in rule.needs and not comment:
+        raise ValidationFailed(f"a comment is required to {action.value.replace('_', ' ')}", field="comment")
+    if "resolution" in rule.needs and not (fields.get("resolution") or issue.resolution or "").strip():
+        raise ValidationFailed("a resolution is required to resolve", field="resolution")
+    now = utcnow()
+    if action == Action.triage:
+        values = _triage_values(fields)
+        issue.category, issue.severity = values["category"], values["severity"]
+        issue.department = values["department"]
+        issue.department_id = values["department"].id
+        issue.triaged_at = now
+        days = current_app.config["ISSUE_DUE_DAYS"][issue.severity]
+        issue.due_at = now + timedelta(days=days)
+    if fields.get("analysis") is not None:
+        issue.analysis = fields["analysis"].strip()
+    if action == Action.resolve:
+        if fields.get("resolution"):
+            issue.resolution = fields["resolution"].strip()
+        issue.resolved_at = now
+    elif action == Action.verify:
+        issue.verified_at = now
+    elif action == Action.close:
+        issue.closed_at = now
+    elif action == Action.reopen:
+        issue.reopen_count += 1
+        issue.closed_at = issue.verified_at = issue.resolved_at = None
+    elif action == Action.send_back:
+        issue.resolved_at = None
+    issue.state = rule.to
+    if comment and action in (Action.send_back, Action.reopen):
+        _add_comment(issue, actor, comment, kind=action.value)
+    details = {"category": issue.category, "severity": issue.severity,
+               "department": issue.department.code} if action == Action.triage else None
+    record_event(actor, action.value, issue, from_state=from_state, to_state=issue.state,
+                 comment=comment, details=details)
+    queue_index("issue", issue.id)
+    db.session.flush()
+    return issue
+
+
+# Progress log and links -----------------------------------------------------
+
+def _may_participate(actor: User, issue: Issue) -> bool:
+    ctx = context_for(actor, issue)
+    return (actor.id == issue.reported_by_id or can_triage(ctx) or ctx.actor_roles & {"qc", "leader"}
+            or (issue.department_id is not None and actor.department_id == issue.department_id))
+
+
+def _add_comment(issue: Issue, actor: User, body: str, kind: str = "progress") -> IssueComment:
+    comment = IssueComment(issue=issue, author=actor, kind=kind, body=body, body_html=markdown.render(body))
+    db.session.add(comment)
+    return comment
+
+
+def add_comment(actor: User, issue: Issue, body: str) -> IssueComment:
+    if not _may_participate(actor, issue):
+        raise PermissionDenied("only people working on this report may comment")
+    if not (body or "").strip():
+        raise ValidationFailed("the comment is empty", field="body")
+    comment = _add_comment(issue, actor, body.strip())
+    db.session.flush()
+    record_event(actor, "comment", issue, details={"comment_id": comment.id})
+    queue_index("issue", issue.id)
+    return comment
+
+
+def add_link(actor: User, issue: Issue, document_id: int, number: int, relation: str) -> IssueLink:
+    if not _may_participate(actor, issue):
+        raise PermissionDenied("only people working on this report may link documents")
+    if relation not in LinkRelation.__members__:
+        raise ValidationFailed(f"unknown relation {relation!r}; expected one of {', '.join(LinkRelation)}",
+                               field="relation")
+    document = db.session.get(Document, document_id)
+    if document is None or not can_view_document(actor, document):
+        raise NotFound(f"document {document_id} not found")
+    version = document.version(number)
+    if version is None:
+        raise NotFound(f"document {document_id} has no version {number}")
+    link = IssueLink(issue=issue, version=version, relation=relation, created_by_id=actor.id)
+    db.session.add(link)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the unique (issue, version, relation) constraint
+        raise Conflict("this version is already linked with that relation") from None
+    record_event(actor, "link", issue, details={"document_id": document_id, "version": number,
+                                                "relation": relation})
+    return link
+
+
+def remove_link(actor: User, issue: Issue, link_id: int) -> None:
+    if not _may_participate(actor, issue):
+        raise PermissionDenied("only people working on this report may unlink documents")
+    link = db.session.get(IssueLink, link_id)
+    if link is None or link.issue_id != issue.id:
+        raise NotFound("no such link")
+    details = {"document_id": link.version.document_id, "version": link.version.number,
+               "relation": link.relation}
+    db.session.delete(link)
+    record_event(actor, "unlink", issue, details=details)
+    db.session.flush()
+
+
+def get_issue(issue_id: int) -> Issue:
+    issue = db.session.get(Issue, issue_id)
+    if issue is None:
+        raise NotFound(f"problem report {issue_id} not found")
+    return issue
+
+
+@dataclass
+class LinkView:
+    link: IssueLink
+    document: Document
+    number: int
+    effective_number: int | None
+    stale: bool = field(default=False)
+
+
+def visible_links(user: User, issue: Issue) -> list[LinkView]:
+    """Links whose documents ``user`` may see, each with the document's
+    current effective version and whether the linked one is still it."""
+    views = []
+    for link in issue.links:
+        document = link.version.document
+        if not can_view_document(user, document):
+            continue
+        effective = document.effective_version
+        number = effective.number if effective else None
+        views.append(LinkView(link, document, link.version.number, number,
+                              stale=link.version.state != "effective"))
+    return views
+
+
+def departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.code)))

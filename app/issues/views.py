@@ -1,0 +1,210 @@
+"""Problem-report pages: list, record, detail with actions, metrics."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.errors import DomainError
+from app.extensions import db
+from app.issues import export, metrics, queries, service
+from app.issues.forms import (
+    ACTION_LABELS,
+    CATEGORY_LABELS,
+    RELATION_LABELS,
+    SEVERITY_LABELS,
+    SOURCE_LABELS,
+    STATE_LABELS,
+    ActionForm,
+    CommentForm,
+    IssueForm,
+    LinkForm,
+    UnlinkForm,
+)
+from app.issues.workflow import allowed_actions
+from app.main_views import DASHBOARD_PANELS
+
+bp = Blueprint("issues", __name__, url_prefix="/issues")
+
+FILTER_KEYS = ("state", "category", "severity", "department", "product", "source")
+
+
+@bp.app_context_processor
+def _labels():
+    return {"ISSUE_STATE_LABELS": STATE_LABELS, "ISSUE_CATEGORY_LABELS": CATEGORY_LABELS,
+            "SEVERITY_LABELS": SEVERITY_LABELS, "SOURCE_LABELS": SOURCE_LABELS,
+            "ACTION_LABELS": ACTION_LABELS, "RELATION_LABELS": RELATION_LABELS}
+
+
+def _filter_from_args() -> queries.IssueFilter:
+    return queries.IssueFilter(
+        **{key: request.args.get(key) or None for key in FILTER_KEYS},
+        overdue=request.args.get("overdue") == "1", sort=request.args.get("sort") or "created")
+
+
+@bp.get("/")
+@login_required
+def index():
+    flt = _filter_from_args()
+    page = max(int(request.args.get("page", 1) or 1), 1)
+    items, total = queries.list_issues(flt, page, 25)
+    return render_template("issues/list.html", issues=items, total=total, page=page, per_page=25,
+                           flt=flt, departments=service.departments(), is_overdue=queries.is_overdue)
+
+
+@bp.get("/export.csv")
+@login_required
+def export_csv():
+    body = export.to_csv(queries.all_issues(_filter_from_args()))
+    return Response(body, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=problem-reports.csv"})
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = IssueForm()
+    if form.validate_on_submit():
+        try:
+            issue = service.create_issue(current_user, {name: form[name].data for name in (
+                "title", "phenomenon", "found_at", "found_by", "location", "scope", "source",
+                "customer_ref", "product")})
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("issues/new.html", form=form), exc.status
+        db.session.commit()
+        flash(_("Problem report #%(id)s recorded.", id=issue.id), "success")
+        return redirect(url_for("issues.detail", issue_id=issue.id))
+    return render_template("issues/new.html", form=form)
+
+
+@bp.get("/<int:issue_id>")
+@login_required
+def detail(issue_id: int):
+    issue = service.get_issue(issue_id)
+    action_form = ActionForm()
+    action_form.department.choices = [("", "")] + [(d.code, f"{d.code} {d.name}") for d in service.departments()]
+    actions = [a.value for a in allowed_actions(issue.state, service.context_for(current_user, issue))]
+    similar = _similar(issue)
+    return render_template(
+        "issues/detail.html", issue=issue, actions=actions, action_form=action_form,
+        comment_form=CommentForm(), link_form=LinkForm(), unlink_form=UnlinkForm(),
+        links=service.visible_links(current_user, issue), overdue=queries.is_overdue(issue),
+        similar=similar,
+    )
+
+
+def _similar(issue):
+    try:
+        from app.search.service import similar_issues
+    except ImportError:
+        return None
+    return similar_issues(current_user, issue.id, limit=5)
+
+
+def _back(issue_id: int):
+    return redirect(url_for("issues.detail", issue_id=issue_id))
+
+
+@bp.post("/<int:issue_id>/act/<action>")
+@login_required
+def act(issue_id: int, action: str):
+    issue = service.get_issue(issue_id)
+    form = ActionForm()
+    form.department.choices = [("", "")] + [(d.code, d.code) for d in service.departments()]
+    if not form.validate_on_submit():
+        flash(_("The form expired; please try again."), "error")
+        return _back(issue_id)
+    fields = {name: form[name].data for name in ("category", "severity", "department", "analysis", "resolution")
+              if form[name].data not in (None, "")}
+    try:
+        service.act(issue, action, actor=current_user, comment=form.comment.data, fields=fields)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back(issue_id)
+    db.session.commit()
+    flash(_("Report #%(id)s is now %(state)s.", id=issue.id, state=STATE_LABELS[issue.state]), "success")
+    return _back(issue_id)
+
+
+@bp.post("/<int:issue_id>/comments")
+@login_required
+def comment(issue_id: int):
+    issue = service.get_issue(issue_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            service.add_comment(current_user, issue, form.body.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return _back(issue_id)
+        db.session.commit()
+    return _back(issue_id)
+
+
+@bp.post("/<int:issue_id>/links")
+@login_required
+def link(issue_id: int):
+    issue = service.get_issue(issue_id)
+    form = LinkForm()
+    if form.validate_on_submit():
+        try:
+            service.add_link(current_user, issue, form.document_id.data, form.version.data, form.relation.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return _back(issue_id)
+        db.session.commit()
+    else:
+        flash(_("Give a document number and a version."), "error")
+    return _back(issue_id)
+
+
+@bp.post("/<int:issue_id>/links/<int:link_id>/delete")
+@login_required
+def unlink(issue_id: int, link_id: int):
+    issue = service.get_issue(issue_id)
+    if UnlinkForm().validate_on_submit():
+        try:
+            service.remove_link(current_user, issue, link_id)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return _back(issue_id)
+        db.session.commit()
+    return _back(issue_id)
+
+
+def _parse_day(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+@bp.get("/metrics")
+@login_required
+def metrics_page():
+    today = datetime.now(UTC).date()
+    end = _parse_day(request.args.get("to"), today)
+    start = _parse_day(request.args.get("from"), end - timedelta(days=90))
+    result = metrics.compute(datetime(start.year, start.month, start.day, tzinfo=UTC),
+                             datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1))
+    return render_template("issues/metrics.html", m=result, start=start, end=end)
+
+
+def _dashboard_panel():
+    return "issues/_dashboard_panel.html", {
+        "my_department": queries.open_for_department(current_user.department_id),
+        "overdue_mine": queries.overdue_count(current_user.department_id),
+        "overdue_all": queries.overdue_count(),
+    }
+
+
+DASHBOARD_PANELS.append(_dashboard_panel)
