@@ -3,7 +3,7 @@
 Two levels: lines first (fast on long documents), then tokens inside each
 changed block. A token is one CJK character, one Latin word (letters,
 digits, `_` and `-`, so X200 and B2311-07 stay whole), one run of spaces or
-one punctuation mark; a newline is its own token. Chinese changes show per
+one punctuation mark; a decimal number is one token; a newline is its own token. Chinese changes show per
 character and English per word, never as whole replaced lines.
 """
 
@@ -17,6 +17,7 @@ _TOKEN = re.compile(
     r"\n"
     r"|[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u31ef\u3400-\u4dbf\u4e00-\u9fff"
     r"\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
+    r"|\d+(?:[.,]\d+)+"  # 1.5, 12,000: a number is one token
     r"|[^\W_][\w\-]*(?<![-_])|[^\S\n]+|[^\w\s]|_",
     re.UNICODE,
 )

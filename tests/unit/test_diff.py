@@ -1,0 +1,66 @@
+"""Diffs readable for Chinese (characters) and English (words)."""
+
+from __future__ import annotations
+
+import random
+
+from app.documents.diff import diff_texts, side_by_side, tokenize
+
+
+def changed(result):
+    return [(c.op, c.old, c.new) for c in result.changes if c.op != "equal"]
+
+
+def test_tokens_keep_codes_and_words_whole():
+    assert tokenize("X200 馬達 B2311-07 overheats.") == ["X200", " ", "馬", "達", " ", "B2311-07", " ",
+                                                         "overheats", "."]
+
+
+def test_chinese_changes_are_per_character():
+    result = diff_texts("鎖附扭力為 1.2 N·m，散熱方式為自然對流。", "鎖附扭力為 1.5 N·m，散熱方式為強制風冷。")
+    ops = changed(result)
+    assert ("replace", "1.2", "1.5") in ops
+    assert ("replace", "自然對流", "強制風冷") in ops
+    assert all(len(old) <= 4 for _, old, _ in ops)
+
+
+def test_english_changes_are_per_word():
+    result = diff_texts("The motor overheats quickly in summer.", "The motor overheats slowly in summer.")
+    assert changed(result) == [("replace", "quickly", "slowly")]
+    assert result.inserted == len("slowly") and result.deleted == len("quickly")
+
+
+def test_unchanged_lines_stay_equal_and_added_lines_are_inserts():
+    result = diff_texts("a\nb\nc\n", "a\nb\nnew line\nc\n")
+    assert changed(result) == [("insert", "", "new line\n")]
+
+
+def test_both_sides_are_reproduced_exactly():
+    rng = random.Random(7)
+    alphabet = list("產品質量问题分析报告 X200 motor overheats\n，。") + ["B2311", "torque "]
+    for _ in range(200):
+        old = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80)))
+        new = list(old)
+        for _ in range(rng.randint(0, 6)):
+            pos = rng.randint(0, len(new))
+            new[pos:pos + rng.randint(0, 3)] = rng.choice(alphabet)
+        new = "".join(new)
+        result = diff_texts(old, new)
+        assert "".join(c.old for c in result.changes if c.op != "insert") == old
+        assert "".join(c.new for c in result.changes if c.op != "delete") == new
+        assert result.inserted == sum(len(c.new) for c in result.changes if c.op in ("insert", "replace"))
+        assert all(c.old or c.new for c in result.changes)
+
+
+def test_side_by_side_rows_follow_lines():
+    rows = side_by_side(diff_texts("一\n二\n三", "一\n貳\n三"))
+    assert len(rows) == 3
+    left, right = rows[1]
+    assert [c.op for c in left] == ["replace"] and left[0].old == "二"
+    assert right[0].new == "貳"
+
+
+def test_as_dict_shape():
+    body = diff_texts("a", "b").as_dict(1, 2)
+    assert body == {"from": 1, "to": 2, "changes": [{"op": "replace", "old": "a", "new": "b"}],
+                    "stats": {"inserted": 1, "deleted": 1}}
