@@ -157,6 +157,9 @@ def load_demo() -> list[tuple[str, str, list[str]]]:
     credentials = _users()
     documents = _documents()
     _issues(documents)
+    from app.search.indexer import drain
+
+    drain(current_app.config)
     return credentials
 
 

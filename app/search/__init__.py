@@ -1,0 +1,45 @@
+"""Full-text search (Whoosh). Web processes only read the index; the outbox
+is drained by ``flask search work`` or, on the embedded default, right
+after each request that committed a change."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.search.models import IndexOutbox
+
+
+def init_app(app: Flask) -> None:
+    from app.api.health import HEALTH_PROBES
+
+    HEALTH_PROBES.append(_health)
+
+    @app.after_request
+    def _drain_after_commit(response):
+        if g.pop("search_dirty", False) and current_app.config["SEARCH_INLINE_INDEXING"]:
+            from app.search.indexer import drain
+
+            try:
+                # Never wait: when another process holds the writer lock, it
+                # (or the next request) applies these rows.
+                drain(current_app.config, wait=False)
+            except Exception:  # noqa: BLE001 - the change is committed; the outbox keeps it
+                current_app.logger.exception("inline search indexing failed; the outbox keeps the rows")
+        return response
+
+
+@event.listens_for(Session, "after_flush")
+def _note_outbox_rows(session: Session, flush_context) -> None:
+    from flask import has_request_context
+
+    if has_request_context() and any(isinstance(obj, IndexOutbox) for obj in session.new):
+        g.search_dirty = True
+
+
+def _health() -> dict:
+    from app.search.indexer import status
+
+    info = status(current_app.config)
+    return {"index_lag": info["index_lag"], "index_oldest_pending_seconds": info["oldest_pending_seconds"]}

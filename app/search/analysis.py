@@ -1,0 +1,123 @@
+"""Text analysis for Chinese (Traditional and Simplified, mixed) and English.
+
+Whoosh's default analyzer makes one token of a whole run of Chinese
+characters, so 質量 never finds 產品質量問題. Here:
+
+- Folding: Traditional -> Simplified character by character (a table built
+  once from OpenCC t2s) and full-width ASCII -> ASCII. One character maps to
+  one character, so token offsets still point into the original text and
+  highlights show the script the author wrote.
+- CJK runs become overlapping bigrams at consecutive positions plus a
+  unigram at each position, so a two-character word is found inside any
+  sentence, a longer word or quoted phrase becomes a phrase query over
+  consecutive bigrams, and a one-character query still matches. A line
+  break between two CJK characters (PDF line wrapping) does not split the run.
+- Latin words and codes are lower-cased; words are stemmed (overheating ->
+  overheat); codes with digits (X200, B2311-07) stay whole and match exactly.
+
+This module's path is pickled into the index with the schema: keep it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from whoosh.analysis import Composable, Token, Tokenizer
+from whoosh.lang.porter import stem
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(
+    rf"(?P<cjk>[{_CJK}](?:[\r\n]*[{_CJK}])*)"
+    r"|(?P<word>[A-Za-z0-9\u00c0-\u024f]+(?:[._\-/][A-Za-z0-9]+)*)"
+)
+_NEWLINES = re.compile(r"[\r\n]")
+# Regional words (Taiwan / mainland usage) of the same length, folded to one
+# form after the character fold; same length keeps offsets valid.
+_WORD_FOLDS = {"计画": "计划", "韧体": "固件", "软体": "软件", "硬体": "硬件", "网路": "网络"}
+
+
+@lru_cache(maxsize=1)
+def fold_table() -> dict[int, str]:
+    import opencc
+
+    converter = opencc.OpenCC("t2s")
+    table: dict[int, str] = {}
+    for start, end in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)):
+        for code in range(start, end):
+            char = chr(code)
+            simplified = converter.convert(char)
+            if len(simplified) == 1 and simplified != char:
+                table[code] = simplified
+    for code in range(0xFF01, 0xFF5F):  # full-width ASCII
+        table[code] = chr(code - 0xFEE0)
+    table[0x3000] = " "
+    return table
+
+
+def fold(text: str) -> str:
+    """Traditional -> Simplified and full-width -> ASCII, same length."""
+    folded = text.translate(fold_table())
+    for word, replacement in _WORD_FOLDS.items():
+        folded = folded.replace(word, replacement)
+    return folded
+
+
+def _is_code(word: str) -> bool:
+    return any(ch.isdigit() for ch in word)
+
+
+class CJKBigramTokenizer(Tokenizer):
+    """Bigrams + unigrams for CJK runs; lower-cased, stemmed Latin words."""
+
+    def __eq__(self, other):
+        return other is not None and other.__class__ is self.__class__
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        folded = fold(value)
+        pos = start_pos
+        for match in _TOKEN.finditer(folded):
+            if match.lastgroup == "word":
+                word = match.group().lower()
+                token.text = word if _is_code(word) else stem(word)
+                token.boost = 1.0
+                token.stopped = False
+                if keeporiginal:
+                    token.original = value[match.start():match.end()]
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar, token.endchar = start_char + match.start(), start_char + match.end()
+                pos += 1
+                yield token
+                continue
+            # CJK run: offsets of its characters, skipping line breaks inside.
+            offsets = [match.start() + i for i, ch in enumerate(match.group()) if not _NEWLINES.match(ch)]
+            query = mode == "query"
+            for i, offset in enumerate(offsets):
+                grams = []
+                if i + 1 < len(offsets):
+                    grams.append((folded[offset] + folded[offsets[i + 1]], offsets[i + 1] + 1))
+                # Indexing adds a unigram at every position (one-character
+                # queries); a query uses one only for a lone character.
+                if not query or len(offsets) == 1:
+                    grams.append((folded[offset], offset + 1))
+                for text, end in grams:
+                    token.text = text
+                    token.boost = 1.0
+                    token.stopped = False
+                    if keeporiginal:
+                        token.original = value[offset:end]
+                    if positions:
+                        token.pos = pos
+                    if chars:
+                        token.startchar, token.endchar = start_char + offset, start_char + end
+                    yield token
+                if grams:
+                    pos += 1
+
+
+def analyzer() -> Composable:
+    return CJKBigramTokenizer()

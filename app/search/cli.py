@@ -1,0 +1,56 @@
+"""``flask search work|rebuild|status``."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+search_cli = AppGroup("search", help="The full-text index: drain the outbox, rebuild, status.")
+
+
+@search_cli.command("work")
+@click.option("--once", is_flag=True, help="Drain what is pending and exit.")
+@click.option("--interval", default=0.5, show_default=True, help="Seconds between polls.")
+def work(once: bool, interval: float):
+    """Run the single index writer: apply outbox rows as they arrive."""
+    from app.search.indexer import drain
+
+    config = current_app.config
+    if once:
+        click.echo(f"applied {drain(config)} outbox rows")
+        return
+    click.echo("search indexer running; Ctrl+C to stop")
+    try:
+        while True:
+            applied = drain(config)
+            if applied:
+                current_app.logger.info("search: applied %d outbox rows", applied)
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+@search_cli.command("rebuild")
+@click.option("--batch-size", default=200, show_default=True)
+def rebuild_command(batch_size: int):
+    """Recreate the index from the database (built beside, then swapped)."""
+    from app.search.indexer import rebuild
+
+    result = rebuild(current_app.config, batch_size=batch_size)
+    click.echo(f"indexed {result['document']} documents and {result['issue']} problem reports "
+               f"in {result['seconds']} s; applied {result['outbox_applied']} pending outbox rows")
+
+
+@search_cli.command("status")
+def status_command():
+    """Outbox lag and index size."""
+    from app.search.indexer import status
+
+    click.echo(json.dumps(status(current_app.config), indent=2))
+
+
+COMMANDS = [search_cli]

@@ -1,0 +1,212 @@
+"""The only writer of the index: drains the outbox, rebuilds from scratch.
+
+Every change that affects search appended an ``index_outbox`` row in its
+own transaction. The indexer takes a file lock (one writer at a time,
+released by the OS if the holder dies), reads the pending rows, re-reads
+each object's *current* state from the database (so replaying a row is
+harmless), writes one batch, commits the index, and only then deletes the
+rows it applied. A crash anywhere leaves rows that the next run replays.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.documents.models import Document, DocumentVersion, VersionState
+from app.extensions import db
+from app.issues.models import Issue
+from app.search import index
+from app.search.models import IndexOutbox
+
+UNDER_WAY = (VersionState.draft, VersionState.in_review, VersionState.pending_approval)
+
+
+def _naive_utc(value: datetime | None) -> datetime:
+    value = value or datetime.now(UTC)
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _document_fields(document: Document, version: DocumentVersion, variant: str) -> dict:
+    return {
+        "key": f"document:{document.id}:{variant}", "kind": "document", "variant": variant,
+        "object_id": document.id, "version": version.number, "title": document.title,
+        "body": version.text or "", "category": document.category, "doc_type": document.doc_type,
+        "department": document.department.code, "product": document.product or "",
+        "state": version.state, "severity": "", "source": "",
+        "confidentiality": document.confidentiality, "author_id": str(version.author_id),
+        "updated": _naive_utc(version.effective_at or version.created_at),
+    }
+
+
+def document_entries(document: Document | None, document_id: int) -> dict[str, dict | None]:
+    """Index entries of a document: its effective version, and its newest
+    version still under way (visible to its author and reviewers only).
+    A None value means: delete that entry."""
+    entries: dict[str, dict | None] = {f"document:{document_id}:effective": None,
+                                        f"document:{document_id}:draft": None}
+    if document is None:
+        return entries
+    effective = document.effective_version
+    if effective is not None:
+        entries[f"document:{document_id}:effective"] = _document_fields(document, effective, "effective")
+    latest = document.versions[-1] if document.versions else None
+    if latest is not None and latest.state in UNDER_WAY:
+        entries[f"document:{document_id}:draft"] = _document_fields(document, latest, "draft")
+    return entries
+
+
+def issue_text(issue: Issue) -> str:
+    parts = [issue.phenomenon, issue.location, issue.scope, issue.customer_ref, issue.found_by,
+             issue.analysis, issue.resolution] + [c.body for c in issue.comments]
+    return "\n".join(p for p in parts if p)
+
+
+def issue_entries(issue: Issue | None, issue_id: int) -> dict[str, dict | None]:
+    key = f"issue:{issue_id}"
+    if issue is None:
+        return {key: None}
+    return {key: {
+        "key": key, "kind": "issue", "variant": "", "object_id": issue.id, "version": 0,
+        "title": issue.title, "body": issue_text(issue), "category": issue.category or "",
+        "doc_type": "", "department": issue.department.code if issue.department else "",
+        "product": issue.product or "", "state": issue.state,
+        "severity": str(issue.severity or ""), "source": issue.source, "confidentiality": "internal",
+        "author_id": str(issue.reported_by_id), "updated": _naive_utc(issue.updated_at),
+    }}
+
+
+def entries_for(session: Session, kind: str, object_id: int) -> dict[str, dict | None]:
+    if kind == "document":
+        return document_entries(session.get(Document, object_id), object_id)
+    return issue_entries(session.get(Issue, object_id), object_id)
+
+
+def _apply(writer, entries: dict[str, dict | None]) -> None:
+    for key, fields in entries.items():
+        if fields is None:
+            writer.delete_by_term("key", key)
+        else:
+            writer.update_document(**fields)
+
+
+def _lock(config) -> FileLock:
+    root = index.index_root(config)
+    root.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(root / "writer.lock"))
+
+
+def _drain_locked(config, batch_size: int) -> int:
+    done = 0
+    with Session(db.engine) as session:
+        while True:
+            rows = session.execute(select(IndexOutbox.id, IndexOutbox.kind, IndexOutbox.object_id)
+                                   .order_by(IndexOutbox.id).limit(batch_size)).all()
+            if not rows:
+                return done
+            targets = dict.fromkeys((kind, object_id) for _, kind, object_id in rows)
+            writer = index.open_current(config).writer(limitmb=64)
+            try:
+                for kind, object_id in targets:
+                    _apply(writer, entries_for(session, kind, object_id))
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+            # Only rows applied above are removed; newer ones wait their turn.
+            session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_([r[0] for r in rows])))
+            session.commit()
+            session.expunge_all()
+            done += len(rows)
+
+
+def drain(config, *, batch_size: int = 500, wait: bool = True) -> int:
+    """Apply pending outbox rows; returns how many. With ``wait=False`` it
+    returns 0 at once when another process is writing."""
+    lock = _lock(config)
+    try:
+        lock.acquire(timeout=-1 if wait else 0)
+    except Timeout:
+        return 0
+    try:
+        return _drain_locked(config, batch_size)
+    finally:
+        lock.release()
+
+
+def _batches(session: Session, model, batch: int) -> Iterator[list]:
+    last = 0
+    options = [selectinload(Document.versions)] if model is Document else [selectinload(Issue.comments)]
+    while True:
+        rows = session.scalars(select(model).where(model.id > last).order_by(model.id)
+                               .limit(batch).options(*options)).all()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id
+        session.expunge_all()  # bounded memory: drop the batch before the next
+
+
+def rebuild(config, *, batch_size: int = 200) -> dict:
+    """Build a new index beside the live one from the database, swap, and
+    catch up with the outbox. Searches keep using the old index meanwhile;
+    changes made during the rebuild wait in the outbox (the writer lock is
+    held) and are applied right after the swap."""
+    started = time.monotonic()
+    root = index.index_root(config)
+    with _lock(config):
+        old = index.current_dir(config)
+        name = f"index-{int(time.time() * 1000)}"
+        ix = index.create_in(root / name)
+        writer = ix.writer(limitmb=128)
+        counts = {"document": 0, "issue": 0}
+        try:
+            with Session(db.engine) as session:
+                for documents in _batches(session, Document, batch_size):
+                    for document in documents:
+                        _apply_new(writer, document_entries(document, document.id))
+                        counts["document"] += 1
+                for issues in _batches(session, Issue, batch_size):
+                    for issue in issues:
+                        _apply_new(writer, issue_entries(issue, issue.id))
+                        counts["issue"] += 1
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(root / name, ignore_errors=True)
+            raise
+        index.swap_to(config, name)
+        index.searchers.clear()
+        applied = _drain_locked(config, 500)
+        if old is not None and old.exists() and old.name != name:
+            shutil.rmtree(old, ignore_errors=True)
+    return {**counts, "outbox_applied": applied, "seconds": round(time.monotonic() - started, 2)}
+
+
+def _apply_new(writer, entries: dict[str, dict | None]) -> None:
+    for fields in entries.values():
+        if fields is not None:
+            writer.add_document(**fields)
+
+
+def status(config) -> dict:
+    with Session(db.engine) as session:
+        lag, oldest = session.execute(select(func.count(IndexOutbox.id), func.min(IndexOutbox.created_at))).one()
+    path = index.current_dir(config)
+    entries = None
+    if path is not None and Path(path).exists():
+        ix = index.open_current(config, create=False)
+        entries = ix.doc_count() if ix is not None else None
+    oldest_age = None
+    if oldest is not None:
+        oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
+        oldest_age = round((datetime.now(UTC) - oldest).total_seconds(), 1)
+    return {"index_lag": lag, "oldest_pending_seconds": oldest_age, "entries": entries,
+            "index_dir": str(path) if path else None}

@@ -1,0 +1,196 @@
+"""Searching: one box over documents and problem reports, with filters,
+facets, highlights, and permissions applied inside the query (before
+paging and facet counting), plus "similar past reports"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+import bleach
+from flask import current_app
+from sqlalchemy import select
+from whoosh import highlight, sorting
+from whoosh.qparser import AndGroup, MultifieldParser
+from whoosh.query import And, DateRange, Every, Or, Term
+
+from app.auth.models import User
+from app.auth.permissions import sees_everything
+from app.documents.models import DocumentVersion
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.issues.models import Issue
+from app.search import index
+from app.search.indexer import issue_text
+
+FACETS = ("kind", "category", "doc_type", "department", "product", "state", "severity")
+FILTERS = FACETS
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def permission_query(user: User):
+    """What ``user`` may see, as a query: effective documents they may open,
+    drafts they wrote or must review, and every problem report."""
+    effective = [Term("kind", "document"), Term("variant", "effective")]
+    if not sees_everything(user):
+        effective.append(Or([Term("confidentiality", "internal"),
+                             Term("department", user.department.code)]))
+    own_drafts = [Term("author_id", str(user.id))]
+    if user.has_role("dept_head"):
+        own_drafts.append(And([Term("department", user.department.code),
+                               Or([Term("state", "in_review"), Term("state", "pending_approval")])]))
+    if user.has_role("leader"):
+        own_drafts.append(Term("state", "pending_approval"))
+    drafts = And([Term("kind", "document"), Term("variant", "draft"), Or(own_drafts)])
+    return Or([And(effective), drafts, Term("kind", "issue")])
+
+
+def normalise_query(text: str) -> str:
+    """Inside quotes, spaces between Chinese words are not separators: a
+    phrase "產品 質量" means 產品質量."""
+    return _QUOTED.sub(lambda m: _SPACE_IN_CJK.sub("", m.group()), text or "").strip()
+
+
+def parse(text: str):
+    text = normalise_query(text)
+    if not text:
+        return Every()
+    parser = MultifieldParser(["title", "body"], index.SCHEMA, group=AndGroup)
+    return parser.parse(text)
+
+
+@dataclass
+class SearchArgs:
+    q: str = ""
+    kind: str | None = None
+    category: str | None = None
+    doc_type: str | None = None
+    department: str | None = None
+    product: str | None = None
+    state: str | None = None
+    severity: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+
+
+def _filters(args: SearchArgs) -> list:
+    terms = [Term(name, str(getattr(args, name))) for name in FILTERS if getattr(args, name) not in (None, "")]
+    if args.date_from or args.date_to:
+        start = datetime.combine(args.date_from, time.min) if args.date_from else None
+        end = datetime.combine(args.date_to, time.max) if args.date_to else None
+        terms.append(DateRange("updated", start, end))
+    return terms
+
+
+class MergingFormatter(highlight.HtmlFormatter):
+    """Marks hits as whole spans: overlapping bigrams (導熱 + 熱膏) become one
+    <mark>導熱膏</mark> instead of a mark on the first bigram only."""
+
+    def format_fragment(self, fragment, replace=False):
+        text = fragment.text
+        spans: list[list[int]] = []
+        for token in sorted(fragment.matches, key=lambda t: t.startchar):
+            start, end = max(token.startchar, fragment.startchar), min(token.endchar, fragment.endchar)
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], end)
+            elif start < end:
+                spans.append([start, end])
+        out, index = [], fragment.startchar
+        for start, end in spans:
+            out.append(highlight.htmlescape(text[index:start]))
+            out.append(f"<{self.tagname}>{highlight.htmlescape(text[start:end])}</{self.tagname}>")
+            index = end
+        out.append(highlight.htmlescape(text[index:fragment.endchar]))
+        return "".join(out)
+
+
+_FORMATTER = MergingFormatter(tagname="mark", between=" … ")
+_FRAGMENTER = highlight.ContextFragmenter(maxchars=240, surround=40)
+
+
+def _clean(html: str) -> str:
+    return bleach.clean(html, tags={"mark"}, attributes={}, strip=True)
+
+
+def _original_texts(hits) -> dict[str, str]:
+    """The indexed text of each hit, read back from the database (the index
+    does not store bodies)."""
+    texts: dict[str, str] = {}
+    versions = [(h["object_id"], h["version"]) for h in hits if h["kind"] == "document"]
+    if versions:
+        rows = db.session.execute(select(DocumentVersion.document_id, DocumentVersion.number, DocumentVersion.text)
+                                  .where(DocumentVersion.document_id.in_([v[0] for v in versions]))).all()
+        by_pair = {(r[0], r[1]): r[2] for r in rows}
+        for h in hits:
+            if h["kind"] == "document":
+                texts[h["key"]] = by_pair.get((h["object_id"], h["version"]), "")
+    issue_ids = [h["object_id"] for h in hits if h["kind"] == "issue"]
+    if issue_ids:
+        for issue in db.session.scalars(select(Issue).where(Issue.id.in_(issue_ids))):
+            texts[f"issue:{issue.id}"] = issue_text(issue)
+    return texts
+
+
+def search(user: User, args: SearchArgs) -> dict:
+    if args.sort not in ("relevance", "date"):
+        raise ValidationFailed("sort must be relevance or date", field="sort")
+    query = And([parse(args.q), permission_query(user), *_filters(args)])
+    searcher = index.searchers.get(current_app.config)
+    facets = sorting.Facets()
+    for name in FACETS:
+        facets.add_field(name, maptype=sorting.Count)
+    options = {"groupedby": facets, "terms": True}
+    if args.sort == "date" or not args.q.strip():
+        options["sortedby"] = "updated"
+        options["reverse"] = True
+    results = searcher.search_page(query, args.page, pagelen=args.per_page, **options)
+    hits = list(results)
+    texts = _original_texts(hits)
+    items = []
+    for hit in hits:
+        hit.results.fragmenter = _FRAGMENTER
+        hit.results.formatter = _FORMATTER
+        snippet = hit.highlights("body", text=texts.get(hit["key"], "")) if args.q.strip() else ""
+        title = hit.highlights("title", text=hit["title"]) if args.q.strip() else ""
+        items.append({
+            "kind": hit["kind"], "id": hit["object_id"], "title": hit["title"],
+            "title_html": _clean(title) or bleach.clean(hit["title"]),
+            "score": round(hit.score or 0.0, 4), "highlights": [_clean(snippet)] if snippet else [],
+            "category": hit.get("category") or None, "doc_type": hit.get("doc_type") or None,
+            "department": hit.get("department") or None, "product": hit.get("product") or None,
+            "state": hit.get("state"), "severity": int(hit["severity"]) if hit.get("severity") else None,
+            "variant": hit.get("variant") or None, "version": hit.get("version") or None,
+            "updated": hit["updated"].replace(tzinfo=UTC).isoformat() if hit.get("updated") else None,
+        })
+    facet_counts = {name: {k: v for k, v in results.results.groups(name).items() if k}
+                    for name in FACETS}
+    return {"items": items, "total": results.total, "page": args.page, "per_page": args.per_page,
+            "facets": facet_counts}
+
+
+def similar_issues(user: User, issue_id: int, limit: int = 5) -> list[dict]:
+    """Past reports and problem analyses most like this report."""
+    searcher = index.searchers.get(current_app.config)
+    docnum = searcher.document_number(key=f"issue:{issue_id}")
+    issue = db.session.get(Issue, issue_id)
+    if docnum is None or issue is None:
+        return []
+    scope = And([permission_query(user), Or([
+        Term("kind", "issue"),
+        And([Term("kind", "document"), Term("doc_type", "problem_analysis")]),
+    ])])
+    results = searcher.more_like(docnum, "body", text=issue_text(issue) + "\n" + issue.title,
+                                 top=limit + 1, numterms=12, filter=scope)
+    similar = []
+    for hit in results:
+        if hit["key"] == f"issue:{issue_id}":
+            continue
+        similar.append({"kind": hit["kind"], "id": hit["object_id"], "title": hit["title"],
+                        "state": hit.get("state"), "score": round(hit.score, 4)})
+    return similar[:limit]

@@ -1,0 +1,245 @@
+"""Search through the API: scripts, permissions inside the query, facets,
+highlights, the outbox and rebuild."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.search import indexer
+from app.search.models import IndexOutbox
+from tests.factories import add_version
+
+
+@pytest.fixture
+def people(make_user):
+    return {"rd": make_user("author", "RD"), "rd_head": make_user("dept_head", "RD"),
+            "qc": make_user("qc", "QC"), "support": make_user("support", "CS"),
+            "leader": make_user("leader", "MGMT")}
+
+
+def approve(api_as, people, document, number=1):
+    base = f"/documents/{document.id}/versions/{number}/actions"
+    api_as(document.versions[number - 1].author).post(base, json={"action": "submit"})
+    head = people["rd_head"] if document.department.code == "RD" else None
+    if head is None:
+        from tests.factories import make_user
+
+        head = make_user("dept_head", document.department.code)
+    assert api_as(head).post(base, json={"action": "approve"}).json["state"] == "effective"
+
+
+@pytest.fixture
+def corpus(api_as, people, make_document):
+    analysis = make_document(people["qc"], title="X200 馬達過熱問題分析報告", category="quality",
+                             doc_type="problem_analysis",
+                             content="經拆解分析，散熱片與功率模組間之導熱膏塗布不均，產品質量問題導致過熱。\n")
+    secret = make_document(people["qc"], title="B2311 內部檢驗報告", category="quality",
+                           doc_type="inspection_report", confidentiality="restricted",
+                           content="B2311 批次高溫老化，過熱三台，內部資料。\n")
+    manual = make_document(people["rd"], title="X300 user manual", content="The motor overheats when vents are blocked.\n")
+    for document in (analysis, secret, manual):
+        approve(api_as, people, document)
+    issue = api_as(people["support"]).post("/issues", json={
+        "title": "客户投诉 X200 过热停机", "phenomenon": "车间温度 38°C 时跳过热保护", "source": "customer",
+        "customer_ref": "C-231104", "product": "X200"}).json
+    return {"analysis": analysis, "secret": secret, "manual": manual, "issue": issue}
+
+
+def keys(result):
+    return {(item["kind"], item["id"]) for item in result["items"]}
+
+
+def test_simplified_query_finds_traditional_text_with_highlights(api_as, people, corpus):
+    result = api_as(people["support"]).get("/search", query_string={"q": "过热"}).json
+    assert ("document", corpus["analysis"].id) in keys(result)
+    assert ("issue", corpus["issue"]["id"]) in keys(result)
+    hit = next(i for i in result["items"] if i["id"] == corpus["analysis"].id and i["kind"] == "document")
+    assert "<mark>過熱</mark>" in " ".join(hit["highlights"])  # shown in the author's script
+    assert hit["category"] == "quality"
+
+
+def test_traditional_query_finds_simplified_report(api_as, people, corpus):
+    result = api_as(people["rd"]).get("/search", query_string={"q": "過熱停機", "kind": "issue"}).json
+    assert keys(result) == {("issue", corpus["issue"]["id"])}
+    assert result["items"][0]["state"] == "reported"
+
+
+def test_two_character_word_inside_a_longer_sentence(api_as, people, corpus):
+    result = api_as(people["rd"]).get("/search", query_string={"q": "質量"}).json
+    assert ("document", corpus["analysis"].id) in keys(result)
+
+
+def test_english_is_stemmed_and_codes_exact(api_as, people, corpus):
+    api = api_as(people["rd"])
+    assert ("document", corpus["manual"].id) in keys(api.get("/search", query_string={"q": "overheating"}).json)
+    assert keys(api.get("/search", query_string={"q": "X200"}).json) >= {("issue", corpus["issue"]["id"])}
+    assert api.get("/search", query_string={"q": "X20"}).json["total"] == 0
+
+
+def test_restricted_documents_never_appear_not_even_in_counts(api_as, people, corpus):
+    outsider = api_as(people["support"]).get("/search", query_string={"q": "B2311"}).json
+    assert outsider["total"] == 0 and outsider["items"] == []
+    assert outsider["facets"]["department"] == {} and outsider["facets"]["kind"] == {}
+    broad = api_as(people["support"]).get("/search", query_string={"q": "過熱"}).json
+    assert ("document", corpus["secret"].id) not in keys(broad)
+    assert broad["facets"]["doc_type"].get("inspection_report") is None
+    assert broad["total"] == len(broad["items"])
+    for insider in ("qc", "leader"):
+        result = api_as(people[insider]).get("/search", query_string={"q": "B2311"}).json
+        assert ("document", corpus["secret"].id) in keys(result)
+        assert result["facets"]["doc_type"] == {"inspection_report": 1}
+
+
+def test_drafts_are_found_only_by_their_author_and_reviewers(api_as, people, corpus):
+    add_version(corpus["manual"], people["rd"], "The motor overheats; new firmware limits torque.\n")
+    api_as(people["rd"]).post(f"/documents/{corpus['manual'].id}/versions/2/actions", json={"action": "submit"})
+    for who, sees in (("rd", True), ("rd_head", True), ("support", False), ("qc", False)):
+        result = api_as(people[who]).get("/search", query_string={"q": "firmware"}).json
+        assert (("document", corpus["manual"].id) in keys(result)) is sees, who
+
+
+def test_filters_facets_paging_and_sort(api_as, people, corpus):
+    api = api_as(people["leader"])
+    everything = api.get("/search", query_string={"q": "過熱"}).json
+    assert everything["facets"]["kind"] == {"document": 2, "issue": 1}
+    assert everything["facets"]["department"] == {"QC": 2}
+    only_quality = api.get("/search", query_string={"q": "過熱", "category": "quality"}).json
+    assert {i["category"] for i in only_quality["items"]} == {"quality"}
+    assert api.get("/search", query_string={"q": "過熱", "department": "QC"}).json["total"] == 2
+    assert api.get("/search", query_string={"q": "過熱", "kind": "issue"}).json["total"] == 1
+    page1 = api.get("/search", query_string={"q": "過熱", "per_page": 2, "page": 1}).json
+    page2 = api.get("/search", query_string={"q": "過熱", "per_page": 2, "page": 2}).json
+    assert page1["total"] == page2["total"] == 3
+    assert len(page1["items"]) == 2 and len(page2["items"]) == 1
+    assert not keys(page1) & keys(page2)
+    by_date = api.get("/search", query_string={"q": "過熱", "sort": "date"}).json["items"]
+    dates = [i["updated"] for i in by_date]
+    assert dates == sorted(dates, reverse=True)
+    assert api.get("/search", query_string={"q": "x", "sort": "random"}).status_code == 400
+
+
+def test_phrases_and_and_by_default(api_as, people, corpus):
+    api = api_as(people["leader"])
+    assert ("document", corpus["analysis"].id) in keys(api.get("/search", query_string={"q": '"導熱膏 塗布"'}).json)
+    assert api.get("/search", query_string={"q": '"塗布導熱膏"'}).json["total"] == 0
+    assert api.get("/search", query_string={"q": "導熱膏 watchdog"}).json["total"] == 0
+
+
+def test_highlights_are_sanitised(api_as, people, make_document):
+    document = make_document(people["rd"], title="XSS", content='過熱 <img src=x onerror=alert(1)> <script>x</script>\n')
+    approve(api_as, people, document)
+    hit = api_as(people["rd"]).get("/search", query_string={"q": "過熱"}).json["items"][0]
+    html = " ".join(hit["highlights"])
+    assert "<mark>過熱</mark>" in html and "<img" not in html and "<script" not in html
+
+
+def test_search_page_shows_highlights_and_facets(client, login, people, corpus):
+    login(people["support"])
+    page = client.get("/search?q=过热").get_data(as_text=True)
+    assert "<mark>過熱</mark>" in page and "B2311" not in page
+    assert 'class="facets"' in page
+
+
+def test_similar_past_reports(api_as, people, corpus):
+    api = api_as(people["support"])
+    other = api.post("/issues", json={"title": "X200 夏季過熱跳 E03", "phenomenon": "高溫環境過熱保護停機",
+                                      "source": "internal", "product": "X200"}).json
+    api.post("/issues", json={"title": "Hotline callback slow", "phenomenon": "waited three days",
+                              "source": "internal"})
+    similar = api.get(f"/issues/{corpus['issue']['id']}/similar").json["items"]
+    ids = [(s["kind"], s["id"]) for s in similar]
+    assert ("issue", other["id"]) in ids
+    assert ("document", corpus["analysis"].id) in ids
+    assert ("issue", corpus["issue"]["id"]) not in ids
+    assert all(s["title"] != "Hotline callback slow" for s in similar)
+
+
+def outbox_count():
+    return db.session.scalar(select(func.count()).select_from(IndexOutbox))
+
+
+def test_outbox_is_replayed_after_a_crash(app, api_as, people, make_document, monkeypatch):
+    app.config["SEARCH_INLINE_INDEXING"] = False
+    document = make_document(people["rd"], title="Crash test", content="密封不良改善\n")
+    approve(api_as, people, document)
+    second = make_document(people["rd"], title="Second", content="密封不良第二份\n")
+    approve(api_as, people, second)
+    assert outbox_count() > 0
+    calls = {"n": 0}
+    real_apply = indexer._apply
+
+    def crash_midway(writer, entries):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("killed")
+        return real_apply(writer, entries)
+
+    monkeypatch.setattr(indexer, "_apply", crash_midway)
+    with pytest.raises(RuntimeError):
+        indexer.drain(app.config)
+    assert outbox_count() > 0  # nothing was acknowledged
+    monkeypatch.setattr(indexer, "_apply", real_apply)
+    assert indexer.drain(app.config) > 0
+    assert outbox_count() == 0
+    result = api_as(people["rd"]).get("/search", query_string={"q": "密封不良"}).json
+    assert keys(result) == {("document", document.id), ("document", second.id)}
+
+
+def test_replay_after_index_commit_is_harmless(app, api_as, people, make_document, monkeypatch):
+    """A crash after the index commit but before the outbox rows are deleted
+    applies the same rows twice: no duplicates."""
+    app.config["SEARCH_INLINE_INDEXING"] = False
+    document = make_document(people["rd"], title="Twice", content="軸承異音\n")
+    approve(api_as, people, document)
+    from sqlalchemy.orm import Session
+
+    real_execute = Session.execute
+
+    def fail_on_delete(self, statement, *args, **kwargs):
+        if getattr(statement, "is_delete", False):
+            raise RuntimeError("killed before acknowledging")
+        return real_execute(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "execute", fail_on_delete)
+    with pytest.raises(RuntimeError):
+        indexer.drain(app.config)
+    monkeypatch.setattr(Session, "execute", real_execute)
+    indexer.drain(app.config)
+    result = api_as(people["rd"]).get("/search", query_string={"q": "軸承異音"}).json
+    assert result["total"] == 1
+
+
+def test_rebuild_recreates_the_index_from_the_database(app, runner, api_as, people, corpus):
+    from pathlib import Path
+
+    from app.search import index
+
+    before = index.current_dir(app.config)
+    result = runner.invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "indexed 3 documents and 1 problem reports" in result.output
+    after = index.current_dir(app.config)
+    assert after != before and not Path(before).exists()
+    assert api_as(people["leader"]).get("/search", query_string={"q": "过热"}).json["total"] == 3
+    assert api_as(people["support"]).get("/search", query_string={"q": "过热"}).json["total"] == 2
+    status = runner.invoke(args=["search", "status"])
+    assert '"index_lag": 0' in status.output
+
+
+def test_health_reports_the_outbox_lag(app, client, api_as, people, make_document):
+    app.config["SEARCH_INLINE_INDEXING"] = False
+    make_document(people["rd"], title="lag")
+    body = client.get("/api/v1/health").json
+    assert body["index_lag"] >= 1
+    indexer.drain(app.config)
+    assert client.get("/api/v1/health").json["index_lag"] == 0
+
+
+def test_search_work_once(app, runner, people, make_document):
+    app.config["SEARCH_INLINE_INDEXING"] = False
+    make_document(people["rd"], title="worker")
+    result = runner.invoke(args=["search", "work", "--once"])
+    assert result.exit_code == 0 and "applied" in result.output
+    assert outbox_count() == 0

@@ -1,0 +1,80 @@
+"""A relevance evaluation set: short realistic texts in Traditional,
+Simplified, mixed Chinese and English, and queries with the ids each must
+find in its top 10. Used by tests/unit/test_search_relevance.py and by
+bench/search_eval.py (analyzer comparison)."""
+
+DOCS = {
+    "t1": "X200 馬達過熱問題分析報告：散熱片與功率模組間導熱膏塗布不均，夏季高溫環境運轉兩小時後觸發 E03 過熱保護。",
+    "t2": "產品質量問題統計：本季客戶投訴 27 件，其中產品質量相關 9 件，服務相關 6 件。",
+    "t3": "X200 智慧控制器使用說明書：安裝前請關閉電源，以 M4 螺絲固定，鎖附扭力為 1.5 N·m。",
+    "t4": "B2311 批次出貨檢驗報告：高溫老化測試 3 台不良，本批暫停出貨。",
+    "t5": "M10 馬達運轉異音，頻譜分析顯示軸承外圈故障，潤滑脂不足並有壓痕。",
+    "t6": "密封不良改善計畫：X300 外殼墊片改為矽膠材質，增加 IP65 氣密測試。",
+    "t7": "客戶滿意度調查：售後服務回應速度獲得好評，但說明書內容不夠清楚。",
+    "t8": "韌體升級規範：升級失敗時自動回復前一版本，面板顯示 U99。",
+    "s1": "产品质量问题分析报告：X200 电机过热，客户投诉三次，需要更换导热膏并增加散热风扇。",
+    "s2": "M10 电机散热设计说明：散热鳍片高度由 12 mm 增加到 15 mm，温升降至 66K。",
+    "s3": "客户投诉报告 C-231104：车间温度 38°C 时控制器跳过热保护，输送线停机。",
+    "s4": "2026 年第三季度销售分析：X200 出货 8,400 台，华东区交付延迟两周。",
+    "s5": "X200 组装工艺规范：导热膏改用网版印刷，厚度 0.1 毫米，每班首件测量。",
+    "s6": "供应商质量管理计划：轴承来料检验抽样 32 件，AQL 0.65。",
+    "s7": "固件升级失败导致设备无法启动，现场需要用 USB 恢复出厂设置。",
+    "s8": "市场调查显示客户重视远程监控和在线升级功能。",
+    "m1": "X300 密封不良 seal leak：客戶投訴戶外機台進水，root cause 為墊片老化。",
+    "m2": "Firmware 3.2 修正 watchdog reset (A05)；日志缓冲区溢出导致重启。",
+    "m3": "B2311 batch 高温老化 burn-in test failed on 3 units，散熱片溫度 86°C。",
+    "m4": "X200 vs ACME C5 競品分析：price 189 USD，遠程監控 remote monitoring 不足。",
+    "e1": "The X300 controller resets with watchdog alarm A05 after 40 hours when the logger overflows its buffer.",
+    "e2": "Customer satisfaction survey: support response rated 88 percent, product quality 81 percent.",
+    "e3": "Incoming inspection plan for M10 bearings: grease fill by weight and raceway marks under magnification.",
+    "e4": "Overheating complaints about the X200 are the main risk to contract renewals this summer.",
+    "e5": "Install the X300 on a DIN rail and tighten the motor terminals to 1.0 N·m.",
+    "e6": "Firmware updates are signed and installed on the idle partition, then the controller switches after a self-test.",
+    "e7": "Supplier audit found the grease dispensing machine out of calibration on line 3.",
+    "e8": "The motor overheated because the thermal paste was applied unevenly.",
+}
+
+QUERIES = [
+    # Traditional queries
+    ("質量", {"t2", "s1", "s6"}),
+    ("過熱", {"t1", "s1", "s3"}),
+    ("導熱膏", {"t1", "s1", "s5"}),
+    ("說明書", {"t3", "t7"}),
+    ("軸承", {"t5", "s6"}),
+    ("客戶投訴", {"t2", "s1", "s3", "m1"}),
+    ("密封不良", {"t6", "m1"}),
+    ("韌體升級", {"t8", "s7"}),
+    # Simplified queries
+    ("质量", {"t2", "s1", "s6"}),
+    ("过热", {"t1", "s1", "s3"}),
+    ("散热", {"t1", "s1", "s2", "m3"}),
+    ("说明书", {"t3", "t7"}),
+    ("投诉", {"t2", "s1", "s3", "m1"}),
+    ("电机", {"s1", "s2"}),
+    ("马达", {"t1", "t5"}),
+    ("远程监控", {"s8", "m4"}),
+    ("高温老化", {"t4", "m3"}),
+    # Mixed and phrases
+    ('"產品質量"', {"t2", "s1"}),
+    ('"产品 质量 问题"', {"t2", "s1"}),
+    ("X200 过热", {"t1", "s1"}),
+    ("B2311 老化", {"t4", "m3"}),
+    ("watchdog 重启", {"m2"}),
+    ("seal leak 進水", {"m1"}),
+    ("X300 密封", {"t6", "m1"}),
+    # Codes and numbers, exact
+    ("X200", {"t1", "t3", "s1", "s4", "s5", "m4", "e4"}),
+    ("B2311", {"t4", "m3"}),
+    ("A05", {"m2", "e1"}),
+    ("C-231104", {"s3"}),
+    # English, stemmed
+    ("overheating", {"e4", "e8"}),
+    ("watchdog reset", {"m2", "e1"}),
+    ("bearing inspection", {"e3"}),
+    ("firmware update", {"e6"}),
+    ("grease", {"e3", "e7"}),
+    ('"thermal paste"', {"e8"}),
+    ("satisfaction survey", {"e2"}),
+    # One character
+    ("熱", {"t1", "s1", "s2", "s3", "s5", "m3"}),
+]
