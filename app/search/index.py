@@ -28,7 +28,7 @@ def make_schema() -> Schema:
         object_id=NUMERIC(stored=True, signed=False),
         version=NUMERIC(stored=True, signed=False),
         title=TEXT(analyzer=text, phrase=True, stored=True, field_boost=2.0),
-        body=TEXT(analyzer=text, phrase=True),
+        body=TEXT(analyzer=text, phrase=True, chars=True),  # offsets stored: highlights without re-analysis
         category=ID(stored=True, sortable=True),
         doc_type=ID(stored=True, sortable=True),
         department=ID(stored=True, sortable=True),

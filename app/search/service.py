@@ -111,7 +111,9 @@ class MergingFormatter(highlight.HtmlFormatter):
 
 
 _FORMATTER = MergingFormatter(tagname="mark", between=" … ")
-_FRAGMENTER = highlight.ContextFragmenter(maxchars=240, surround=40)
+# Pinpoint fragments use the character offsets stored in the index, so
+# highlighting a hit needs no re-analysis of its text.
+_FRAGMENTER = highlight.PinpointFragmenter(maxchars=240, surround=50)
 
 
 def _clean(html: str) -> str:
