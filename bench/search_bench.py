@@ -20,7 +20,6 @@ import random
 import resource
 import shutil
 import sqlite3
-import statistics
 import tempfile
 import time
 from pathlib import Path
