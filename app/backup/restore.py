@@ -1,0 +1,154 @@
+"""Restore a backup into an instance, check it, and rebuild the index."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+from flask import Flask
+from sqlalchemy import func, inspect, select, table, text
+
+from app.backup import manifest
+from app.backup.service import (
+    PG_FILE,
+    SQLITE_FILE,
+    BackupError,
+    database_kind,
+    libpq_url,
+    sqlite_path,
+    verify_backup,
+)
+from app.storage import LocalBlobStore
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def _scripts(app: Flask) -> ScriptDirectory:
+    config = app.extensions["migrate"].migrate.get_config(str(MIGRATIONS))
+    return ScriptDirectory.from_config(config)
+
+
+def check_revision(app: Flask, revision: str | None) -> bool:
+    """True when the backup needs an upgrade; refuses a revision this code
+    does not know (a backup from newer code)."""
+    scripts = _scripts(app)
+    head = scripts.get_current_head()
+    if revision is None:
+        raise BackupError("the backup has no schema revision (its database was not created by "
+                          "'flask db upgrade'); it cannot be restored safely")
+    if revision == head:
+        return False
+    known = {script.revision for script in scripts.walk_revisions()}
+    if revision not in known:
+        raise BackupError(f"the backup's schema revision {revision} is newer than this Doctrack "
+                          f"(its newest is {head}): upgrade Doctrack before restoring")
+    return True
+
+
+def _is_empty(app: Flask, store: LocalBlobStore) -> bool:
+    from app.extensions import db
+
+    names = set(inspect(db.engine).get_table_names())
+    with db.engine.connect() as conn:
+        for name in names - {"alembic_version"}:
+            if conn.execute(select(func.count()).select_from(table(name))).scalar():
+                return False
+    return next(store.iter_hashes(), None) is None
+
+
+def _restore_database(kind: str, url: str, backup: Path) -> None:
+    if kind == "sqlite":
+        target = sqlite_path(url)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".restoring")
+        shutil.copyfile(backup / SQLITE_FILE, tmp)
+        for stale in (target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
+            stale.unlink(missing_ok=True)
+        os.replace(tmp, target)
+        return
+    result = subprocess.run(
+        ["pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error",
+         "--dbname", libpq_url(url), str(backup / PG_FILE)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
+
+
+def _restore_blobs(body: dict, backup: Path, store: LocalBlobStore) -> int:
+    count = 0
+    store.tmp.mkdir(parents=True, exist_ok=True)
+    store.blobs.mkdir(parents=True, exist_ok=True)
+    for entry in body["files"]:
+        if not entry["path"].startswith("blobs/"):
+            continue
+        sha = entry["sha256"]
+        if not store.exists(sha):
+            staged = store.tmp / f"restore-{sha}"
+            shutil.copyfile(backup / entry["path"], staged)
+            store.put_file(staged, sha)
+        count += 1
+    return count
+
+
+def _check(body: dict, store: LocalBlobStore) -> list[str]:
+    from app.extensions import db
+
+    found = []
+    with db.engine.connect() as conn:
+        for name, expected in body["row_counts"].items():
+            actual = conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar()
+            if actual != expected:
+                found.append(f"table {name}: {actual} rows restored, {expected} in the backup")
+    for entry in body["files"]:
+        if entry["path"].startswith("blobs/") and not (store.exists(entry["sha256"]) and store.verify(entry["sha256"])):
+            found.append(f"{entry['path']}: not restored intact")
+    return found
+
+
+def restore_backup(path: str | Path, *, into: str | Path, database_url: str | None = None,
+                   storage_dir: str | Path | None = None, force: bool = False) -> dict:
+    """Restore the backup at ``path`` into the instance folder ``into``."""
+    from app import create_app
+    from app.extensions import db
+    from app.search.indexer import rebuild
+
+    backup = Path(path)
+    problems = verify_backup(backup)
+    if problems:
+        raise BackupError("the backup does not verify: " + "; ".join(problems))
+    body = manifest.read(backup)
+    into = Path(into).resolve()
+    storage = Path(storage_dir).resolve() if storage_dir else into / "storage"
+    overrides = {"INSTANCE_DIR": str(into), "STORAGE_DIR": str(storage)}
+    if database_url:
+        overrides["DATABASE_URL"] = database_url
+    target = create_app(overrides)
+    url = target.config["SQLALCHEMY_DATABASE_URI"]
+    kind = database_kind(url)
+    if kind != body["database"]:
+        raise BackupError(f"this is a {body['database']} backup; it restores onto {body['database']}, "
+                          f"not onto {kind}")
+    if kind == "sqlite":
+        sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
+    store = LocalBlobStore(storage)
+    with target.app_context():
+        needs_upgrade = check_revision(target, body.get("schema_revision"))
+        if not force and not _is_empty(target, store):
+            raise BackupError(f"the target instance {into} is not empty; use --force to replace it")
+        db.engine.dispose()
+        _restore_database(kind, url, backup)
+        blobs = _restore_blobs(body, backup, store)
+        db.engine.dispose()
+        found = _check(body, store)
+        if found:
+            raise BackupError("restored data does not match the backup: " + "; ".join(found))
+        if needs_upgrade:
+            from flask_migrate import upgrade
+
+            upgrade(directory=str(MIGRATIONS))
+        index = rebuild(target.config)
+    return {"database": kind, "tables": len(body["row_counts"]), "rows": sum(body["row_counts"].values()),
+            "blobs": blobs, "upgraded": needs_upgrade, "indexed": index, "instance": str(into),
+            "storage": str(storage)}

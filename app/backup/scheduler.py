@@ -1,0 +1,53 @@
+"""``flask scheduler``: backup create + prune on a cron expression.
+
+A failed run is logged with its reason; nothing is retried early: the next
+slot simply runs again. Each run's outcome is written to
+``<BACKUP_DIR>/last_run.json`` for the admin page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from flask import Flask
+
+from app.backup.service import create_backup, prune
+
+log = logging.getLogger("doctrack.backup")
+
+
+def run_backup_job(app: Flask) -> bool:
+    config = app.config
+    root = Path(config["BACKUP_DIR"])
+    started = datetime.now(UTC)
+    outcome = {"started_at": started.isoformat()}
+    try:
+        with app.app_context():
+            path = create_backup(app)
+            removed = prune(root, daily=config["BACKUP_KEEP_DAILY"], weekly=config["BACKUP_KEEP_WEEKLY"],
+                            monthly=config["BACKUP_KEEP_MONTHLY"])
+        outcome.update(ok=True, backup=path.name, pruned=removed)
+        log.info("backup %s written; pruned %d old backups", path.name, len(removed))
+    except Exception as exc:  # noqa: BLE001 - a failed run is logged and retried at the next slot
+        outcome.update(ok=False, error=f"{type(exc).__name__}: {exc}")
+        log.error("backup failed: %s; the next scheduled run will try again", outcome["error"])
+    outcome["finished_at"] = datetime.now(UTC).isoformat()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "last_run.json").write_text(json.dumps(outcome))
+    except OSError as exc:
+        log.error("could not record the backup run: %s", exc)
+    return outcome["ok"]
+
+
+def make_scheduler(app: Flask) -> BlockingScheduler:
+    trigger = CronTrigger.from_crontab(app.config["BACKUP_CRON"], timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
+    scheduler = BlockingScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
+    scheduler.add_job(run_backup_job, trigger, args=[app], id="backup", coalesce=True, max_instances=1,
+                      misfire_grace_time=3600)
+    return scheduler
