@@ -79,10 +79,11 @@ def register_extensions(app: Flask) -> None:
 
     @app.before_request
     def _forget_cached_user():
-        # flask-login caches the user on `g`, which lives as long as the app
+        # flask-login and Flask-Babel cache the user and locale on `g`, which lives as long as the app
         # context; when a caller (tests, scripts) keeps one app context across
         # several requests, each request must still authenticate on its own.
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)  # the locale is chosen per request too
 
 
 def _optional_module(name: str):

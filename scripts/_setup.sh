@@ -19,8 +19,7 @@ if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
   .venv/bin/python -m pip install --quiet -e ".${EXTRAS:+[$EXTRAS]}"
   touch "$STAMP"
 fi
-if [ -d app/translations ]; then
-  .venv/bin/pybabel compile --use-fuzzy -q -d app/translations 2>/dev/null || .venv/bin/pybabel compile -q -d app/translations
-fi
+# Message catalogues: the .po files are the source, compiled on every run.
+.venv/bin/pybabel compile -d app/translations >/dev/null
 export PATH="$ROOT/.venv/bin:$PATH"
 export FLASK_APP=wsgi
