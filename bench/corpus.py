@@ -42,41 +42,60 @@ CATEGORIES = ["technical", "quality", "market", "customer"]
 DEPARTMENTS = ["RD", "PROD", "QC", "CS", "MKT"]
 
 
-def _chinese(rng: random.Random, vocab: dict, length: int) -> str:
+def _topic(rng: random.Random) -> dict:
+    """What one report is about: one product and batch, two faults, two
+    processes. Real reports repeat their topic and mention the rest of the
+    vocabulary only in passing, so term frequencies are skewed."""
+    return {"product": rng.choice(PRODUCTS), "batch": rng.choice(BATCH),
+            "faults": rng.sample(range(len(ENGLISH["faults"])), 2),
+            "process": rng.sample(range(len(ENGLISH["process"])), 2)}
+
+
+def _pick(rng: random.Random, vocab: dict, topic: dict, kind: str) -> str:
+    if kind in ("faults", "process") and rng.random() < 0.85:
+        return vocab[kind][rng.choice(topic[kind])]
+    if kind == "words" and rng.random() < 0.5:
+        return vocab[kind][rng.randrange(4)]  # a few words are everywhere
+    return rng.choice(vocab[kind])
+
+
+def _chinese(rng: random.Random, vocab: dict, length: int, topic: dict) -> str:
     out = []
     while sum(map(len, out)) < length:
-        kind = rng.choice(["faults", "process", "words", "words", "glue"])
-        out.append(rng.choice(vocab[kind]))
-        if rng.random() < 0.08:
-            out.append(rng.choice(PRODUCTS) if rng.random() < 0.7 else rng.choice(BATCH))
+        kind = rng.choice(["faults", "process", "words", "words", "glue", "glue"])
+        out.append(_pick(rng, vocab, topic, kind))
+        if rng.random() < 0.06:
+            out.append(topic["product"] if rng.random() < 0.7 else topic["batch"])
     return "".join(out)
 
 
-def _english(rng: random.Random, length: int) -> str:
+def _english(rng: random.Random, length: int, topic: dict) -> str:
     out = []
     while sum(len(w) + 1 for w in out) < length:
-        kind = rng.choice(["faults", "process", "words", "words", "glue"])
-        out.append(rng.choice(ENGLISH[kind]))
-        if rng.random() < 0.08:
-            out.append(rng.choice(PRODUCTS) if rng.random() < 0.7 else rng.choice(BATCH))
+        kind = rng.choice(["faults", "process", "words", "words", "glue", "glue"])
+        out.append(_pick(rng, ENGLISH, topic, kind))
+        if rng.random() < 0.06:
+            out.append(topic["product"] if rng.random() < 0.7 else topic["batch"])
     return " ".join(out)
 
 
 def make_document(rng: random.Random, n: int) -> dict:
     """About 2 KB of UTF-8: ~650 CJK characters, or ~2,000 Latin ones."""
+    topic = _topic(rng)
     style = n % 3
     if style == 0:
-        body = _chinese(rng, TRAD, 600) + " " + _english(rng, 120)
+        body = _chinese(rng, TRAD, 600, topic) + " " + _english(rng, 120, topic)
     elif style == 1:
-        body = _chinese(rng, SIMP, 600) + " " + _english(rng, 120)
+        body = _chinese(rng, SIMP, 600, topic) + " " + _english(rng, 120, topic)
     else:
-        body = _chinese(rng, TRAD, 300) + _chinese(rng, SIMP, 300) + " " + _english(rng, 120)
+        body = _chinese(rng, TRAD, 300, topic) + _chinese(rng, SIMP, 300, topic) + " " + _english(rng, 120, topic)
     if n % 7 == 0:
-        body = _english(rng, 1900)
+        body = _english(rng, 1900, topic)
     title_vocab = TRAD if style == 0 else SIMP
-    title = f"{rng.choice(PRODUCTS)} {rng.choice(title_vocab['faults'])}{rng.choice(title_vocab['process'])}"
+    title = (f"{topic['product']} {title_vocab['faults'][topic['faults'][0]]}"
+             f"{title_vocab['process'][topic['process'][0]]}")
     return {"id": n, "title": title, "body": body, "category": CATEGORIES[n % 4],
-            "department": DEPARTMENTS[n % 5], "product": rng.choice(PRODUCTS),
+            "department": DEPARTMENTS[n % 5], "product": topic["product"],
             "confidentiality": "restricted" if n % 10 == 0 else "internal"}
 
 
