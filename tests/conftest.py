@@ -8,23 +8,14 @@ one database per xdist worker, created once, tables truncated after each test.
 from __future__ import annotations
 
 import io
-import os
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
 from tests import factories
-
-PG_URL = os.environ.get("DOCTRACK_TEST_DATABASE_URL")
-
-
-def _sqlalchemy_url(url: str) -> str:
-    if url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
+from tests.databases import PG_URL, create_database, drop_database
 
 
 @pytest.fixture(scope="session")
@@ -33,23 +24,15 @@ def pg_database(worker_id):
     if not PG_URL:
         yield None
         return
-    base = _sqlalchemy_url(PG_URL)
     name = f"doctrack_test_{worker_id}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    parts = urlsplit(base)
-    url = urlunsplit(parts._replace(path="/" + name))
+    url = create_database(name)
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x",
                       "INSTANCE_DIR": "/tmp/doctrack-pg-setup"})
     with app.app_context():
         db.create_all()
         db.engine.dispose()
     yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop_database(name)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.documents.models import VersionState as State
+from app.statemachine import allowed, lookup
 
 
 class Action(enum.StrEnum):
@@ -96,13 +97,9 @@ UNDER_REVIEW = (State.in_review, State.pending_approval)
 
 
 def rule_for(state: str, action: str) -> Rule | None:
-    try:
-        return TRANSITIONS.get((State(state), Action(action)))
-    except ValueError:
-        return None
+    return lookup(TRANSITIONS, State, Action, state, action)
 
 
 def allowed_actions(state: str, ctx: Context) -> list[Action]:
-    """Actions the actor may take on a version in ``state`` (for buttons)."""
-    return [action for (from_state, action), rule in TRANSITIONS.items()
-            if from_state == state and rule.who(ctx)]
+    """Actions the actor may take in ``state`` (for buttons)."""
+    return allowed(TRANSITIONS, state, ctx)

@@ -12,6 +12,8 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.statemachine import allowed, lookup
+
 
 class State(enum.StrEnum):
     reported = "reported"
@@ -106,12 +108,9 @@ TRANSITIONS: dict[tuple[State, Action], Rule] = {
 
 
 def rule_for(state: str, action: str) -> Rule | None:
-    try:
-        return TRANSITIONS.get((State(state), Action(action)))
-    except ValueError:
-        return None
+    return lookup(TRANSITIONS, State, Action, state, action)
 
 
 def allowed_actions(state: str, ctx: Context) -> list[Action]:
-    return [action for (from_state, action), rule in TRANSITIONS.items()
-            if from_state == state and rule.who(ctx)]
+    """Actions the actor may take in ``state`` (for buttons)."""
+    return allowed(TRANSITIONS, state, ctx)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.approval import service
 from app.approval.models import Signature
 from app.extensions import db
-from tests.conftest import PG_URL
+from tests.databases import PG_URL
 
 pytestmark = pytest.mark.postgres
 

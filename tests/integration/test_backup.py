@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from app import create_app
 from app.backup import manifest, service
@@ -19,7 +18,7 @@ from app.backup.restore import restore_backup
 from app.backup.scheduler import make_scheduler, run_backup_job
 from app.extensions import db
 from tests import factories
-from tests.conftest import PG_URL, _sqlalchemy_url
+from tests.databases import PG_URL, create_database, drop_database
 
 
 class Scratch:
@@ -27,25 +26,17 @@ class Scratch:
 
     def __init__(self, tmp_path: Path, worker_id: str):
         self.tmp_path, self.worker_id, self.created = tmp_path, worker_id, []
-        self.admin = create_engine(_sqlalchemy_url(PG_URL), isolation_level="AUTOCOMMIT") if PG_URL else None
 
     def url(self, label: str) -> str:
         if not PG_URL:
             return f"sqlite:///{self.tmp_path / label / 'doctrack.db'}"
         name = f"doctrack_backup_{label}_{self.worker_id}"
-        with self.admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
         self.created.append(name)
-        return urlunsplit(urlsplit(_sqlalchemy_url(PG_URL))._replace(path="/" + name))
+        return create_database(name)
 
     def close(self):
-        if self.admin is None:
-            return
-        with self.admin.connect() as conn:
-            for name in self.created:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.admin.dispose()
+        for name in self.created:
+            drop_database(name)
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import PG_URL, _sqlalchemy_url
+from tests.databases import PG_URL, create_database, drop_database
 
 
 @pytest.fixture
@@ -17,18 +17,9 @@ def scratch_url(tmp_path, worker_id):
     if not PG_URL:
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
-    from urllib.parse import urlsplit, urlunsplit
-
-    base = _sqlalchemy_url(PG_URL)
     name = f"doctrack_migrations_{worker_id}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield urlunsplit(urlsplit(base)._replace(path="/" + name))
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield create_database(name)
+    drop_database(name)
 
 
 @pytest.fixture
