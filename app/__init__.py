@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 # Feature packages with HTML views (module exposing ``bp``).
 VIEW_MODULES = (
     "app.auth.views",
+    "app.auth.admin_views",
     "app.documents.views",
     "app.approval.views",
     "app.issues.views",

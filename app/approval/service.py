@@ -202,9 +202,20 @@ def dashboard_counts(user: User) -> dict[str, int]:
         "waiting_for_me": len(inbox(user)),
         "my_rejected": count(DocumentVersion.author_id == user.id,
                              DocumentVersion.state == VersionState.rejected),
+        "reviews_overdue": _reviews_overdue(user),
         "my_in_review": count(DocumentVersion.author_id == user.id,
                               DocumentVersion.state.in_(UNDER_REVIEW)),
     }
+
+
+def _reviews_overdue(user: User) -> int:
+    from sqlalchemy import func
+
+    from app.approval.review import review_clause
+    from app.auth.permissions import visible_documents_clause
+
+    return db.session.scalar(select(func.count()).select_from(Document).where(
+        visible_documents_clause(user), review_clause("overdue"))) or 0
 
 
 def signatures(version: DocumentVersion) -> list[Signature]:

@@ -159,3 +159,23 @@ def load_user_from_request(req) -> User | None:
     if user is not None:
         request.environ["doctrack.token_auth"] = True
     return user
+
+
+def set_roles(actor: User, user: User, roles: list[str]) -> None:
+    unknown = [r for r in roles if r not in Role.__members__]
+    if unknown or not roles:
+        raise ValidationFailed(
+            f"unknown role {', '.join(unknown)}" if unknown else "at least one role is required", field="role")
+    if user.id == actor.id and "admin" not in roles:
+        raise ValidationFailed("you cannot remove your own admin role", field="role")
+    before = sorted(user.roles)
+    user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
+    db.session.flush()
+    record_event(actor, "set_roles", user, details={"from": before, "to": sorted(set(roles))})
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    if user.id == actor.id and not active:
+        raise ValidationFailed("you cannot deactivate yourself", field="active")
+    user.active = active
+    record_event(actor, "activate" if active else "deactivate", user)

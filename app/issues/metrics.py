@@ -7,7 +7,9 @@ Definitions (also in the API description):
   closed_at - created_at, in hours;
 - timeliness rate: over reports closed in [from, to) that had a due date,
   the share closed on or before it (closed_at <= due_at). None when no
-  report was closed in the period.
+  report was closed in the period;
+- by_month: the same per calendar month (UTC): created by category and
+  severity (by creation month), closed and timeliness (by closing month).
 """
 
 from __future__ import annotations
@@ -41,8 +43,27 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
         entry["on_time"] += issue.closed_at <= issue.due_at
     for entry in per_department.values():
         entry["timeliness_rate"] = round(entry["on_time"] / entry["closed"], 4)
+    by_month: dict[str, dict] = {}
+    for issue in created_rows:
+        month = by_month.setdefault(issue.created_at.strftime("%Y-%m"), {
+            "created": 0, "by_category": Counter(), "by_severity": Counter()})
+        month["created"] += 1
+        month["by_category"][issue.category or "unclassified"] += 1
+        month["by_severity"][str(issue.severity or 0)] += 1
+    for issue in closed_rows:
+        month = by_month.setdefault(issue.closed_at.strftime("%Y-%m"), {
+            "created": 0, "by_category": Counter(), "by_severity": Counter()})
+        month["closed"] = month.get("closed", 0) + 1
+        if issue.due_at is not None:
+            month["closed_with_due_date"] = month.get("closed_with_due_date", 0) + 1
+            month["on_time"] = month.get("on_time", 0) + (issue.closed_at <= issue.due_at)
+    for month in by_month.values():
+        month["by_category"], month["by_severity"] = dict(month["by_category"]), dict(month["by_severity"])
+        due_count = month.get("closed_with_due_date", 0)
+        month["timeliness_rate"] = round(month.get("on_time", 0) / due_count, 4) if due_count else None
     return {
         "from": start.isoformat(), "to": end.isoformat(),
+        "by_month": dict(sorted(by_month.items())),
         "created": len(created_rows),
         "by_state": dict(Counter(i.state for i in created_rows)),
         "by_category": dict(Counter(i.category or "unclassified" for i in created_rows)),

@@ -66,6 +66,13 @@ def test_metrics_match_the_hand_computed_values(api_as, make_user, fixture_repor
         "RD": {"closed": 2, "on_time": 1, "timeliness_rate": 0.5},
         "QC": {"closed": 1, "on_time": 1, "timeliness_rate": 1.0},
     }
+    # Per month: everything in October 2026 (created and closed).
+    october = m["by_month"]["2026-10"]
+    assert october["created"] == 4 and october["closed"] == 3
+    assert october["by_category"] == {"quality": 2, "technical": 1, "service": 1}
+    assert october["by_severity"] == {"1": 1, "2": 1, "3": 2}
+    assert october["timeliness_rate"] == round(2 / 3, 4)
+    assert list(m["by_month"]) == ["2026-10"]
     rd = api.get("/issues/metrics", query_string={"from": "2026-10-01", "to": "2026-10-31",
                                                   "department": "RD"}).json
     assert rd["created"] == 2 and rd["timeliness_rate"] == 0.5 and rd["mean_hours_to_close"] == 174.0
@@ -76,3 +83,4 @@ def test_metrics_page_shows_the_rate(client, login, make_user, fixture_reports):
     page = client.get("/issues/metrics?from=2026-10-01&to=2026-10-31").get_data(as_text=True)
     assert 'data-metric="timeliness">66.7%' in page
     assert "5.2" in page  # 124 h = 5.2 days
+    assert 'data-chart="by-month"' in page and "2026-10" in page
