@@ -9,6 +9,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 PASSWORDS = {"author": "demo-author-pass", "rd.head": "demo-depthead-pass", "support": "demo-support-pass",
+             "admin": "demo-admin-pass",
              "qc": "demo-qc-pass"}
 
 
@@ -159,3 +160,30 @@ def test_phone_width_layout(live_server, new_page, shots):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, f"page is {width}px wide on a 390px screen"
     shots(page, "documents-phone")
+
+
+UNLABELLED = """
+() => [...document.querySelectorAll('main input, main select, main textarea')]
+  .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+  .map(el => el.outerHTML.slice(0, 120))
+"""
+
+
+def test_every_form_control_has_a_label_and_is_keyboard_reachable(live_server, new_page):
+    page = new_page()
+    login(page, live_server, "admin")
+    for path in ("/documents/", "/documents/new", "/documents/1", "/documents/1/diff", "/issues/", "/issues/new",
+                 "/issues/1", "/issues/metrics", "/search?q=X200", "/approvals/reviews", "/profile",
+                 "/admin/users", "/admin/departments", "/admin/backups/"):
+        page.goto(live_server + path)
+        assert page.evaluate(UNLABELLED) == [], path
+    # The login form works from the keyboard alone.
+    logout(page)
+    page.keyboard.press("Tab")  # skip link
+    page.locator("input[name=email]").focus()
+    page.keyboard.type("support@doctrack.local")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORDS["support"])
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/")
