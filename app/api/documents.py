@@ -13,6 +13,7 @@ from app.api.schemas import (
     DocumentDetailSchema,
     DocumentListArgs,
     DocumentListSchema,
+    DocumentPatchArgs,
     FileUpload,
     HistorySchema,
     VersionCreateForm,
@@ -67,6 +68,15 @@ def list_documents(args):
 @blp.response(200, DocumentDetailSchema)
 def get_document(document_id):
     return service.get_document(current_user, document_id)
+
+
+@blp.patch("/documents/<int:document_id>")
+@blp.arguments(DocumentPatchArgs)
+@blp.response(200, DocumentDetailSchema)
+def patch_document(args, document_id):
+    document = service.update_document(current_user, service.get_document(current_user, document_id), args)
+    db.session.commit()
+    return document
 
 
 @blp.post("/documents/<int:document_id>/versions")

@@ -105,6 +105,14 @@ class FileUpload(Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
+class DocumentPatchArgs(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=300))
+    product = fields.String()
+    important = fields.Boolean()
+    confidentiality = fields.String(validate=validate.OneOf([c.value for c in Confidentiality]))
+    review_interval_months = fields.Integer(allow_none=True, validate=validate.Range(1, 120))
+
+
 class VersionCreateForm(Schema):
     change_note = fields.String(required=True, validate=validate.Length(min=1))
 

@@ -284,3 +284,43 @@ def effective_version(user: User, document_id: int) -> DocumentVersion:
     if version is None:
         raise NotFound(f"document {document_id} has no effective version yet")
     return version
+
+
+EDITABLE = ("title", "product", "important", "confidentiality", "review_interval_months")
+
+
+def update_document(actor: User, document: Document, data: dict) -> Document:
+    """Edit a document's metadata (not its versions). Changing the review
+    interval moves the next review date of an effective document."""
+    if not (can_add_version(actor, document)
+            or (actor.has_role("dept_head") and actor.department_id == document.department_id)):
+        raise PermissionDenied("only the owning department may edit this document")
+    unknown = sorted(set(data) - set(EDITABLE))
+    if unknown:
+        raise ValidationFailed(f"{unknown[0]} cannot be edited", field=unknown[0])
+    fields = DocumentFields(
+        title=data.get("title", document.title), category=document.category, doc_type=document.doc_type,
+        department=document.department.code, product=data.get("product", document.product),
+        important=data.get("important", document.important),
+        confidentiality=data.get("confidentiality", document.confidentiality),
+        review_interval_months=data.get("review_interval_months", document.review_interval_months),
+    )
+    _validate_fields(fields)
+    changed = {}
+    for name in EDITABLE:
+        value = getattr(fields, name)
+        if isinstance(value, str):
+            value = value.strip()
+        if getattr(document, name) != value:
+            changed[name] = [getattr(document, name), value]
+            setattr(document, name, value)
+    if "review_interval_months" in changed and document.effective_version is not None:
+        from app.approval.review import next_review_due
+
+        document.review_due = next_review_due(document, document.effective_version.effective_at.date())
+        changed["review_due"] = [None, document.review_due.isoformat()]
+    if changed:
+        record_event(actor, "edit", document, details={k: [str(a), str(b)] for k, (a, b) in changed.items()})
+        queue_index("document", document.id)
+    db.session.flush()
+    return document

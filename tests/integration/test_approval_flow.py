@@ -205,3 +205,20 @@ def test_dashboard_counts(client, team, make_document, login):
     login(team["head"])
     page = client.get("/").get_data(as_text=True)
     assert 'data-count="waiting_for_me">1<' in page
+
+
+def test_review_interval_is_configurable_per_document_after_creation(api_as, team, make_document):
+    document = make_document(team["author"])
+    walk(api_as, team, document, 1)
+    api = api_as(team["author"])
+    today = date.today()
+    assert api.get(f"/documents/{document.id}").json["review_due"] == add_months(today, 12).isoformat()
+    response = api.patch(f"/documents/{document.id}", json={"review_interval_months": 3})
+    assert response.status_code == 200, response.json
+    assert response.json["review_due"] == add_months(today, 3).isoformat()
+    assert response.json["review_interval_months"] == 3
+    assert api.patch(f"/documents/{document.id}", json={"review_interval_months": 0}).status_code == 400
+    assert api.patch(f"/documents/{document.id}", json={"category": "market"}).status_code == 400
+    assert api_as(team["outsider"]).patch(f"/documents/{document.id}", json={"title": "x"}).status_code == 403
+    history = api.get(f"/documents/{document.id}/history").json["items"]
+    assert history[-1]["action"] == "edit" and "review_interval_months" in history[-1]["details"]
