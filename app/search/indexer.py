@@ -169,6 +169,12 @@ def rebuild(config, *, batch_size: int = 200) -> dict:
         counts = {"document": 0, "issue": 0}
         try:
             with Session(db.engine) as session:
+                # Rows committed before the build reads anything are covered
+                # by it. Only these exact ids are dropped afterwards, never
+                # "all below the highest id": a transaction that took a lower
+                # id may commit later, and its row must still be applied.
+                covered = list(session.scalars(select(IndexOutbox.id)))
+                session.rollback()
                 for documents in _batches(session, Document, batch_size):
                     for document in documents:
                         _apply_new(writer, document_entries(document, document.id))
@@ -184,10 +190,15 @@ def rebuild(config, *, batch_size: int = 200) -> dict:
             raise
         index.swap_to(config, name)
         index.searchers.clear()
+        with Session(db.engine) as session:
+            for start in range(0, len(covered), 1000):
+                session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(covered[start:start + 1000])))
+            session.commit()
         applied = _drain_locked(config, 500)
         if old is not None and old.exists() and old.name != name:
             shutil.rmtree(old, ignore_errors=True)
-    return {**counts, "outbox_applied": applied, "seconds": round(time.monotonic() - started, 2)}
+    return {**counts, "outbox_applied": applied, "outbox_covered": len(covered),
+            "seconds": round(time.monotonic() - started, 2)}
 
 
 def _apply_new(writer, entries: dict[str, dict | None]) -> None:
