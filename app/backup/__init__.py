@@ -8,7 +8,8 @@ from flask import Flask, current_app
 def init_app(app: Flask) -> None:
     from app.api.health import HEALTH_PROBES
 
-    HEALTH_PROBES.append(_health)
+    if _health not in HEALTH_PROBES:  # create_app may run many times in one process
+        HEALTH_PROBES.append(_health)
 
 
 def _health() -> dict:

@@ -14,7 +14,8 @@ from app.search.models import IndexOutbox
 def init_app(app: Flask) -> None:
     from app.api.health import HEALTH_PROBES
 
-    HEALTH_PROBES.append(_health)
+    if _health not in HEALTH_PROBES:  # create_app may run many times in one process
+        HEALTH_PROBES.append(_health)
 
     @app.after_request
     def _drain_after_commit(response):

@@ -266,3 +266,11 @@ def test_rebuild_drops_only_the_outbox_rows_it_covered(app, api_as, people, make
     # The late document (a draft, found by its author) is in the new index.
     hits = api_as(people["rd"]).get("/search", query_string={"q": "軸承異音"}).json
     assert [(i["id"], i["variant"]) for i in hits["items"]] == [(late["document"].id, "draft")]
+
+
+def test_similar_reports_on_the_report_page_link_by_kind(client, login, api_as, people, corpus):
+    login(people["support"])
+    page = client.get(f"/issues/{corpus['issue']['id']}").get_data(as_text=True)
+    section = page.split("Similar past reports", 1)[1]
+    assert f'href="/documents/{corpus["analysis"].id}"' in section
+    assert f'href="/issues/{corpus["analysis"].id}"' not in section
