@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -25,6 +26,10 @@ from app.main_views import DASHBOARD_PANELS
 from app.notify import service as notifications
 
 bp = Blueprint("approval", __name__)
+
+STATE_LABELS = {"draft": _l("Draft"), "in_review": _l("In review"), "pending_approval": _l("Pending approval"),
+                "effective": _l("Effective"), "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn"),
+                "obsolete": _l("Obsolete")}
 
 _FORMS = {"submit": ActionForm, "withdraw": ActionForm, "approve": ApproveForm, "reject": RejectForm}
 
@@ -66,7 +71,8 @@ def act(document_id: int, number: int, action: str):
         flash(exc.message, "error")
         return back
     db.session.commit()
-    flash(_("Version %(n)s: %(state)s.", n=version.number, state=version.state), "success")
+    flash(_("Version %(n)s: %(state)s.", n=version.number, state=STATE_LABELS.get(version.state, version.state)),
+          "success")
     return back
 
 
