@@ -67,6 +67,10 @@ def load_config(overrides: dict | None = None) -> dict:
     database_url = overrides.pop("DATABASE_URL", None) or _env(
         "DATABASE_URL", f"sqlite:///{instance_dir / 'doctrack.db'}"
     )
+    # postgresql:// (as libpq and pg_dump spell it) means the psycopg 3 driver.
+    for plain in ("postgresql://", "postgres://"):
+        if database_url.startswith(plain):
+            database_url = "postgresql+psycopg://" + database_url[len(plain):]
     max_upload_mb = _env_int("MAX_UPLOAD_MB", 50)
     config = {
         "INSTANCE_DIR": str(instance_dir),
@@ -80,11 +84,21 @@ def load_config(overrides: dict | None = None) -> dict:
         # margin leaves room for the multipart envelope and form fields.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,
         "MAX_UNPACKED_MB": _env_int("MAX_UNPACKED_MB", 200),
+        # Text extraction runs in a child process with these budgets.
+        "EXTRACT_TIMEOUT_S": _env_int("EXTRACT_TIMEOUT_S", 30),
+        "EXTRACT_MEMORY_MB": _env_int("EXTRACT_MEMORY_MB", 512),
         "PASSWORD_HASH_METHOD": _env("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES", False),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Login throttling (Flask-Limiter). memory:// is per process: with
+        # several gunicorn workers point it at Redis (redis://127.0.0.1:6379).
+        "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_RATE_PER_ADDRESS": _env("LOGIN_RATE_PER_ADDRESS", "30 per minute"),
+        "LOGIN_RATE_PER_ACCOUNT": _env("LOGIN_RATE_PER_ACCOUNT", "5 per 15 minutes"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": _env("TIMEZONE", "Asia/Taipei"),
         "LANGUAGES": ["zh_Hant", "zh_Hans", "en"],

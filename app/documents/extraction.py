@@ -63,6 +63,22 @@ def sniff_media_type(path_or_bytes, filename: str) -> str:
     return MEDIA_MARKDOWN if filename.lower().endswith(MARKDOWN_SUFFIXES) else MEDIA_TEXT
 
 
+_NAMED_TYPES = {".pdf": MEDIA_PDF, ".docx": MEDIA_DOCX, ".md": MEDIA_MARKDOWN, ".markdown": MEDIA_MARKDOWN,
+                ".txt": MEDIA_TEXT, ".text": MEDIA_TEXT}
+_TYPE_NAMES = {MEDIA_PDF: "a PDF", MEDIA_DOCX: "a DOCX document", MEDIA_MARKDOWN: "text", MEDIA_TEXT: "text"}
+
+
+def check_extension(media_type: str, filename: str) -> None:
+    """Refuse a file whose name claims another supported type than its bytes
+    (a PDF named .docx, a DOCX named .txt): the name would mislead readers."""
+    suffix = os.path.splitext(filename.lower())[1]
+    claimed = _NAMED_TYPES.get(suffix)
+    if claimed is None or claimed == media_type or {claimed, media_type} <= {MEDIA_TEXT, MEDIA_MARKDOWN}:
+        return
+    raise UnsupportedFileType(f"the file name ends in {suffix} but the content is {_TYPE_NAMES[media_type]}; "
+                              "rename the file or upload the right one")
+
+
 def _sniff_zip(data: bytes) -> str:
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
@@ -141,12 +157,27 @@ def _check_zip_size(path, max_unpacked_bytes: int) -> None:
         raise BadUpload(f"corrupt DOCX: the ZIP container cannot be read ({exc})", code="corrupt_docx") from None
     if bad is not None:
         raise BadUpload(f"corrupt DOCX: member {bad} fails its checksum", code="corrupt_docx")
+    _refuse_doctype(path, infos)
     unpacked = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos) or 1
     if unpacked > max_unpacked_bytes or unpacked / packed > MAX_COMPRESSION_RATIO and unpacked > 10_000_000:
         raise BadUpload(
             f"DOCX unpacks to {unpacked // (1024 * 1024)} MB, over the {max_unpacked_bytes // (1024 * 1024)} MB "
             "limit (possible zip bomb)", code="docx_too_large_unpacked")
+
+
+def _refuse_doctype(path, infos) -> None:
+    """Word never writes a DTD; one in a DOCX part can only be an attempt at
+    external or expanding entities (XXE, billion laughs). Refuse it."""
+    with zipfile.ZipFile(path) as archive:
+        for info in infos:
+            if not info.filename.endswith((".xml", ".rels")) or info.file_size > 64 * 1024 * 1024:
+                continue
+            with archive.open(info) as member:
+                head = member.read(4096)
+            if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+                raise BadUpload(f"DOCX part {info.filename} declares a DTD or entities, which are refused",
+                                code="docx_dtd")
 
 
 def _docx_text(path) -> str:
@@ -190,7 +221,7 @@ def _docx_text(path) -> str:
 
 def _pdf_text(path) -> tuple[str, int]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     data = Path(path).read_bytes()
     if b"%%EOF" not in data[-2048:]:
@@ -202,19 +233,39 @@ def _pdf_text(path) -> tuple[str, int]:
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted:
                 raise BadUpload("PDF is password-protected; upload an unencrypted copy", code="encrypted_pdf")
-            pages = [page.extract_text() or "" for page in reader.pages]
+            pages = []
+            for number, page in enumerate(reader.pages, start=1):
+                text = page.extract_text() or ""
+                if not text.strip():
+                    _check_page_streams(page, number)
+                pages.append(text)
     except BadUpload:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise BadUpload(f"corrupt PDF: {exc}", code="corrupt_pdf") from None
     if not pages:
         raise BadUpload("corrupt PDF: no pages", code="corrupt_pdf")
     return "\n\n".join(pages), len(pages)
 
 
+def _check_page_streams(page, number: int) -> None:
+    """pypdf (non-strict) returns no text for a page whose content stream
+    hits its decompression limit; tell that PDF bomb apart from a scan."""
+    from pypdf.errors import LimitReachedError
+
+    try:
+        contents = page.get_contents()
+        if contents is not None:
+            contents.get_data()
+    except LimitReachedError:
+        raise BadUpload(f"PDF page {number} has a content stream that inflates past pypdf's limit "
+                        "(possible PDF bomb)", code="pdf_too_large_unpacked") from None
+
+
 def inspect_upload(path: str | os.PathLike, filename: str, *,
                    max_unpacked_bytes: int = 200 * 1024 * 1024) -> Extracted:
     media_type = sniff_media_type(path, filename)
+    check_extension(media_type, filename)
     encoding = pages = None
     if media_type == MEDIA_PDF:
         raw, pages = _pdf_text(path)

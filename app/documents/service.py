@@ -22,7 +22,6 @@ from app.auth.permissions import (
 from app.auth.service import department_by_code
 from app.documents import blobs
 from app.documents.diff import DiffResult, diff_texts
-from app.documents.extraction import inspect_upload
 from app.documents.filenames import sanitize_filename
 from app.documents.models import (
     DOC_TYPES,
@@ -33,6 +32,7 @@ from app.documents.models import (
     DocumentVersion,
     VersionState,
 )
+from app.documents.sandbox import inspect_bounded
 from app.errors import FileTooLarge, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.search.outbox import queue_index
@@ -107,9 +107,11 @@ def _ingest(upload: Upload) -> DocumentVersion:
         staged.discard()
         raise ValidationFailed("the file is empty", field="file")
     try:
-        extracted = inspect_upload(
+        extracted = inspect_bounded(
             staged.path, filename,
             max_unpacked_bytes=current_app.config["MAX_UNPACKED_MB"] * 1024 * 1024,
+            timeout_s=current_app.config["EXTRACT_TIMEOUT_S"],
+            memory_mb=current_app.config["EXTRACT_MEMORY_MB"],
         )
     except BaseException:
         staged.discard()

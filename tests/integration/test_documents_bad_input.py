@@ -67,8 +67,15 @@ def test_type_is_judged_from_the_bytes_415(app, api, content, filename):
     assert_nothing_kept(app)
 
 
-def test_pdf_named_txt_is_still_a_pdf(api):
+def test_a_pdf_named_txt_is_refused_naming_both(app, api):
     response = api.upload("/documents", pdf_bytes(["renamed"]), "renamed.txt", **FIELDS)
+    assert response.status_code == 415
+    assert response.json["error"]["message"].startswith("the file name ends in .txt but the content is a PDF")
+    assert_nothing_kept(app)
+
+
+def test_a_pdf_without_an_extension_is_taken_as_a_pdf(api):
+    response = api.upload("/documents", pdf_bytes(["renamed"]), "renamed", **FIELDS)
     assert response.status_code == 201
     assert response.json["versions"][0]["media_type"] == "application/pdf"
 

@@ -60,7 +60,13 @@ def test_big5_and_gb18030_are_told_apart_on_longer_text(tmp_path):
 def test_markdown_is_decided_by_name_text_by_bytes(tmp_path):
     assert inspect_bytes(tmp_path, b"# Title\n", "readme.md").media_type == MEDIA_MARKDOWN
     assert inspect_bytes(tmp_path, b"# Title\n", "readme.txt").media_type == MEDIA_TEXT
-    assert inspect_bytes(tmp_path, pdf_bytes(["hello"]), "readme.md").media_type == MEDIA_PDF
+    assert inspect_bytes(tmp_path, pdf_bytes(["hello"]), "readme").media_type == MEDIA_PDF
+
+
+@pytest.mark.parametrize("name", ["readme.md", "manual.docx", "notes.txt"])
+def test_a_name_that_claims_another_type_is_refused(tmp_path, name):
+    with pytest.raises(UnsupportedFileType, match=r"the file name ends in \.\w+ but the content is a PDF"):
+        inspect_bytes(tmp_path, pdf_bytes(["hello"]), name)
 
 
 def test_line_endings_and_trailing_space_are_normalised(tmp_path):

@@ -1,0 +1,82 @@
+"""Upload inspection under a time and memory budget.
+
+Parsing a hostile PDF or DOCX can take minutes or gigabytes (recursive
+page trees, huge object streams, decompression bombs that slip past the
+cheap checks). The parse runs in a forked child with an address-space
+limit; the parent waits at most the time budget and then kills it. The
+child only reads the staged file and sends back the result: it never
+touches the database or the blob store.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+from pathlib import Path
+
+from app.documents.extraction import Extracted, inspect_upload
+from app.errors import BadUpload, DomainError, UnsupportedFileType
+
+_ERRORS = {"BadUpload": BadUpload, "UnsupportedFileType": UnsupportedFileType}
+
+
+def _address_space_bytes() -> int:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _child(conn, path: str, filename: str, max_unpacked_bytes: int, memory_bytes: int) -> None:
+    try:
+        used = _address_space_bytes()
+        if used:
+            limit = used + memory_bytes
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        conn.send(("ok", inspect_upload(path, filename, max_unpacked_bytes=max_unpacked_bytes)))
+    except DomainError as exc:
+        conn.send(("error", (type(exc).__name__, exc.message, getattr(exc, "code", None))))
+    except MemoryError:
+        conn.send(("memory", None))
+    except RecursionError:
+        conn.send(("error", ("BadUpload", "the file is nested too deeply to read", "unreadable_file")))
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a bad file, named to the user
+        conn.send(("error", ("BadUpload", f"the file cannot be read ({type(exc).__name__})", "unreadable_file")))
+    finally:
+        conn.close()
+
+
+def inspect_bounded(path, filename: str, *, max_unpacked_bytes: int, timeout_s: float,
+                    memory_mb: int) -> Extracted:
+    """``inspect_upload`` in a child process; BadUpload when over budget."""
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child, daemon=True,
+                          args=(sender, str(path), filename, max_unpacked_bytes, memory_mb * 1024 * 1024))
+    process.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout_s):
+            raise BadUpload(f"the file could not be read within {timeout_s:g} s; it is too complex "
+                            "or malformed", code="extraction_timeout")
+        try:
+            kind, payload = receiver.recv()
+        except (EOFError, OSError):
+            process.join(5)
+            raise BadUpload("the file could not be read: the reader stopped "
+                            f"(exit code {process.exitcode})", code="unreadable_file") from None
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.kill()
+        process.join()
+    if kind == "ok":
+        return payload
+    if kind == "memory":
+        raise BadUpload(f"the file needs more than {memory_mb} MB of memory to read", code="extraction_memory")
+    name, message, code = payload
+    if name == "BadUpload":
+        raise BadUpload(message, code=code or "bad_upload")
+    raise _ERRORS.get(name, BadUpload)(message)
