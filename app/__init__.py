@@ -70,6 +70,9 @@ def register_extensions(app: Flask) -> None:
     extensions.csrf.init_app(app)
     extensions.babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     extensions.api.init_app(app)
+    from app import security
+
+    security.init_app(app)
 
     from app.auth.service import load_user_from_request, load_user_from_session
 

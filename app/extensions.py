@@ -1,11 +1,14 @@
 """Unbound extensions, initialised in create_app (no import cycles)."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from marshmallow import Schema, fields
 
 from app.db import Base
 
@@ -14,4 +17,24 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-api = Api()
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "machine-readable error code"})
+    message = fields.String(required=True, metadata={"description": "what went wrong, for people"})
+    field = fields.String(metadata={"description": "the request field at fault, when there is one"})
+
+
+class ErrorSchema(Schema):
+    """The one error body every API error has (see app.error_handlers)."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class DoctrackApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = DoctrackApi()
+# No default limits: only the routes that ask for one (login) are limited.
+limiter = Limiter(key_func=get_remote_address)

@@ -15,6 +15,7 @@ from app.auth.forms import LoginForm, TokenForm
 from app.auth.models import ApiToken
 from app.extensions import db
 from app.i18n import LOCALES
+from app.security import throttle_login
 
 bp = Blueprint("auth", __name__)
 
@@ -27,6 +28,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle_login
 def login():
     form = LoginForm()
     if form.validate_on_submit():
