@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -99,7 +99,8 @@ def notification_list():
 @login_required
 def notification_read(notification_id: int):
     if ActionForm().validate_on_submit():
-        notifications.mark_read(current_user, notification_id)
+        if not notifications.mark_read(current_user, notification_id):
+            abort(404)  # someone else's notification does not exist for this user
         db.session.commit()
     return redirect(url_for("approval.notification_list"))
 

@@ -275,7 +275,9 @@ def remove_link(actor: User, issue: Issue, link_id: int) -> None:
     if not _may_participate(actor, issue):
         raise PermissionDenied("only people working on this report may unlink documents")
     link = db.session.get(IssueLink, link_id)
-    if link is None or link.issue_id != issue.id:
+    # A link to a document the actor may not see does not exist for them
+    # (it is hidden on the page too), so they cannot remove it either.
+    if link is None or link.issue_id != issue.id or not can_view_document(actor, link.version.document):
         raise NotFound("no such link")
     details = {"document_id": link.version.document_id, "version": link.version.number,
                "relation": link.relation}
