@@ -100,6 +100,9 @@ def _optional_module(name: str):
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.error_handlers import install_converters
+
+    install_converters(app)
     for name in VIEW_MODULES:
         module = _optional_module(name)
         if module is not None:

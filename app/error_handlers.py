@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from app.errors import DomainError
 from app.extensions import db
@@ -42,7 +44,51 @@ def _messages_to_text(messages) -> tuple[str, str | None]:
     return ", ".join(parts) or "invalid request", first_field
 
 
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` that matches only what a BIGINT column can hold: a
+    larger id cannot exist, so it is a 404 like any unknown id."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def install_converters(app: Flask) -> None:
+    """Before any route is added (rules bind their converters when added)."""
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(exc):
+        # The database went away (restart, failover, network): tell the
+        # client to retry; the pool checks connections before use
+        # (pool_pre_ping), so the service recovers on its own.
+        app.logger.warning("database unavailable: %s", str(exc).splitlines()[0])
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is already gone
+            db.session.invalidate()
+        message = "the database is unavailable; try again in a few seconds"
+        if wants_json():
+            response = jsonify({"error": {"code": "database_unavailable", "message": message}})
+        else:
+            # No template: rendering the layout would ask the database for the user.
+            response = app.response_class(f"<!doctype html><title>503</title><p>{message}</p>",
+                                          mimetype="text/html")
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _out_of_range(exc):
+        # A number in the query or body that the database cannot store (SQLite
+        # raises OverflowError, PostgreSQL a DataError): bad input, not a crash.
+        db.session.rollback()
+        return error_response(400, "invalid_field", "a number in the request is out of range")
+
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):
         db.session.rollback()
