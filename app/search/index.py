@@ -7,16 +7,84 @@ rebuild can build beside it and swap by renaming one small file.
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
 import threading
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec.base import Segment
 from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
+from whoosh.util import IDCHARS
 
 from app.search.analysis import analyzer
 
 POINTER = "CURRENT"
+log = logging.getLogger(__name__)
+
+
+def _segment_id(cls, size: int = 16) -> str:
+    return "".join(secrets.choice(IDCHARS) for _ in range(size))
+
+
+# Whoosh names new segments with the global `random` module; anything that
+# seeds it (a test harness, a library calling random.seed) makes two commits
+# pick the same name and the second one fails (AssertionError in
+# create_compound_file). Segment names come from the OS's generator instead.
+Segment._random_id = classmethod(_segment_id)
+
+
+def _reader(cls, storage, schema, segments, generation, reuse=None):
+    """A reader over ``segments``, reusing the still-valid segment readers of
+    ``reuse`` (what ``Searcher.refresh()`` calls).
+
+    whoosh-reloaded 2.7.5 appends the old reader's segments to the new list,
+    so after a merge a refreshed searcher still reads the merged-away
+    segments (every hit twice, replaced versions back from the dead), and a
+    searcher first opened on an empty index fails to refresh (TypeError).
+    Here only the index's current segments are read; an open segment reader
+    is reused only when its segment has the same deletions as now.
+    """
+    from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+
+    reusable = {}
+    if reuse is not None:
+        for reader, _ in reuse.leaf_readers():
+            segment = reader.segment()
+            if segment is not None and not reader.is_closed:
+                reusable[segment.segment_id()] = reader
+    kept, opened = set(), []
+
+    def open_segment(segment):
+        reader = reusable.get(segment.segment_id())
+        if reader is not None and reader.segment().deleted_count() == segment.deleted_count():
+            kept.add(segment.segment_id())
+            return reader
+        opened.append(SegmentReader(storage, schema, segment, generation=generation))
+        return opened[-1]
+
+    try:
+        if not segments:
+            result = EmptyReader(schema)
+        elif len(segments) == 1 and not reusable:
+            result = open_segment(segments[0])
+        else:
+            # A MultiReader carries the new generation even over one reused reader.
+            result = MultiReader([open_segment(segment) for segment in segments], generation=generation)
+    except BaseException:
+        # FileIndex.reader() retries when a merge deleted a file under us, with
+        # the same ``reuse``: leave it untouched, close only what was opened here.
+        for reader in opened:
+            reader.close()
+        raise
+    for key, reader in reusable.items():
+        if key not in kept:
+            reader.close()
+    return result
+
+
+whoosh_index.FileIndex._reader = classmethod(_reader)
 
 
 def make_schema() -> Schema:
@@ -94,7 +162,14 @@ class SearcherCache:
         path = current_dir(config)
         cached = getattr(self._local, "entry", None)
         if cached is not None and cached[0] == path:
-            searcher = cached[1].refresh()
+            try:
+                searcher = cached[1].refresh()
+            except Exception:
+                # Never keep serving from a searcher that failed to refresh:
+                # drop it (its readers may be half closed) and open anew.
+                log.warning("search: refreshing the searcher failed; reopening", exc_info=True)
+                self._local.entry = None
+                return self.get(config)
         else:
             if cached is not None:
                 cached[1].close()

@@ -1,0 +1,76 @@
+"""A web worker keeps one searcher open and refreshes it before each query;
+what it finds must be what the index holds now, whatever the indexer did
+in between (found by the load test: refreshing a searcher first opened on
+an empty index failed, and after a merge hits came back twice)."""
+
+from __future__ import annotations
+
+from whoosh.query import Every, Term
+
+from app.search import index
+
+
+def _write(config, docs: dict[str, str], **commit) -> None:
+    writer = index.open_current(config).writer()
+    for key, title in docs.items():
+        writer.update_document(key=key, kind="document", title=title, body=title)
+    writer.commit(**commit)
+
+
+def _titles(config) -> list[str]:
+    searcher = index.searchers.get(config)
+    return sorted(hit["title"] for hit in searcher.search(Every(), limit=None))
+
+
+def test_a_searcher_opened_on_an_empty_index_sees_what_is_added_later(tmp_path):
+    config = {"INDEX_DIR": str(tmp_path / "index")}
+    try:
+        assert _titles(config) == []
+        _write(config, {"document:1:effective": "pump manual"})
+        assert _titles(config) == ["pump manual"]
+    finally:
+        index.searchers.clear()
+
+
+def test_after_updates_and_a_merge_each_document_is_found_once_in_its_current_form(tmp_path):
+    config = {"INDEX_DIR": str(tmp_path / "index")}
+    try:
+        _write(config, {"document:1:effective": "v1 pump", "document:2:effective": "valve"}, merge=False)
+        assert _titles(config) == ["v1 pump", "valve"]
+        _write(config, {"document:1:effective": "v2 pump"}, merge=False)  # a deletion in the open segment
+        assert _titles(config) == ["v2 pump", "valve"]
+        _write(config, {"document:1:effective": "v3 pump"}, optimize=True)  # everything merged into one segment
+        assert _titles(config) == ["v3 pump", "valve"]
+        searcher = index.searchers.get(config)
+        assert searcher.doc_count() == 2
+        assert len(searcher.search(Term("key", "document:1:effective"))) == 1
+    finally:
+        index.searchers.clear()
+
+
+def test_a_refresh_retried_after_a_file_vanished_mid_open_still_works(tmp_path, monkeypatch):
+    """Whoosh retries opening a reader when a merge deleted a file under it;
+    the retry must not find the old searcher's readers already closed."""
+    import whoosh.reading
+
+    config = {"INDEX_DIR": str(tmp_path / "index")}
+    real = whoosh.reading.SegmentReader
+    failures = []
+
+    class FlakyOnce(real):
+        def __init__(self, *args, **kwargs):
+            if not failures:
+                failures.append(1)
+                raise OSError("segment file removed by a concurrent merge")
+            super().__init__(*args, **kwargs)
+
+    try:
+        _write(config, {"document:1:effective": "v1 pump", "document:2:effective": "valve"}, merge=False)
+        assert _titles(config) == ["v1 pump", "valve"]
+        # A deletion in the open segment plus a new segment: both get opened anew.
+        _write(config, {"document:1:effective": "v2 pump"}, merge=False)
+        monkeypatch.setattr(whoosh.reading, "SegmentReader", FlakyOnce)
+        assert _titles(config) == ["v2 pump", "valve"]
+        assert failures == [1]
+    finally:
+        index.searchers.clear()
