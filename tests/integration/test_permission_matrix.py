@@ -57,6 +57,9 @@ def build_world() -> dict:
     db.session.flush()
     issues.add_link(users["support"], issue, public.id, 1, "manual")
     restricted_link = issues.add_link(users["admin"], issue, restricted.id, 1, "spec")
+    # A second one for the API's unlink: the HTML unlink removes the first for insiders
+    # (ids are never reused on PostgreSQL, so the API cannot rely on a re-added link).
+    other_link = issues.add_link(users["admin"], issue, restricted.id, 1, "other")
     db.session.commit()
     notification = db.session.scalar(select(Notification).where(Notification.user_id == author.id))
     from app.auth.service import create_token
@@ -65,7 +68,7 @@ def build_world() -> dict:
     db.session.commit()
     indexer.drain(current_app.config)
     token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == author.id))
-    return dict(users=users, D=restricted.id, P=public.id, I=issue.id, L=restricted_link.id,
+    return dict(users=users, D=restricted.id, P=public.id, I=issue.id, L=restricted_link.id, M=other_link.id,
                 N=notification.id, T=token.id, U=users["qc"].id)
 
 
@@ -96,7 +99,7 @@ def owner_only(owner="author"):
 
 
 # (endpoint, method, path, form-or-json builder, expectations); {D} restricted doc, {P} public
-# doc, {I} issue, {L} its link to D, {N} the author's notification, {T} the author's token.
+# doc, {I} issue, {L} and {M} its links to D, {N} the author's notification, {T} the author's token.
 ROUTES = [
     ("main.dashboard", "GET", "/", None, everyone()),
     ("documents.index", "GET", "/documents/", None, everyone()),
@@ -172,7 +175,7 @@ ROUTES = [
     ("api_issues.add_comment", "POST", "/api/v1/issues/{I}/comments", {"json": {"body": "note"}}, everyone("reach")),
     ("api_issues.add_link", "POST", "/api/v1/issues/{I}/links",
      {"json": {"document_id": "{D}", "version": 1, "relation": "spec"}}, insiders_only("reach", {403, 404})),
-    ("api_issues.delete_link", "DELETE", "/api/v1/issues/{I}/links/{L}", None, insiders_only("reach", {403, 404})),
+    ("api_issues.delete_link", "DELETE", "/api/v1/issues/{I}/links/{M}", None, insiders_only("reach", {403, 404})),
     ("api_search.similar", "GET", "/api/v1/issues/{I}/similar", None, everyone()),
     ("api_issues.export_issues", "GET", "/api/v1/issues/export.csv", None, everyone()),
     ("api_issues.issue_metrics", "GET", "/api/v1/issues/metrics", None, everyone()),
@@ -273,7 +276,7 @@ def test_permission_matrix(app, client, persona):
         from app.issues.models import IssueLink
 
         links = db.session.scalars(select(IssueLink).where(IssueLink.issue_id == world["I"])).all()
-        assert [link.id for link in links if link.version.document_id == world["D"]] == [world["L"]]
+        assert sorted(link.id for link in links if link.version.document_id == world["D"]) == [world["L"], world["M"]]
 
 
 @pytest.mark.parametrize("persona", sorted(set(PERSONAS) - {"anon"}))
