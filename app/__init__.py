@@ -136,6 +136,13 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_features(app: Flask) -> None:
     """Feature hooks that need the app (after-commit indexing, mail)."""
+    from app.storage import LocalBlobStore
+
+    store = LocalBlobStore(app.config["STORAGE_DIR"])
+    if store.tmp.is_dir():
+        swept = store.sweep_staging()
+        if swept:
+            app.logger.warning("storage: removed %d staged uploads left by dead processes", swept)
     for name in ("app.search", "app.notify", "app.backup"):
         module = _optional_module(name)
         if module is not None and hasattr(module, "init_app"):

@@ -15,15 +15,19 @@ HEALTH_PROBES: list = []
 
 
 @blp.get("/health")
-@blp.response(200)
+@blp.response(200, description="The service works; `status` is `degraded` when a feature probe "
+              "(index lag, newest backup) failed.")
+@blp.alt_response(503, description="The database is unreachable: the service cannot work "
+                  "(load balancers take the instance out).")
 def health():
     body = {"status": "ok", "database": "ok", "index": "ok"}
     try:
         db.session.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - health reports, never raises
-        current_app.logger.warning("health: database check failed: %s", exc)
-        body["database"] = "error"
-        body["status"] = "degraded"
+        current_app.logger.warning("health: database check failed: %s", str(exc).splitlines()[0])
+        db.session.rollback()
+        # The probes read the database too: nothing more to learn.
+        return {**body, "status": "unavailable", "database": "error", "index": "unknown"}, 503
     for probe in HEALTH_PROBES:
         try:
             body.update(probe())

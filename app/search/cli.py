@@ -15,18 +15,19 @@ search_cli = AppGroup("search", help="The full-text index: drain the outbox, reb
 @search_cli.command("work")
 @click.option("--once", is_flag=True, help="Drain what is pending and exit.")
 @click.option("--interval", default=0.5, show_default=True, help="Seconds between polls.")
-def work(once: bool, interval: float):
+@click.option("--batch-size", default=500, show_default=True, help="Outbox rows per index commit.")
+def work(once: bool, interval: float, batch_size: int):
     """Run the single index writer: apply outbox rows as they arrive."""
     from app.search.indexer import drain
 
     config = current_app.config
     if once:
-        click.echo(f"applied {drain(config)} outbox rows")
+        click.echo(f"applied {drain(config, batch_size=batch_size)} outbox rows")
         return
     click.echo("search indexer running; Ctrl+C to stop")
     try:
         while True:
-            applied = drain(config)
+            applied = drain(config, batch_size=batch_size)
             if applied:
                 current_app.logger.info("search: applied %d outbox rows", applied)
             time.sleep(interval)
@@ -51,6 +52,18 @@ def status_command():
     from app.search.indexer import status
 
     click.echo(json.dumps(status(current_app.config), indent=2))
+
+
+@search_cli.command("check")
+def check_command():
+    """Compare the index with the database; exit 1 when they disagree."""
+    from app.search.indexer import check, status
+
+    result = check(current_app.config)
+    lag = status(current_app.config)["index_lag"]
+    click.echo(json.dumps({**result, "index_lag": lag}, indent=2))
+    if result["missing"] or result["extra"] or result["stale"]:
+        raise SystemExit(1)
 
 
 COMMANDS = [search_cli]

@@ -221,3 +221,29 @@ def status(config) -> dict:
         oldest_age = round((datetime.now(UTC) - oldest).total_seconds(), 1)
     return {"index_lag": lag, "oldest_pending_seconds": oldest_age, "entries": entries,
             "index_dir": str(path) if path else None}
+
+
+def check(config) -> dict:
+    """Compare the index with the database: entries missing from the index,
+    entries the database no longer has, and entries whose version, state or
+    title differ (stale). Empty lists mean the index agrees."""
+    expected: dict[str, tuple] = {}
+    with Session(db.engine) as session:
+        for model, entries_of in ((Document, document_entries), (Issue, issue_entries)):
+            for rows in _batches(session, model, 500):
+                for row in rows:
+                    for key, fields in entries_of(row, row.id).items():
+                        if fields is not None:
+                            expected[key] = (fields["version"], fields["state"], fields["title"])
+    actual: dict[str, tuple] = {}
+    ix = index.open_current(config, create=False)
+    if ix is not None:
+        with ix.searcher() as searcher:
+            for stored in searcher.all_stored_fields():
+                actual[stored["key"]] = (stored.get("version"), stored.get("state"), stored.get("title"))
+    return {
+        "expected": len(expected), "indexed": len(actual),
+        "missing": sorted(set(expected) - set(actual)),
+        "extra": sorted(set(actual) - set(expected)),
+        "stale": sorted(k for k in set(expected) & set(actual) if expected[k] != actual[k]),
+    }

@@ -63,6 +63,16 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class LocalBlobStore:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
@@ -72,6 +82,18 @@ class LocalBlobStore:
     def _ensure_dirs(self) -> None:
         self.blobs.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def sweep_staging(self) -> int:
+        """Remove staged uploads left by processes that died mid-upload
+        (kill -9 of a web worker): their names carry the writer's pid."""
+        removed = 0
+        for path in self.tmp.glob("upload-*"):
+            pid = path.name.split("-")[1]
+            if pid.isdigit() and _process_alive(int(pid)):
+                continue
+            path.unlink(missing_ok=True)
+            removed += 1
+        return removed
 
     def path(self, sha256: str) -> Path:
         sha256 = _check_sha(sha256)
@@ -89,7 +111,7 @@ class LocalBlobStore:
         self._ensure_dirs()
         digest = hashlib.sha256()
         size = 0
-        fd, name = tempfile.mkstemp(dir=self.tmp, prefix="upload-")
+        fd, name = tempfile.mkstemp(dir=self.tmp, prefix=f"upload-{os.getpid()}-")
         try:
             with os.fdopen(fd, "wb") as out:
                 while chunk := stream.read(_CHUNK):

@@ -56,3 +56,20 @@ def test_filename_helpers():
     assert sanitize_filename("長" * 300 + ".pdf").endswith(".pdf")
     assert download_name("說明書.pdf", 3, obsolete=True) == "說明書_v3_OBSOLETE.pdf"
     assert download_name("notes", 1, obsolete=False) == "notes_v1"
+
+
+def test_staged_uploads_of_dead_processes_are_swept(tmp_path):
+    import io
+    import subprocess
+
+    from app.storage import LocalBlobStore
+
+    store = LocalBlobStore(tmp_path)
+    mine = store.stage(io.BytesIO(b"in flight"), 1024)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = store.tmp / f"upload-{dead.pid}-abc123"
+    orphan.write_bytes(b"half an upload")
+    assert store.sweep_staging() == 1
+    assert not orphan.exists()
+    assert mine.path.exists()  # this (live) process's upload is left alone
