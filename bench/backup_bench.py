@@ -15,19 +15,8 @@ import io
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import create_engine, text
-
-
-def _scratch_pg(base: str, name: str) -> str:
-    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return urlunsplit(urlsplit(base)._replace(path="/" + name))
+from bench.pg import scratch_database
 
 
 def make_instance(work: Path, label: str, postgres: str | None):
@@ -35,7 +24,7 @@ def make_instance(work: Path, label: str, postgres: str | None):
 
     from app import create_app
 
-    url = _scratch_pg(postgres, f"doctrack_bench_{label}") if postgres else f"sqlite:///{work / label / 'doctrack.db'}"
+    url = scratch_database(postgres, f"doctrack_bench_{label}") if postgres else f"sqlite:///{work / label / 'doctrack.db'}"
     app = create_app({"INSTANCE_DIR": str(work / label), "STORAGE_DIR": str(work / label / "storage"),
                       "DATABASE_URL": url, "SECRET_KEY": "bench", "SEARCH_INLINE_INDEXING": False,
                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "BACKUP_DIR": str(work / "backups")})
@@ -82,7 +71,7 @@ def measure(app, work: Path, label: str, postgres: str | None) -> dict:
         path = create_backup(app, work / "backups" / label)
         backup_s = time.perf_counter() - started
     size_mb = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
-    target_url = _scratch_pg(postgres, f"doctrack_bench_{label}_restore") if postgres else None
+    target_url = scratch_database(postgres, f"doctrack_bench_{label}_restore") if postgres else None
     started = time.perf_counter()
     result = restore_backup(path, into=work / f"{label}-restored", database_url=target_url)
     restore_s = time.perf_counter() - started

@@ -40,12 +40,11 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from sqlalchemy import create_engine, text
 
 from bench.corpus import make_document
+from bench.pg import drop_database, scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SEARCH_TERMS = ["質量", "质量", "導熱膏", "导热膏", "X200", "overheating", "firmware", "馬達 噪音",
@@ -53,24 +52,6 @@ SEARCH_TERMS = ["質量", "质量", "導熱膏", "导热膏", "X200", "overheati
 
 
 # Set-up ---------------------------------------------------------------------
-
-def scratch_database(admin_url: str, name: str) -> str:
-    admin_url = admin_url.replace("postgresql://", "postgresql+psycopg://", 1)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return urlunsplit(urlsplit(admin_url)._replace(path="/" + name))
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    admin = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
 
 def free_port() -> int:
     with socket.socket() as s:

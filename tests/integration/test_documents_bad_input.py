@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ from sqlalchemy import func, select
 from app.documents.models import Blob, Document, DocumentVersion
 from app.extensions import db
 from tests.files import PNG_BYTES, docx_bytes, pdf_bytes
+from tests.hostile import docx_zip_bomb
 
 FIELDS = dict(title="Bad input", category="technical", doc_type="spec", product="X200",
               department="RD", change_note="")
@@ -30,17 +29,6 @@ def assert_nothing_kept(app):
     storage = Path(app.config["STORAGE_DIR"])
     leftovers = [p for p in storage.rglob("*") if p.is_file()]
     assert leftovers == []
-
-
-def zip_bomb() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        chunk = b"<w:t>" + b"A" * (1024 * 1024) + b"</w:t>"
-        with archive.open("word/document.xml", "w", force_zip64=True) as entry:
-            for _ in range(300):  # 300 MB unpacked, a few hundred KB packed
-                entry.write(chunk)
-    return out.getvalue()
 
 
 def truncated(data: bytes) -> bytes:
@@ -84,7 +72,7 @@ def test_a_pdf_without_an_extension_is_taken_as_a_pdf(api):
     (lambda: truncated(pdf_bytes(["half of a pdf"] * 40)), "half.pdf", "corrupt_pdf"),
     (lambda: truncated(docx_bytes(["half of a docx"] * 40)), "half.docx", "corrupt_docx"),
     (lambda: (CORPUS / "libreoffice-writer-password.pdf").read_bytes(), "locked.pdf", "encrypted_pdf"),
-    (zip_bomb, "bomb.docx", "docx_too_large_unpacked"),
+    (docx_zip_bomb, "bomb.docx", "docx_too_large_unpacked"),
 ])
 def test_unreadable_files_are_refused_naming_the_problem(app, api, make_content, filename, code):
     response = api.upload("/documents", make_content(), filename, **FIELDS)
