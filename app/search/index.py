@@ -15,7 +15,9 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.codec.base import Segment
+from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
+from whoosh.reading import SegmentReader
 from whoosh.util import IDCHARS
 
 from app.search.analysis import analyzer
@@ -35,6 +37,26 @@ def _segment_id(cls, size: int = 16) -> str:
 Segment._random_id = classmethod(_segment_id)
 
 
+def _adopt_deletions(reader, segment) -> bool:
+    """Point an open segment reader at ``segment``, the same segment with
+    more documents deleted since (an update deletes the old copy in place).
+
+    A segment's files never change; only its deletion set, kept on the
+    Segment object, does. Reopening a large segment costs ~0.1 s per 20,000
+    documents, paid by the first search after every index commit; adopting
+    the new deletion set costs nothing. Returns False when the reader is not
+    the Whoosh 3 segment reader this relies on (then it is reopened).
+    """
+    perdoc = getattr(reader, "_perdoc", None)
+    if type(reader) is not SegmentReader or type(perdoc) is not W3PerDocReader:
+        return False
+    if reader.segment().deleted_count() > segment.deleted_count():
+        return False  # never un-delete
+    reader._segment = perdoc._segment = segment
+    reader.__dict__.pop("deleted_docs_set", None)  # a cached_property over the deletions
+    return True
+
+
 def _reader(cls, storage, schema, segments, generation, reuse=None):
     """A reader over ``segments``, reusing the still-valid segment readers of
     ``reuse`` (what ``Searcher.refresh()`` calls).
@@ -44,9 +66,9 @@ def _reader(cls, storage, schema, segments, generation, reuse=None):
     segments (every hit twice, replaced versions back from the dead), and a
     searcher first opened on an empty index fails to refresh (TypeError).
     Here only the index's current segments are read; an open segment reader
-    is reused only when its segment has the same deletions as now.
+    is reused with the segment's current deletions.
     """
-    from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+    from whoosh import reading
 
     reusable = {}
     if reuse is not None:
@@ -58,20 +80,21 @@ def _reader(cls, storage, schema, segments, generation, reuse=None):
 
     def open_segment(segment):
         reader = reusable.get(segment.segment_id())
-        if reader is not None and reader.segment().deleted_count() == segment.deleted_count():
+        if reader is not None and (reader.segment().deleted_count() == segment.deleted_count()
+                                   or _adopt_deletions(reader, segment)):
             kept.add(segment.segment_id())
             return reader
-        opened.append(SegmentReader(storage, schema, segment, generation=generation))
+        opened.append(reading.SegmentReader(storage, schema, segment, generation=generation))
         return opened[-1]
 
     try:
         if not segments:
-            result = EmptyReader(schema)
+            result = reading.EmptyReader(schema)
         elif len(segments) == 1 and not reusable:
             result = open_segment(segments[0])
         else:
             # A MultiReader carries the new generation even over one reused reader.
-            result = MultiReader([open_segment(segment) for segment in segments], generation=generation)
+            result = reading.MultiReader([open_segment(segment) for segment in segments], generation=generation)
     except BaseException:
         # FileIndex.reader() retries when a merge deleted a file under us, with
         # the same ``reuse``: leave it untouched, close only what was opened here.
