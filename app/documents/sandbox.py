@@ -6,13 +6,22 @@ cheap checks). The parse runs in a forked child with an address-space
 limit; the parent waits at most the time budget and then kills it. The
 child only reads the staged file and sends back the result: it never
 touches the database or the blob store.
+
+The child also dies with its parent. A forked child holds copies of the
+parent's sockets, database connections included: a child orphaned by a
+killed web worker would keep the worker's open transaction, and its locks,
+alive for as long as it lived (found when a test killed a gunicorn worker
+mid-extraction and the orphan, blocked writing its result to a pipe nobody
+read, held a lock that stalled the suite).
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import resource
+import signal
 from pathlib import Path
 
 from app.documents.extraction import Extracted, inspect_upload
@@ -29,7 +38,24 @@ def _address_space_bytes() -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def _child(conn, path: str, filename: str, max_unpacked_bytes: int, memory_bytes: int) -> None:
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int, timeout_s: float) -> None:
+    """SIGKILL when the parent dies (Linux), and in any case an alarm a
+    little after the parent would have given up waiting."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the alarm below still ends the child
+    signal.alarm(int(timeout_s) + 5)
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _child(conn, parent_pid: int, timeout_s: float, path: str, filename: str, max_unpacked_bytes: int,
+           memory_bytes: int) -> None:
+    _die_with_parent(parent_pid, timeout_s)
     try:
         used = _address_space_bytes()
         if used:
@@ -54,7 +80,8 @@ def inspect_bounded(path, filename: str, *, max_unpacked_bytes: int, timeout_s: 
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_child, daemon=True,
-                          args=(sender, str(path), filename, max_unpacked_bytes, memory_mb * 1024 * 1024))
+                          args=(sender, os.getpid(), timeout_s, str(path), filename, max_unpacked_bytes,
+                                memory_mb * 1024 * 1024))
     process.start()
     sender.close()
     try:

@@ -116,7 +116,7 @@ def test_worker_killed_during_upload_leaves_no_half_state(app, api_as, kill_at):
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
                                "--timeout", "60", "wsgi:app"], cwd=ROOT, env=_env(app),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         _wait_http(port)
         [worker] = _workers(server.pid)
@@ -149,6 +149,10 @@ def test_worker_killed_during_upload_leaves_no_half_state(app, api_as, kill_at):
     finally:
         server.terminate()
         server.wait(timeout=30)
+        try:
+            os.killpg(server.pid, signal.SIGKILL)  # nothing of this server may outlive the test
+        except ProcessLookupError:
+            pass
     _assert_storage_consistent(app)
 
 

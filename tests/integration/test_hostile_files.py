@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import resource
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -15,6 +18,8 @@ from app.documents import sandbox
 from app.errors import BadUpload
 from tests.hostile import HOSTILE
 from tests.integration.test_documents_bad_input import FIELDS, assert_nothing_kept
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TIMEOUT_S = 10
 
@@ -124,3 +129,47 @@ def test_a_parse_that_needs_too_much_memory_is_stopped(monkeypatch, tmp_path):
     with pytest.raises(BadUpload, match="needs more than 64 MB") as info:
         sandbox.inspect_bounded(path, "a.txt", max_unpacked_bytes=1, timeout_s=30, memory_mb=64)
     assert info.value.code == "extraction_memory"
+
+
+ORPHAN_SCRIPT = """
+import os, sys, time
+from app.documents import sandbox
+
+def stuck(*args, **kwargs):
+    open(sys.argv[2], "w").write(str(os.getpid()))
+    time.sleep(120)
+
+sandbox.inspect_upload = stuck
+sandbox.inspect_bounded(sys.argv[1], "a.txt", max_unpacked_bytes=1, timeout_s=60, memory_mb=64)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_the_reader_dies_with_a_killed_worker(tmp_path):
+    """A worker killed mid-extraction must not leave its reader behind: the
+    forked reader holds copies of the worker's database connections, and an
+    orphan kept the worker's transaction and its locks open."""
+    path = tmp_path / "a.txt"
+    path.write_text("text")
+    pid_file = tmp_path / "child.pid"
+    worker = subprocess.Popen([sys.executable, "-c", ORPHAN_SCRIPT, str(path), str(pid_file)], cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        child = int(pid_file.read_text())
+        assert _alive(child)
+    finally:
+        worker.kill()
+        worker.wait()
+    deadline = time.monotonic() + 5
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child), "the reader outlived the worker that started it"
