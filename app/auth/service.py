@@ -143,7 +143,15 @@ def user_for_token(token: str) -> User | None:
 
 # flask-login loaders -------------------------------------------------------
 
+def _bearer_header(req) -> bool:
+    return req.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
 def load_user_from_session(user_id: str) -> User | None:
+    if _bearer_header(request):
+        # A request that names a token is that token's user (or nobody, when
+        # the token is bad), whatever session cookie it also carries.
+        return None
     try:
         user = db.session.get(User, int(user_id))
     except (TypeError, ValueError):
@@ -152,10 +160,9 @@ def load_user_from_session(user_id: str) -> User | None:
 
 
 def load_user_from_request(req) -> User | None:
-    header = req.headers.get("Authorization", "")
-    if not header.lower().startswith("bearer "):
+    if not _bearer_header(req):
         return None
-    user = user_for_token(header[7:].strip())
+    user = user_for_token(req.headers["Authorization"][7:].strip())
     if user is not None:
         request.environ["doctrack.token_auth"] = True
     return user

@@ -92,3 +92,19 @@ def test_session_may_read_the_api_but_changes_need_csrf(app, client, make_user):
     response = client.post("/api/v1/documents", data={"title": "x"})
     assert response.status_code == 400
     assert response.json["error"]["code"] == "csrf_failed"
+
+
+def test_a_bearer_token_decides_who_the_request_is_even_with_a_session(client, login, api_as, make_user):
+    """A script that also carries a browser's session cookie acts as the
+    token's user (that is who the audit trail names), and a bad token is
+    refused rather than falling back to the session."""
+    author = make_user("author")
+    support = make_user("support", "CS")
+    login(author)  # the same test client: the author's session cookie rides along
+    api = api_as(support)
+    created = api.post("/issues", json={"title": "X200 overheats", "phenomenon": "stops after two hours"})
+    assert created.status_code == 201, created.json
+    assert created.json["reported_by"] == support.email
+    bad = client.get("/api/v1/documents", headers={"Authorization": "Bearer dt_nope"})
+    assert bad.status_code == 401
+    assert client.get("/api/v1/documents").status_code == 200  # the session alone still reads
