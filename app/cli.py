@@ -99,7 +99,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(demo)
-    for name in ("app.search.cli", "app.backup.cli"):
+    for name in ("app.search.cli", "app.backup.cli", "app.storage.cli"):
         try:
             module = import_module(name)
         except ModuleNotFoundError as exc:

@@ -7,7 +7,9 @@ again, so a refused upload leaves neither a row nor a file behind.
 
 from __future__ import annotations
 
-from sqlalchemy import event
+import time
+
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.documents.models import Blob
@@ -41,3 +43,29 @@ def _remove_orphaned_blobs(session: Session, transaction) -> None:
         return
     for store, sha256 in session.info.pop(_KEY, []):
         store.delete(sha256)
+
+
+def collect_garbage(store: LocalBlobStore, *, older_than_hours: float, dry_run: bool = False) -> dict:
+    """Delete blob files that no blob row references and that are older than
+    ``older_than_hours`` (left by a writer killed between storing the file
+    and committing its row). Young files are kept: their upload may still be
+    about to commit. Returns the hashes removed (or, dry, removable) and bytes."""
+    def in_use(sha256: str) -> bool:
+        db.session.rollback()  # see what other processes have committed
+        return db.session.scalar(select(Blob.sha256).where(Blob.sha256 == sha256)) is not None
+
+    referenced = set(db.session.scalars(select(Blob.sha256)))
+    candidates = [sha for sha in store.iter_hashes() if sha not in referenced]
+    removed, freed = [], 0
+    for sha256 in candidates:
+        if dry_run:
+            path = store.path(sha256)
+            if path.exists() and time.time() - path.stat().st_mtime >= older_than_hours * 3600:
+                removed.append(sha256)
+                freed += path.stat().st_size
+            continue
+        size = store.remove_if_unused(sha256, older_than_s=older_than_hours * 3600, in_use=in_use)
+        if size:
+            removed.append(sha256)
+            freed += size
+    return {"removed": removed, "bytes": freed, "dry_run": dry_run}

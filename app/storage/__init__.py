@@ -4,15 +4,23 @@ Blobs live at ``<root>/blobs/ab/cd/<sha256>``. A blob is written to a temp
 file in ``<root>/tmp``, fsynced, then renamed into place; an existing blob
 is never overwritten (same name means same bytes). Names are only ever
 derived from a validated sha256 hex digest, so no user input reaches a path.
+
+A blob file whose row never committed (its writer was killed between the
+rename and the commit) is garbage; ``remove_if_unused`` deletes such files
+once they are old enough, under a lock that ``put_file`` shares, so an
+upload that is reusing the file at that moment keeps it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -127,24 +135,53 @@ class LocalBlobStore:
             raise
         return StagedUpload(Path(name), digest.hexdigest(), size)
 
+    @contextmanager
+    def _lock(self, mode: int):
+        """A lock on the blobs directory itself (no extra file in the store)."""
+        self._ensure_dirs()
+        fd = os.open(self.blobs, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, mode)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
     def put_file(self, staged: Path, sha256: str) -> bool:
         """Move a staged file into place. Returns True when this call created
         the blob, False when identical bytes were already stored (the staged
-        file is then removed and the existing blob left untouched)."""
+        file is then removed and the existing blob left untouched, but its
+        time refreshed: a recent file is never garbage-collected)."""
         target = self.path(sha256)
-        if target.exists():
-            staged.unlink(missing_ok=True)
-            return False
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # link() fails if the target appeared meanwhile: never overwrite.
-            os.link(staged, target)
-        except FileExistsError:
-            staged.unlink(missing_ok=True)
-            return False
+        with self._lock(fcntl.LOCK_SH):
+            if target.exists():
+                os.utime(target)
+                staged.unlink(missing_ok=True)
+                return False
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                # link() fails if the target appeared meanwhile: never overwrite.
+                os.link(staged, target)
+            except FileExistsError:
+                os.utime(target)
+                staged.unlink(missing_ok=True)
+                return False
         staged.unlink(missing_ok=True)
         _fsync_dir(target.parent)
         return True
+
+    def remove_if_unused(self, sha256: str, *, older_than_s: float, in_use: Callable[[str], bool]) -> int:
+        """Delete the blob file when it is older than ``older_than_s`` and
+        ``in_use(sha256)`` is false; returns the bytes freed (0 if kept)."""
+        path = self.path(sha256)
+        with self._lock(fcntl.LOCK_EX):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                return 0
+            if time.time() - stat.st_mtime < older_than_s or in_use(sha256):
+                return 0
+            path.unlink()
+        return stat.st_size
 
     def delete(self, sha256: str) -> None:
         self.path(sha256).unlink(missing_ok=True)

@@ -52,3 +52,41 @@ def test_short_password_is_refused(runner):
         args=["users", "create", "a@example.com", "--name", "x", "--department", "RD",
               "--role", "author", "--password-stdin"], input="short\n")
     assert result.exit_code != 0 and "password" in result.output
+
+
+def test_storage_gc_removes_only_old_unreferenced_blob_files(app, runner, make_user, make_document):
+    """A worker killed between storing a file and committing its row leaves
+    a blob file with no row; `flask storage gc` removes it once it is old,
+    and never a file a version uses or one an upload may still commit."""
+    import hashlib
+    import io
+    import os
+    import time
+
+    from app.storage import get_store
+
+    document = make_document(make_user("author"), content="X200 manual\n")
+    store = get_store()
+    used = document.versions[0].sha256
+    orphans = []
+    for content in (b"left by a killed worker", b"an upload about to commit"):
+        staged = store.stage(io.BytesIO(content), 100)
+        store.put_file(staged.path, staged.sha256)
+        orphans.append(hashlib.sha256(content).hexdigest())
+    old_orphan, young_orphan = orphans
+    for sha in (used, old_orphan):
+        os.utime(store.path(sha), (time.time() - 3 * 86400,) * 2)
+
+    dry = runner.invoke(args=["storage", "gc", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"would remove {old_orphan}" in dry.output and young_orphan not in dry.output
+    assert store.exists(old_orphan)
+
+    result = runner.invoke(args=["storage", "gc"])
+    assert result.exit_code == 0, result.output
+    assert "removed 1 unreferenced blob files" in result.output
+    assert sorted(store.iter_hashes()) == sorted([used, young_orphan])
+    assert store.verify(used)
+
+    bad = runner.invoke(args=["storage", "gc", "--older-than", "0"])
+    assert bad.exit_code != 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import time
 
 import pytest
 
@@ -28,10 +30,12 @@ def test_existing_blob_is_never_overwritten(tmp_path):
     store = LocalBlobStore(tmp_path)
     sha = hashlib.sha256(b"hello").hexdigest()
     store.put_file(store.stage(io.BytesIO(b"hello"), 100).path, sha)
-    before = store.path(sha).stat().st_mtime_ns
+    before = store.path(sha).stat()
     second = store.stage(io.BytesIO(b"hello"), 100)
     assert store.put_file(second.path, sha) is False
-    assert store.path(sha).stat().st_mtime_ns == before
+    after = store.path(sha).stat()
+    assert after.st_ino == before.st_ino  # the same file; only its time is refreshed (for garbage collection)
+    assert store.path(sha).read_bytes() == b"hello"
     assert list(store.tmp.iterdir()) == []
 
 
@@ -73,3 +77,30 @@ def test_staged_uploads_of_dead_processes_are_swept(tmp_path):
     assert store.sweep_staging() == 1
     assert not orphan.exists()
     assert mine.path.exists()  # this (live) process's upload is left alone
+
+
+def test_reusing_an_existing_blob_refreshes_its_time(tmp_path):
+    """So that garbage collection never takes a file an upload is reusing."""
+    store = LocalBlobStore(tmp_path)
+    sha = hashlib.sha256(b"hello").hexdigest()
+    store.put_file(store.stage(io.BytesIO(b"hello"), 100).path, sha)
+    os.utime(store.path(sha), (1_000_000, 1_000_000))
+    assert store.put_file(store.stage(io.BytesIO(b"hello"), 100).path, sha) is False
+    assert time.time() - store.path(sha).stat().st_mtime < 60
+
+
+def test_remove_if_unused_keeps_young_and_used_files(tmp_path):
+    store = LocalBlobStore(tmp_path)
+    shas = []
+    for content in (b"old unused", b"old used", b"young unused"):
+        sha = hashlib.sha256(content).hexdigest()
+        store.put_file(store.stage(io.BytesIO(content), 100).path, sha)
+        shas.append(sha)
+    old_unused, old_used, young_unused = shas
+    for sha in (old_unused, old_used):
+        os.utime(store.path(sha), (time.time() - 2 * 86400,) * 2)
+    used = {old_used}.__contains__
+    assert store.remove_if_unused(old_unused, older_than_s=86400, in_use=used) == len(b"old unused")
+    assert store.remove_if_unused(old_used, older_than_s=86400, in_use=used) == 0
+    assert store.remove_if_unused(young_unused, older_than_s=86400, in_use=used) == 0
+    assert sorted(store.iter_hashes()) == sorted([old_used, young_unused])
