@@ -14,6 +14,14 @@ from pathlib import Path
 ENV_PREFIX = "DOCTRACK_"
 
 
+def sqlalchemy_url(url: str) -> str:
+    """postgresql:// (as libpq and pg_dump spell it) means the psycopg 3 driver."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain):]
+    return url
+
+
 def _env(name: str, default=None):
     return os.environ.get(ENV_PREFIX + name, default)
 
@@ -64,13 +72,9 @@ def load_config(overrides: dict | None = None) -> dict:
     storage_dir = Path(
         overrides.pop("STORAGE_DIR", None) or _env("STORAGE_DIR", "storage")
     ).resolve()
-    database_url = overrides.pop("DATABASE_URL", None) or _env(
+    database_url = sqlalchemy_url(overrides.pop("DATABASE_URL", None) or _env(
         "DATABASE_URL", f"sqlite:///{instance_dir / 'doctrack.db'}"
-    )
-    # postgresql:// (as libpq and pg_dump spell it) means the psycopg 3 driver.
-    for plain in ("postgresql://", "postgres://"):
-        if database_url.startswith(plain):
-            database_url = "postgresql+psycopg://" + database_url[len(plain):]
+    ))
     max_upload_mb = _env_int("MAX_UPLOAD_MB", 50)
     config = {
         "INSTANCE_DIR": str(instance_dir),

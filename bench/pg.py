@@ -6,24 +6,23 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import create_engine, text
 
+from app.config import sqlalchemy_url
 
-def _admin(server_url: str):
-    return create_engine(server_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                         isolation_level="AUTOCOMMIT")
+
+def _drop_and_maybe_create(server_url: str, name: str, create: bool) -> None:
+    admin = create_engine(sqlalchemy_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
 
 
 def scratch_database(server_url: str, name: str) -> str:
     """(Re)create database ``name`` on the server and return its SQLAlchemy URL."""
-    admin = _admin(server_url)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return urlunsplit(urlsplit(str(admin.url.render_as_string(hide_password=False)))._replace(path="/" + name))
+    _drop_and_maybe_create(server_url, name, create=True)
+    return urlunsplit(urlsplit(sqlalchemy_url(server_url))._replace(path="/" + name))
 
 
 def drop_database(server_url: str, name: str) -> None:
-    admin = _admin(server_url)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    _drop_and_maybe_create(server_url, name, create=False)

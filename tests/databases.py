@@ -8,13 +8,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import create_engine, text
 
+from app.config import sqlalchemy_url
+
 PG_URL = os.environ.get("DOCTRACK_TEST_DATABASE_URL")
-
-
-def sqlalchemy_url(url: str) -> str:
-    if url.startswith("postgresql://"):
-        return "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
 
 
 def _admin():

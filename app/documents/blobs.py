@@ -7,8 +7,6 @@ again, so a refused upload leaves neither a row nor a file behind.
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -58,13 +56,8 @@ def collect_garbage(store: LocalBlobStore, *, older_than_hours: float, dry_run: 
     candidates = [sha for sha in store.iter_hashes() if sha not in referenced]
     removed, freed = [], 0
     for sha256 in candidates:
-        if dry_run:
-            path = store.path(sha256)
-            if path.exists() and time.time() - path.stat().st_mtime >= older_than_hours * 3600:
-                removed.append(sha256)
-                freed += path.stat().st_size
-            continue
-        size = store.remove_if_unused(sha256, older_than_s=older_than_hours * 3600, in_use=in_use)
+        size = store.remove_if_unused(sha256, older_than_s=older_than_hours * 3600, in_use=in_use,
+                                      dry_run=dry_run)
         if size:
             removed.append(sha256)
             freed += size

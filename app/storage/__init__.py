@@ -169,9 +169,11 @@ class LocalBlobStore:
         _fsync_dir(target.parent)
         return True
 
-    def remove_if_unused(self, sha256: str, *, older_than_s: float, in_use: Callable[[str], bool]) -> int:
+    def remove_if_unused(self, sha256: str, *, older_than_s: float, in_use: Callable[[str], bool],
+                         dry_run: bool = False) -> int:
         """Delete the blob file when it is older than ``older_than_s`` and
-        ``in_use(sha256)`` is false; returns the bytes freed (0 if kept)."""
+        ``in_use(sha256)`` is false; returns the bytes freed (0 if kept).
+        With ``dry_run`` nothing is deleted; the return value is the same."""
         path = self.path(sha256)
         with self._lock(fcntl.LOCK_EX):
             try:
@@ -180,7 +182,8 @@ class LocalBlobStore:
                 return 0
             if time.time() - stat.st_mtime < older_than_s or in_use(sha256):
                 return 0
-            path.unlink()
+            if not dry_run:
+                path.unlink()
         return stat.st_size
 
     def delete(self, sha256: str) -> None:

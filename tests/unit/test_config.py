@@ -42,3 +42,12 @@ def test_bad_number_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("DOCTRACK_MAX_UPLOAD_MB", "lots")
     with pytest.raises(RuntimeError, match="DOCTRACK_MAX_UPLOAD_MB"):
         load_config()
+
+
+@pytest.mark.parametrize("given", ["postgresql://u@db/doctrack", "postgres://u@db/doctrack",
+                                   "postgresql+psycopg://u@db/doctrack"])
+def test_a_libpq_style_url_uses_the_psycopg_driver(monkeypatch, tmp_path, given):
+    """The URL as psql and pg_dump take it works as DOCTRACK_DATABASE_URL."""
+    monkeypatch.setenv("DOCTRACK_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("DOCTRACK_DATABASE_URL", given)
+    assert load_config()["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/doctrack"
