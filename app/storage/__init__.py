@@ -17,6 +17,7 @@ import fcntl
 import hashlib
 import os
 import re
+import socket
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +28,13 @@ from typing import BinaryIO, Protocol
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1024 * 1024
+# A staged file of another machine sharing the store (or of unknown origin)
+# is removed only when nobody has written to it for this long.
+_FOREIGN_STAGED_MAX_AGE_S = 3600
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname()) or "host"
 
 
 class BlobStore(Protocol):
@@ -91,14 +99,29 @@ class LocalBlobStore:
         self.blobs.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
 
+    @staticmethod
+    def staging_prefix(pid: int) -> str:
+        """Staged files are named for their writer: host and process id."""
+        return f"upload-{_host()}-{pid}-"
+
     def sweep_staging(self) -> int:
         """Remove staged uploads left by processes that died mid-upload
-        (kill -9 of a web worker): their names carry the writer's pid."""
+        (kill -9 of a web worker). A file of this host whose writer is gone
+        goes at once; one from another host sharing the store (its process
+        ids mean nothing here) only once it has not changed for an hour."""
         removed = 0
+        here = f"upload-{_host()}-"
         for path in self.tmp.glob("upload-*"):
-            pid = path.name.split("-")[1]
-            if pid.isdigit() and _process_alive(int(pid)):
-                continue
+            pid = path.name[len(here):].split("-")[0] if path.name.startswith(here) else ""
+            if pid.isdigit():
+                if _process_alive(int(pid)):
+                    continue
+            else:
+                try:
+                    if time.time() - path.stat().st_mtime < _FOREIGN_STAGED_MAX_AGE_S:
+                        continue
+                except FileNotFoundError:
+                    continue
             path.unlink(missing_ok=True)
             removed += 1
         return removed
@@ -119,7 +142,7 @@ class LocalBlobStore:
         self._ensure_dirs()
         digest = hashlib.sha256()
         size = 0
-        fd, name = tempfile.mkstemp(dir=self.tmp, prefix=f"upload-{os.getpid()}-")
+        fd, name = tempfile.mkstemp(dir=self.tmp, prefix=self.staging_prefix(os.getpid()))
         try:
             with os.fdopen(fd, "wb") as out:
                 while chunk := stream.read(_CHUNK):

@@ -72,11 +72,23 @@ def test_staged_uploads_of_dead_processes_are_swept(tmp_path):
     mine = store.stage(io.BytesIO(b"in flight"), 1024)
     dead = subprocess.Popen(["true"])
     dead.wait()
-    orphan = store.tmp / f"upload-{dead.pid}-abc123"
+    orphan = store.tmp / f"{store.staging_prefix(dead.pid)}abc123"
     orphan.write_bytes(b"half an upload")
     assert store.sweep_staging() == 1
     assert not orphan.exists()
     assert mine.path.exists()  # this (live) process's upload is left alone
+
+
+def test_another_hosts_staged_upload_is_swept_only_when_stale(tmp_path):
+    """Several machines may share the store: another host's process ids mean
+    nothing here, so its staged file is left alone until it is an hour old."""
+    store = LocalBlobStore(tmp_path)
+    store.stage(io.BytesIO(b"x"), 10).discard()  # creates tmp/
+    foreign = store.tmp / "upload-other_host-1-abc123"
+    foreign.write_bytes(b"being uploaded on another machine")
+    assert store.sweep_staging() == 0 and foreign.exists()
+    os.utime(foreign, (time.time() - 7200,) * 2)
+    assert store.sweep_staging() == 1 and not foreign.exists()
 
 
 def test_reusing_an_existing_blob_refreshes_its_time(tmp_path):
