@@ -11,6 +11,9 @@ from sqlalchemy import create_engine, text
 from app.config import sqlalchemy_url
 
 PG_URL = os.environ.get("DOCTRACK_TEST_DATABASE_URL")
+# Prefixed to every scratch database name, so that two checkouts can run the
+# suite against one server at the same time.
+DB_TAG = os.environ.get("DOCTRACK_TEST_DB_TAG", "")
 
 
 def _admin():
@@ -19,6 +22,7 @@ def _admin():
 
 def create_database(name: str) -> str:
     """(Re)create database ``name`` and return its SQLAlchemy URL."""
+    name = DB_TAG + name
     admin = _admin()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -28,6 +32,7 @@ def create_database(name: str) -> str:
 
 
 def drop_database(name: str) -> None:
+    name = DB_TAG + name
     admin = _admin()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
