@@ -54,7 +54,7 @@ def load_documents(app, count: int) -> None:
                 documents.Upload(io.BytesIO(body.encode()), f"doc-{n}.txt"), "bench")
             if n % 2 == 0:
                 act(document.versions[0], "submit", actor=author)
-                act(document.versions[0], "approve", actor=head)
+                act(document.versions[0], "approve", actor=head, system=True)
             if n % 200 == 199:
                 db.session.commit()
                 db.session.expunge_all()
@@ -73,7 +73,8 @@ def measure(app, work: Path, label: str, postgres: str | None) -> dict:
     size_mb = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
     target_url = scratch_database(postgres, f"doctrack_bench_{label}_restore") if postgres else None
     started = time.perf_counter()
-    result = restore_backup(path, into=work / f"{label}-restored", database_url=target_url)
+    result = restore_backup(path, into=work / f"{label}-restored", database_url=target_url,
+                            storage_dir=work / f"{label}-restored" / "storage")
     restore_s = time.perf_counter() - started
     return {"backup_s": backup_s, "restore_s": restore_s, "size_mb": size_mb, "rows": result["rows"],
             "blobs": result["blobs"]}

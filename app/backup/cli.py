@@ -44,20 +44,25 @@ def verify(path):
 
 @backup_cli.command("restore")
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
-@click.option("--into", required=True, type=click.Path(file_okay=False), help="Instance folder to restore into.")
-@click.option("--database-url", help="Target database (default: the instance's configuration).")
-@click.option("--storage-dir", type=click.Path(file_okay=False), help="Target blob storage (default INTO/storage).")
+@click.option("--into", type=click.Path(file_okay=False),
+              help="Instance folder (search index) to restore into (default: DOCTRACK_INSTANCE_DIR).")
+@click.option("--database-url", help="Target database (default: the configured DOCTRACK_DATABASE_URL).")
+@click.option("--storage-dir", type=click.Path(file_okay=False),
+              help="Target blob storage (default: the configured DOCTRACK_STORAGE_DIR).")
 @click.option("--force", is_flag=True, help="Replace a non-empty instance.")
 def restore(path, into, database_url, storage_dir, force):
-    """Restore PATH into an empty instance, check it, rebuild the index."""
+    """Restore PATH where this configuration keeps its data (database,
+    storage, index), check it, rebuild the index."""
     from app.backup.restore import restore_backup
 
+    config = {name: current_app.config[name] for name in ("INSTANCE_DIR", "STORAGE_DIR", "SQLALCHEMY_DATABASE_URI")}
     try:
-        result = restore_backup(path, into=into, database_url=database_url, storage_dir=storage_dir, force=force)
+        result = restore_backup(path, config=config, into=into, database_url=database_url,
+                                storage_dir=storage_dir, force=force)
     except DomainError as exc:
         _fail(exc.message)
-    click.echo(f"restored {result['rows']} rows in {result['tables']} tables and {result['blobs']} blobs "
-               f"into {result['instance']}; search index rebuilt")
+    click.echo(f"restored {result['rows']} rows in {result['tables']} tables into {result['database']}, "
+               f"{result['blobs']} blobs into {result['storage']}; search index rebuilt in {result['instance']}")
 
 
 @backup_cli.command("list")

@@ -107,9 +107,14 @@ def _check(body: dict, store: LocalBlobStore) -> list[str]:
     return found
 
 
-def restore_backup(path: str | Path, *, into: str | Path, database_url: str | None = None,
-                   storage_dir: str | Path | None = None, force: bool = False) -> dict:
-    """Restore the backup at ``path`` into the instance folder ``into``."""
+def restore_backup(path: str | Path, *, config: dict | None = None, into: str | Path | None = None,
+                   database_url: str | None = None, storage_dir: str | Path | None = None,
+                   force: bool = False) -> dict:
+    """Restore the backup at ``path`` where the configuration ``config``
+    (the running app's; the environment's when None) keeps its data: its
+    database, its storage directory, its instance folder. ``into``,
+    ``database_url`` and ``storage_dir`` override one each, so a restored
+    instance started with the same configuration serves every file."""
     from app import create_app
     from app.extensions import db
     from app.search.indexer import rebuild
@@ -119,12 +124,15 @@ def restore_backup(path: str | Path, *, into: str | Path, database_url: str | No
     if problems:
         raise BackupError("the backup does not verify: " + "; ".join(problems))
     body = manifest.read(backup)
-    into = Path(into).resolve()
-    storage = Path(storage_dir).resolve() if storage_dir else into / "storage"
-    overrides = {"INSTANCE_DIR": str(into), "STORAGE_DIR": str(storage)}
-    if database_url:
-        overrides["DATABASE_URL"] = database_url
-    target = create_app(overrides)
+    base = config or {}
+    overrides = {
+        "INSTANCE_DIR": str(Path(into).resolve()) if into else base.get("INSTANCE_DIR"),
+        "STORAGE_DIR": str(Path(storage_dir).resolve()) if storage_dir else base.get("STORAGE_DIR"),
+        "DATABASE_URL": database_url or base.get("SQLALCHEMY_DATABASE_URI"),
+    }
+    target = create_app({key: value for key, value in overrides.items() if value})
+    into = Path(target.config["INSTANCE_DIR"])
+    storage = Path(target.config["STORAGE_DIR"])
     url = target.config["SQLALCHEMY_DATABASE_URI"]
     kind = database_kind(url)
     if kind != body["database"]:

@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 
 from app import create_app
 from app.backup import manifest, service
-from app.backup.restore import restore_backup
+from app.backup.restore import check_revision, restore_backup
 from app.backup.scheduler import make_scheduler, run_backup_job
 from app.extensions import db
 from tests import factories
@@ -72,7 +72,7 @@ def fill(app):
             document = factories.make_document(author, title=f"手冊 {n}", content=f"版本一 {n}\n")
             factories.add_version(document, author, f"版本二 {n} 扭力 1.5 N·m\n")
             act(document.versions[0], "submit", actor=author)
-            act(document.versions[0], "approve", actor=head)
+            act(document.versions[0], "approve", actor=head, system=True)
             db.session.commit()
             docs.append(document)
         issue = issues.create_issue(support, {"title": "X200 過熱", "source": "internal"})
@@ -120,11 +120,13 @@ def test_round_trip_while_writes_continue(tmp_path, scratch):
     assert written, "the writer thread made no change during the test"
     assert service.verify_backup(path) == []
     body = manifest.read(path)
-    assert body["schema_revision"] == "0001" and body["database"] in ("sqlite", "postgresql")
+    with source.app_context():
+        assert check_revision(source, body["schema_revision"]) is False  # the newest migration
+    assert body["database"] in ("sqlite", "postgresql")
 
     target_dir = tmp_path / "restored"
     url = scratch.url("target")
-    result = restore_backup(path, into=target_dir, database_url=url)
+    result = restore_backup(path, into=target_dir, database_url=url, storage_dir=target_dir / "storage")
     assert result["rows"] == sum(body["row_counts"].values())
     target = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_DIR": str(target_dir),
                          "STORAGE_DIR": str(target_dir / "storage"), "DATABASE_URL": url})
@@ -197,17 +199,19 @@ def test_restore_refusals(tmp_path, scratch):
     # Cross database kinds.
     other = "sqlite:///" + str(tmp_path / "x.db") if PG_URL else "postgresql+psycopg://postgres@127.0.0.1:5432/none"
     with pytest.raises(service.BackupError, match="restores onto"):
-        restore_backup(path, into=tmp_path / "cross", database_url=other)
+        restore_backup(path, into=tmp_path / "cross", database_url=other, storage_dir=tmp_path / "cross-storage")
     # A schema revision newer than the code.
     body = manifest.read(path)
     body["schema_revision"] = "9999_from_the_future"
     manifest.write(path, {k: v for k, v in body.items() if k != "manifest_sha256"})
     with pytest.raises(service.BackupError, match="newer than this Doctrack"):
-        restore_backup(path, into=tmp_path / "future", database_url=scratch.url("future"))
+        restore_backup(path, into=tmp_path / "future", database_url=scratch.url("future"),
+                       storage_dir=tmp_path / "future-storage")
     # A backup that does not verify is never restored.
     (path / "manifest.json").write_text("{}")
     with pytest.raises(service.BackupError, match="does not verify"):
-        restore_backup(path, into=tmp_path / "broken", database_url=scratch.url("broken"))
+        restore_backup(path, into=tmp_path / "broken", database_url=scratch.url("broken"),
+                       storage_dir=tmp_path / "broken-storage")
 
 
 def test_unfinished_backup_never_looks_finished(tmp_path, scratch, monkeypatch):
@@ -322,3 +326,50 @@ def test_admin_page_lists_and_starts_backups(tmp_path, scratch):
     page = client.get("/admin/backups/").get_data(as_text=True)
     assert "doctrack-" in page and "Verified" in page
 
+
+
+def test_restore_with_the_default_configuration_serves_every_file(tmp_path, monkeypatch):
+    """`flask backup create`, lose everything, `flask backup restore PATH`
+    with nothing but the defaults (./instance, ./storage, SQLite in the
+    instance): the instance started again serves every version's bytes."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("INSTANCE_DIR", "STORAGE_DIR", "DATABASE_URL", "BACKUP_DIR"):
+        monkeypatch.delenv(f"DOCTRACK_{name}", raising=False)
+    config = {"TESTING": True, "SECRET_KEY": "x", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+              "WTF_CSRF_ENABLED": False}
+    source = create_app(config)
+    assert source.config["STORAGE_DIR"] == str(tmp_path / "storage")
+    with source.app_context():
+        upgrade()
+        author = factories.make_user("author", "RD")
+        email = author.email
+        files = {factories.make_document(author, title=f"manual {n}", content=f"manual {n} text\n").id:
+                 f"manual {n} text\n".encode() for n in range(3)}
+        created = source.test_cli_runner().invoke(args=["backup", "create", "--to", str(tmp_path / "backups")])
+        assert created.exit_code == 0, created.output
+        path = created.output.strip().splitlines()[-1]
+        db.engine.dispose()
+    for lost in (tmp_path / "instance" / "doctrack.db", tmp_path / "storage"):
+        if lost.is_dir():
+            import shutil
+
+            shutil.rmtree(lost)
+        else:
+            lost.unlink()
+
+    restorer = create_app(config)
+    with restorer.app_context():
+        restored = restorer.test_cli_runner().invoke(args=["backup", "restore", path])
+        assert restored.exit_code == 0, restored.output
+        assert str(tmp_path / "storage") in restored.output
+        db.engine.dispose()
+    assert (tmp_path / "storage" / "blobs").is_dir() and not (tmp_path / "instance" / "storage").exists()
+
+    served = create_app(config)
+    with served.app_context():
+        client = served.test_client()
+        client.post("/login", data={"email": email, "password": factories.DEFAULT_PASSWORD})
+        for document_id, content in files.items():
+            response = client.get(f"/documents/{document_id}/versions/1/file")
+            assert response.status_code == 200 and response.data == content
+        db.engine.dispose()
