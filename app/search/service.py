@@ -15,12 +15,14 @@ from whoosh import highlight, sorting
 from whoosh.qparser import AndGroup, MultifieldParser
 from whoosh.query import And, DateRange, Every, Or, Term
 
-from app.auth.models import User
-from app.auth.permissions import sees_everything
+from app.auth.models import Department, User
+from app.documents import policy as document_policy
 from app.documents.models import DocumentVersion
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.issues import policy as issue_policy
 from app.issues.models import Issue
+from app.policy import AnyOf, FieldIn, to_whoosh
 from app.search import index
 from app.search.indexer import issue_text
 
@@ -31,21 +33,25 @@ _SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _QUOTED = re.compile(r'"[^"]*"')
 
 
+def _term_for(user: User):
+    """Index terms for the policy's fields: the index names departments by
+    code and keeps ids as text."""
+
+    def term_for(field: str, value) -> Term:
+        if field == "department_id":
+            return Term("department", user.department.code if value == user.department_id
+                        else db.session.get(Department, value).code)
+        return Term(field, str(value))
+
+    return term_for
+
+
 def permission_query(user: User):
-    """What ``user`` may see, as a query: effective documents they may open,
-    drafts they wrote or must review, and every problem report."""
-    effective = [Term("kind", "document"), Term("variant", "effective")]
-    if not sees_everything(user):
-        effective.append(Or([Term("confidentiality", "internal"),
-                             Term("department", user.department.code)]))
-    own_drafts = [Term("author_id", str(user.id))]
-    if user.has_role("dept_head"):
-        own_drafts.append(And([Term("department", user.department.code),
-                               Or([Term("state", "in_review"), Term("state", "pending_approval")])]))
-    if user.has_role("leader"):
-        own_drafts.append(Term("state", "pending_approval"))
-    drafts = And([Term("kind", "document"), Term("variant", "draft"), Or(own_drafts)])
-    return Or([And(effective), drafts, Term("kind", "issue")])
+    """What ``user`` may find: the documents' and the reports' own rules
+    (app.documents.policy, app.issues.policy) rendered as one query."""
+    rule = AnyOf((FieldIn("kind", ("document",)) & document_policy.SEARCH_RULE,
+                  FieldIn("kind", ("issue",)) & issue_policy.ISSUE_RULE))
+    return to_whoosh(rule, user, _term_for(user))
 
 
 def normalise_query(text: str) -> str:

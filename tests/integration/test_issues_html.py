@@ -34,6 +34,8 @@ def people(make_user):
 
 def test_report_goes_from_recorded_to_closed_through_the_pages(client, people, make_document):
     document = make_document(people["rd"], title="X200 說明書")
+    document.versions[0].state = "effective"  # support links what it may read: the effective manual
+    db.session.commit()
     switch(client, people["support"])
     response = client.post("/issues/new", data={
         "title": "X200 過熱", "phenomenon": "跳 E03", "found_at": "2026-11-04 09:30", "found_by": "客戶",
@@ -64,6 +66,7 @@ def test_stale_link_warning_on_the_page(client, people, make_document):
 
     document = make_document(people["rd"], title="Spec")
     add_version(document, people["rd"], "v2")
+    document.versions[0].state = "obsolete"  # v1 was effective once; v2 replaced it
     document.versions[1].state = "effective"
     issue = Issue(title="t", reported_by=people["support"], source="internal")
     db.session.add(issue)
