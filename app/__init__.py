@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from importlib import import_module
 from pathlib import Path
 
 from flask import Flask, g
@@ -14,29 +13,6 @@ from app import extensions
 from app.config import load_config
 
 __version__ = "0.1.0"
-
-# Feature packages with HTML views (module exposing ``bp``).
-VIEW_MODULES = (
-    "app.auth.views",
-    "app.auth.admin_views",
-    "app.documents.views",
-    "app.approval.views",
-    "app.issues.views",
-    "app.search.views",
-    "app.backup.views",
-    "app.main_views",
-)
-# JSON API modules (each exposing a flask-smorest ``blp``).
-API_MODULES = (
-    "app.api.health",
-    "app.api.auth",
-    "app.api.documents",
-    "app.api.approval",
-    "app.api.issues",
-    "app.api.search",
-    "app.api.backups",
-)
-
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
@@ -90,29 +66,30 @@ def register_extensions(app: Flask) -> None:
         g.pop("_flask_babel", None)  # the locale is chosen per request too
 
 
-def _optional_module(name: str):
-    try:
-        return import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:  # a real import error inside the module
-            raise
-        return None
-
-
 def register_blueprints(app: Flask) -> None:
+    from app.api import approval as api_approval
+    from app.api import backups as api_backups
+    from app.api import documents as api_documents
+    from app.api import health as api_health
+    from app.api import init_api
+    from app.api import issues as api_issues
+    from app.api import search as api_search
+    from app.approval import views as approval_views
+    from app.auth import admin_views
+    from app.auth import views as auth_views
+    from app.backup import views as backup_views
+    from app.documents import views as documents_views
     from app.error_handlers import install_converters
+    from app.issues import views as issues_views
+    from app.main_views import bp as main_bp
+    from app.search import views as search_views
 
     install_converters(app)
-    for name in VIEW_MODULES:
-        module = _optional_module(name)
-        if module is not None:
-            app.register_blueprint(module.bp)
-    for name in API_MODULES:
-        module = _optional_module(name)
-        if module is not None:
-            extensions.api.register_blueprint(module.blp, url_prefix="/api/v1")
-    from app.api import init_api
-
+    for blueprint in (auth_views.bp, admin_views.bp, documents_views.bp, approval_views.bp,
+                      issues_views.bp, search_views.bp, backup_views.bp, main_bp):
+        app.register_blueprint(blueprint)
+    for module in (api_health, api_documents, api_approval, api_issues, api_search, api_backups):
+        extensions.api.register_blueprint(module.blp, url_prefix="/api/v1")
     init_api(app)
 
 
@@ -135,7 +112,11 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_features(app: Flask) -> None:
-    """Feature hooks that need the app (after-commit indexing, mail)."""
+    """How features react to each other, wired here and nowhere else:
+    signal receivers (index this, notify that), page panels, health probes."""
+    from app import approval, backup, search
+    from app.approval import views as approval_views
+    from app.issues import views as issues_views
     from app.storage import LocalBlobStore
 
     store = LocalBlobStore(app.config["STORAGE_DIR"])
@@ -143,7 +124,8 @@ def register_features(app: Flask) -> None:
         swept = store.sweep_staging()
         if swept:
             app.logger.warning("storage: removed %d staged uploads left by dead processes", swept)
-    for name in ("app.search", "app.notify", "app.backup"):
-        module = _optional_module(name)
-        if module is not None and hasattr(module, "init_app"):
-            module.init_app(app)
+    search.init_app(app)
+    approval.init_app(app)
+    backup.init_app(app)
+    approval_views.init_app(app)
+    issues_views.init_app(app)

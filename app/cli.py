@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import sys
-from importlib import import_module
 
 import click
 from flask import Flask
@@ -99,12 +98,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(demo)
-    for name in ("app.search.cli", "app.backup.cli", "app.storage.cli"):
-        try:
-            module = import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        for command in getattr(module, "COMMANDS", ()):
+    from app.backup import cli as backup_cli
+    from app.search import cli as search_cli
+    from app.storage import cli as storage_cli
+
+    for module in (search_cli, backup_cli, storage_cli):
+        for command in module.COMMANDS:
             app.cli.add_command(command)

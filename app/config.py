@@ -103,6 +103,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_PER_ADDRESS": _env("LOGIN_RATE_PER_ADDRESS", "30 per minute"),
         "LOGIN_RATE_PER_ACCOUNT": _env("LOGIN_RATE_PER_ACCOUNT", "5 per 15 minutes"),
+        # Wrong passwords on signatures (approve, reject, periodic review) per account.
+        "SIGNATURE_RATE_PER_ACCOUNT": _env("SIGNATURE_RATE_PER_ACCOUNT", "5 per 15 minutes"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": _env("TIMEZONE", "Asia/Taipei"),
         "LANGUAGES": ["zh_Hant", "zh_Hans", "en"],

@@ -73,3 +73,20 @@ class BadUpload(DomainError):
     def __init__(self, message: str, *, code: str = "bad_upload"):
         super().__init__(message)
         self.code = code
+
+
+class ReauthenticationRequired(DomainError):
+    """An action that signs needs the actor's password in the same request."""
+
+    status = 401
+    code = "reauthentication_required"
+
+
+class WrongPassword(DomainError):
+    status = 401
+    code = "wrong_password"
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+    code = "too_many_attempts"

@@ -99,6 +99,7 @@ def create_accounts(app, users: int) -> dict:
                                     roles=["author"], password=password)
             tokens["authors"].append(auth.create_token(user, "load test"))
         db.session.commit()
+    tokens["password"] = password  # every account's; signatures re-authenticate with it
     return tokens
 
 
@@ -144,6 +145,7 @@ class Client:
         self.sessions = {}
         for key in ("head", "support", "qc"):
             self.sessions[key] = self._session(tokens[key])
+        self.password = tokens["password"]
         self.sessions["me"] = self._session(tokens["authors"][n])
         self.documents: list[int] = []
         self.drafts: list[tuple[int, int]] = []
@@ -222,7 +224,8 @@ class Client:
         action = "reject" if self.rng.random() < 0.15 else "approve"
         self.call("head", "POST", f"POST /documents/{{id}}/versions/{{n}}/actions {action}",
                   f"/documents/{document_id}/versions/{item['version']}/actions",
-                  json={"action": action, "comment": "see the torque table" if action == "reject" else ""})
+                  json={"action": action, "password": self.password,
+                        "comment": "see the torque table" if action == "reject" else ""})
 
     def report(self) -> None:
         doc = make_document(self.rng, self.rng.randrange(1_000_000))

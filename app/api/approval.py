@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import url_for
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
@@ -20,6 +20,26 @@ blp = api_blueprint("approval", "Review and approval of document versions")
 class ActionArgs(Schema):
     action = fields.String(required=True, validate=validate.OneOf([a.value for a in Action]))
     comment = fields.String(load_default="")
+    password = fields.String(load_default=None, metadata={
+        "description": "The actor's current password. Required by the actions that sign (approve, "
+                       "reject): without it 401 `reauthentication_required`, wrong 401 `wrong_password`; "
+                       "neither a token nor a session signs alone."})
+
+
+class ReviewArgs(Schema):
+    comment = fields.String(load_default="")
+    password = fields.String(load_default=None, metadata={
+        "description": "The head's current password: a periodic review is a signature."})
+
+
+class SignatureSchema(Schema):
+    signer = fields.Function(lambda s: s.signer.email)
+    role = fields.String()
+    meaning = fields.String()
+    method = fields.String()
+    sha256 = fields.String(allow_none=True)
+    signed_at = fields.DateTime()
+    comment = fields.String()
 
 
 class ActedVersionSchema(VersionSchema):
@@ -27,9 +47,7 @@ class ActedVersionSchema(VersionSchema):
     signatures = fields.Method("get_signatures")
 
     def get_signatures(self, version) -> list:
-        return [{"signer": s.signer.email, "role": s.role, "meaning": s.meaning,
-                 "method": s.method, "signed_at": s.signed_at.isoformat(), "comment": s.comment}
-                for s in service.signatures(version)]
+        return SignatureSchema(many=True).dump(service.signatures(version))
 
 
 class InboxItemSchema(Schema):
@@ -68,13 +86,31 @@ class NotificationListSchema(Schema):
 @blp.post("/documents/<int:document_id>/versions/<int:number>/actions")
 @blp.arguments(ActionArgs)
 @blp.response(200, ActedVersionSchema)
+@blp.alt_response(401, description="A signing action (approve, reject) without the actor's password "
+                  "(`reauthentication_required`) or with a wrong one (`wrong_password`); nothing was signed.")
+@blp.alt_response(429, description="Too many wrong passwords on signatures for this account "
+                  "(`too_many_attempts`).")
 def version_action(args, document_id, number):
     version = documents.get_version(current_user, document_id, number)
-    method = "token" if request.environ.get("doctrack.token_auth") else "session"
     service.act(version, args["action"], actor=current_user, comment=args["comment"],
-                signature_method=method)
+                password=args["password"])
     db.session.commit()
     return version
+
+
+@blp.post("/documents/<int:document_id>/review")
+@blp.arguments(ReviewArgs)
+@blp.response(201, SignatureSchema)
+@blp.alt_response(401, description="No password (`reauthentication_required`) or a wrong one "
+                  "(`wrong_password`).")
+def periodic_review(args, document_id):
+    """Record a periodic review, "reviewed, no change", signed by the head
+    of the owning department: the next review counts from today."""
+    document = documents.get_document(current_user, document_id)
+    signature = service.record_review(document, actor=current_user, comment=args["comment"],
+                                      password=args["password"])
+    db.session.commit()
+    return signature
 
 
 @blp.get("/approvals/inbox")

@@ -5,14 +5,11 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import text
 
+from app import hooks
 from app.api import api_blueprint
 from app.extensions import db
 
 blp = api_blueprint("health", "Service health")
-
-# Features add fields to the health answer (index lag, newest backup age).
-HEALTH_PROBES: list = []
-
 
 @blp.get("/health")
 @blp.response(200, description="The service works; `status` is `degraded` when a feature probe "
@@ -28,7 +25,7 @@ def health():
         db.session.rollback()
         # The probes read the database too: nothing more to learn.
         return {**body, "status": "unavailable", "database": "error", "index": "unknown"}, 503
-    for probe in HEALTH_PROBES:
+    for probe in hooks.registered("health_probe"):  # index lag, newest backup
         try:
             body.update(probe())
         except Exception as exc:  # noqa: BLE001

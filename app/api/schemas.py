@@ -35,6 +35,8 @@ class VersionSchema(Schema):
     text_status = fields.String()
     text_encoding = fields.String(allow_none=True)
     page_count = fields.Integer(allow_none=True)
+    approval_route = fields.Function(lambda v: list(v.route) if v.approval_route else None, metadata={
+        "description": "The signatures this version needs, fixed when it was submitted."})
 
 
 class VersionWithTextSchema(VersionSchema):
@@ -66,7 +68,16 @@ class DocumentSchema(Schema):
     )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
-    versions = fields.List(fields.Nested(VersionSchema))
+    versions = fields.Method("get_versions", metadata={
+        "description": "The versions the caller may open (drafts only for the owning department, the "
+                       "author, leaders and admins)."})
+
+    def get_versions(self, document) -> list:
+        from flask_login import current_user
+
+        from app.documents.service import visible_versions
+
+        return VersionSchema(many=True).dump(visible_versions(current_user, document))
 
 
 class DocumentDetailSchema(DocumentSchema):
@@ -111,6 +122,9 @@ class DocumentPatchArgs(Schema):
     important = fields.Boolean()
     confidentiality = fields.String(validate=validate.OneOf([c.value for c in Confidentiality]))
     review_interval_months = fields.Integer(allow_none=True, validate=validate.Range(1, 120))
+    department = fields.String(validate=validate.Length(min=2, max=16), metadata={
+        "description": "Owning department (code). Importance, confidentiality, department and review "
+                       "interval are changed only by the owning department's head, leaders and admins."})
 
 
 class VersionCreateForm(Schema):

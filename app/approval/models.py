@@ -15,9 +15,12 @@ from app.extensions import db
 class Signature(db.Model):
     """Who signed a decision on a version, when, in what role, meaning what.
 
-    ``meaning`` is "reviewed", "approved" or "rejected"; ``method`` says how
-    the signer proved who they were ("password" re-entered in the UI, or
-    "token" for the API).
+    ``meaning`` is "reviewed", "approved", "rejected" or "periodic_review"
+    (reviewed, no change); ``method`` says how the signer proved who they
+    were: "password" re-entered in the same request (browser or API), or
+    "system" for data loaded by the service itself (demo). Older rows may
+    say "token" or "session": signatures made before re-authentication was
+    required everywhere.
     """
 
     __tablename__ = "signature"
@@ -28,6 +31,8 @@ class Signature(db.Model):
     role: Mapped[str] = mapped_column(String(16))
     meaning: Mapped[str] = mapped_column(String(16))
     method: Mapped[str] = mapped_column(String(16))
+    # The bytes signed: the version's sha256 at the moment of signing.
+    sha256: Mapped[str | None] = mapped_column(String(64))
     comment: Mapped[str] = mapped_column(Text, default="")
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

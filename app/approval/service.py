@@ -10,31 +10,37 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.approval.models import Signature
-from app.approval.review import next_review_due
-from app.approval.states import UNDER_REVIEW, Action, Context, rule_for
+from app.approval.states import UNDER_REVIEW, Action, Context, route_for, rule_for
 from app.audit import record_event
-from app.auth.models import User, UserRole
+from app.auth.models import User
+from app.auth.service import reauthenticate
 from app.db import utcnow
+from app.documents import signals
 from app.documents.models import Document, DocumentVersion, VersionState
+from app.documents.review import mark_reviewed
 from app.errors import BadRequest, InvalidTransition, PermissionDenied, ValidationFailed
 from app.extensions import db
-from app.notify.service import notify
-from app.search.outbox import queue_index
+
+# A signature made by the service itself (demo data), not by a person.
+SYSTEM = "system"
 
 
 def context_for(actor: User, version: DocumentVersion) -> Context:
+    """The facts the rules need. A submitted version carries its own route;
+    a draft's is what a submission would fix now."""
     document = version.document
+    submitted = version.approval_route is not None and version.state in UNDER_REVIEW
     return Context(
         actor_id=actor.id,
         actor_roles=frozenset(actor.roles),
         actor_department_id=actor.department_id,
         author_id=version.author_id,
         document_department_id=document.department_id,
-        important=document.important,
+        route=version.route if submitted else route_for(document.important),
     )
 
 
@@ -65,7 +71,9 @@ def _compare_and_set(version: DocumentVersion, from_state: str, to_state: str) -
     now = utcnow()
     values: dict = {"state": to_state}
     if to_state == VersionState.in_review:
+        document = version.document
         values["submitted_at"] = now
+        values["approval_route"] = ",".join(route_for(document.important))
     if to_state == VersionState.effective:
         values["effective_at"] = now
         # The previous effective version becomes obsolete first, so the
@@ -91,8 +99,15 @@ def _compare_and_set(version: DocumentVersion, from_state: str, to_state: str) -
 
 
 def act(version: DocumentVersion, action: str | Action, *, actor: User, comment: str = "",
-        signature_method: str = "token") -> DocumentVersion:
-    """Apply ``action`` to ``version`` on behalf of ``actor``."""
+        password: str | None = None, system: bool = False) -> DocumentVersion:
+    """Apply ``action`` to ``version`` on behalf of ``actor``.
+
+    Checks run in this order, so that a wrong password is answered the same
+    whatever the state: the action exists for the state (409), the actor
+    may take it (403), its requirements (400), then, for an action that
+    signs, the actor's password given with this very request (401;
+    ``system`` is for data the service loads itself).
+    """
     action = _parse_action(action)
     comment = (comment or "").strip()
     from_state = version.state
@@ -104,6 +119,8 @@ def act(version: DocumentVersion, action: str | Action, *, actor: User, comment:
         raise PermissionDenied(f"only {rule.who_label} may {action} this version")
     if "comment" in rule.needs and not comment:
         raise ValidationFailed(f"a comment is required to {action}", field="comment")
+    meaning = rule.signature_meaning(ctx)
+    method = _prove_identity(actor, password, system) if meaning else None
     to_state = rule.target(ctx)
     _check_document_rules(version, action, to_state)
     try:
@@ -114,44 +131,60 @@ def act(version: DocumentVersion, action: str | Action, *, actor: User, comment:
         raise InvalidTransition("another version became effective meanwhile; reload and try again") from None
     document = version.document
     if to_state == VersionState.effective:
-        document.review_due = next_review_due(document, date.today())
-    meaning = rule.signature_meaning(ctx)
+        mark_reviewed(document, date.today())
     if meaning:
         role = "leader" if from_state == VersionState.pending_approval else "dept_head"
-        db.session.add(Signature(version_id=version.id, signer_id=actor.id, role=role,
-                                 meaning=meaning, method=signature_method, comment=comment))
+        _sign(version, actor, role=role, meaning=meaning, method=method, comment=comment)
     record_event(actor, action.value, version, from_state=from_state, to_state=to_state,
                  comment=comment, details={"number": version.number,
                                            **({"signature": meaning} if meaning else {})})
-    queue_index("document", document.id)
-    _notify(version, to_state, actor, comment)
+    signals.document_changed.send(document.id)
+    signals.version_state_changed.send(version, from_state=from_state, to_state=to_state,
+                                       actor=actor, comment=comment)
     db.session.flush()
     return version
 
 
-def _users_with_role(role: str, department_id: int | None = None) -> list[User]:
-    query = select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True))
-    if department_id is not None:
-        query = query.where(User.department_id == department_id)
-    return list(db.session.scalars(query).unique())
+def _prove_identity(actor: User, password: str | None, system: bool) -> str:
+    if system:
+        return SYSTEM
+    reauthenticate(actor, password)
+    return "password"
 
 
-def _notify(version: DocumentVersion, to_state: str, actor: User, comment: str) -> None:
-    document = version.document
-    # A path, not url_for: actions also run outside requests (CLI, demo).
-    link = f"/documents/{document.id}"
-    label = f"{document.title} v{version.number}"
-    if to_state == VersionState.in_review:
-        reviewers = [u for u in _users_with_role("dept_head", document.department_id)
-                     if u.id != version.author_id]
-        notify(reviewers, "review_requested", f"{label}: waiting for your review ({actor.name})", link)
-    elif to_state == VersionState.pending_approval:
-        leaders = [u for u in _users_with_role("leader") if u.id != version.author_id]
-        notify(leaders, "approval_requested", f"{label}: reviewed, waiting for your approval", link)
-    elif to_state == VersionState.effective:
-        notify([version.author], "approved", f"{label}: approved and now effective ({actor.name})", link)
-    elif to_state == VersionState.rejected:
-        notify([version.author], "rejected", f"{label}: rejected by {actor.name}: {comment}", link)
+def _sign(version: DocumentVersion, actor: User, *, role: str, meaning: str, method: str,
+          comment: str) -> Signature:
+    signature = Signature(version_id=version.id, signer_id=actor.id, role=role, meaning=meaning,
+                          method=method, sha256=version.sha256, comment=comment)
+    db.session.add(signature)
+    return signature
+
+
+def can_record_review(actor: User, document: Document) -> bool:
+    """A periodic review is signed by the head of the owning department."""
+    return actor.has_role("dept_head") and actor.department_id == document.department_id
+
+
+def record_review(document: Document, *, actor: User, comment: str = "", password: str | None = None,
+                  system: bool = False) -> Signature:
+    """"Reviewed, no change": the head signs the effective version and the
+    next review counts from today. The only way to clear a due review
+    besides making a new version effective."""
+    version = document.effective_version
+    if version is None:
+        raise InvalidTransition("only a document with an effective version can be reviewed")
+    if not can_record_review(actor, document):
+        raise PermissionDenied("only the head of the owning department may record a periodic review")
+    method = _prove_identity(actor, password, system)
+    before = document.review_due
+    mark_reviewed(document, date.today())
+    signature = _sign(version, actor, role="dept_head", meaning="periodic_review", method=method,
+                      comment=(comment or "").strip())
+    record_event(actor, "periodic_review", document, comment=signature.comment, details={
+        "number": version.number, "review_due": [str(before) if before else None, str(document.review_due)]})
+    signals.document_changed.send(document.id)
+    db.session.flush()
+    return signature
 
 
 # Reading -------------------------------------------------------------------
@@ -192,8 +225,6 @@ def diff_target(version: DocumentVersion) -> int:
 
 
 def dashboard_counts(user: User) -> dict[str, int]:
-    from sqlalchemy import func
-
     def count(*where) -> int:
         return db.session.scalar(select(func.count()).select_from(DocumentVersion).where(*where)) or 0
 
@@ -209,10 +240,8 @@ def dashboard_counts(user: User) -> dict[str, int]:
 
 
 def _reviews_overdue(user: User) -> int:
-    from sqlalchemy import func
-
-    from app.approval.review import review_clause
-    from app.auth.permissions import visible_documents_clause
+    from app.documents.policy import visible_documents_clause
+    from app.documents.review import review_clause
 
     return db.session.scalar(select(func.count()).select_from(Document).where(
         visible_documents_clause(user), review_clause("overdue"))) or 0

@@ -33,7 +33,9 @@ class Context:
     actor_department_id: int
     author_id: int
     document_department_id: int
-    important: bool
+    # The route fixed on the version at submission (or, before that, the one
+    # a submission would fix now).
+    route: tuple[str, ...]
 
 
 def is_author(ctx: Context) -> bool:
@@ -54,8 +56,12 @@ def is_approver(ctx: Context) -> bool:
     return "leader" in ctx.actor_roles and not is_author(ctx)
 
 
+def needs_leader(ctx: Context) -> bool:
+    return "leader" in ctx.route
+
+
 def _after_review(ctx: Context) -> State:
-    return State.pending_approval if ctx.important else State.effective
+    return State.pending_approval if needs_leader(ctx) else State.effective
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ class Rule:
 
     def signature_meaning(self, ctx: Context) -> str | None:
         if self.meaning == "reviewed_or_approved":
-            return "reviewed" if ctx.important else "approved"
+            return "reviewed" if needs_leader(ctx) else "approved"
         return self.meaning
 
 
@@ -94,6 +100,12 @@ TRANSITIONS: dict[tuple[State, Action], Rule] = {
 
 # States in which a version waits for somebody's decision.
 UNDER_REVIEW = (State.in_review, State.pending_approval)
+
+
+def route_for(important: bool) -> tuple[str, ...]:
+    """The signatures a version needs: the department head's, then a
+    leader's for important documents."""
+    return ("dept_head", "leader") if important else ("dept_head",)
 
 
 def rule_for(state: str, action: str) -> Rule | None:

@@ -6,23 +6,22 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app import hooks
 from app.approval import service
 from app.approval.forms import ActionForm, ApproveForm, RejectForm
-from app.approval.review import review_clause
 from app.approval.states import allowed_actions
-from app.auth.permissions import visible_documents_clause
-from app.auth.service import verify_password
 from app.documents import service as documents
 from app.documents.models import Document
-from app.documents.views import DOCUMENT_PANELS
-from app.errors import DomainError
+from app.documents.policy import visible_documents_clause
+from app.documents.review import review_clause
+from app.errors import DomainError, WrongPassword
 from app.extensions import db
-from app.main_views import DASHBOARD_PANELS
 from app.notify import service as notifications
 
 bp = Blueprint("approval", __name__)
@@ -55,17 +54,16 @@ def act(document_id: int, number: int, action: str):
             for error in errors:
                 flash(error, "error")
         return back
-    method = "none"
-    if action in ("approve", "reject"):
-        # The re-entered password is the signer's proof of identity.
-        if not verify_password(current_user, form.password.data):
-            flash(_("Wrong password: the decision was not signed."), "error")
-            return back
-        method = "password"
     try:
+        # The re-entered password is the signer's proof of identity; the
+        # service checks it after the state and the actor's permission.
         service.act(version, action, actor=current_user,
                     comment=getattr(form, "comment", None) and form.comment.data or "",
-                    signature_method=method)
+                    password=form.password.data if hasattr(form, "password") else None)
+    except WrongPassword:
+        db.session.rollback()
+        flash(_("Wrong password: the decision was not signed."), "error")
+        return back
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -73,6 +71,33 @@ def act(document_id: int, number: int, action: str):
     db.session.commit()
     flash(_("Version %(n)s: %(state)s.", n=version.number, state=STATE_LABELS.get(version.state, version.state)),
           "success")
+    return back
+
+
+@bp.post("/documents/<int:document_id>/review")
+@login_required
+def periodic_review(document_id: int):
+    document = documents.get_document(current_user, document_id)
+    form = ApproveForm()
+    back = redirect(url_for("documents.detail", document_id=document_id))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return back
+    try:
+        service.record_review(document, actor=current_user, comment=form.comment.data or "",
+                              password=form.password.data)
+    except WrongPassword:
+        db.session.rollback()
+        flash(_("Wrong password: the decision was not signed."), "error")
+        return back
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return back
+    db.session.commit()
+    flash(_("Periodic review signed. Next review due %(day)s.", day=format_date(document.review_due)), "success")
     return back
 
 
@@ -107,7 +132,7 @@ def notification_read(notification_id: int):
 
 def _document_panel(document: Document):
     rows = []
-    for version in reversed(document.versions):
+    for version in reversed(documents.visible_versions(current_user, document)):
         ctx = service.context_for(current_user, version)
         rows.append({
             "version": version,
@@ -115,8 +140,10 @@ def _document_panel(document: Document):
             "signatures": service.signatures(version),
         })
     forms = {"submit": ActionForm(), "withdraw": ActionForm(), "approve": ApproveForm(),
-             "reject": RejectForm()}
-    return "approval/_document_panel.html", {"rows": rows, "document": document, "forms": forms}
+             "reject": RejectForm(), "review": ApproveForm()}
+    can_record_review = document.effective_version is not None and service.can_record_review(current_user, document)
+    return "approval/_document_panel.html", {"rows": rows, "document": document, "forms": forms,
+                                             "can_record_review": can_record_review}
 
 
 def _dashboard_panel():
@@ -126,5 +153,6 @@ def _dashboard_panel():
     }
 
 
-DOCUMENT_PANELS.append(_document_panel)
-DASHBOARD_PANELS.append(_dashboard_panel)
+def init_app(app) -> None:
+    hooks.register(app, "document_panel", _document_panel)
+    hooks.register(app, "dashboard_panel", _dashboard_panel)

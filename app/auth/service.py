@@ -13,8 +13,15 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.audit import record_event
 from app.auth.models import ApiToken, Department, Role, User, UserRole
 from app.db import utcnow
-from app.errors import Conflict, NotFound, ValidationFailed
-from app.extensions import db
+from app.errors import (
+    Conflict,
+    NotFound,
+    ReauthenticationRequired,
+    TooManyAttempts,
+    ValidationFailed,
+    WrongPassword,
+)
+from app.extensions import db, limiter
 
 TOKEN_PREFIX = "dt_"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -105,6 +112,30 @@ def authenticate(email: str, password: str) -> User | None:
 
 def verify_password(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password or "")
+
+
+def reauthenticate(user: User, password: str | None) -> None:
+    """Prove that ``user`` is at the keyboard now: their current password,
+    given with the request that signs. Failed proofs count per account
+    (``SIGNATURE_RATE_PER_ACCOUNT``): a stolen session cannot be used to
+    guess the password behind it."""
+    if not password:
+        raise ReauthenticationRequired("this action is a signature: enter your password to sign")
+    limit, key = _signature_limit(), f"signature-failures:{user.email}"
+    if limit is not None and not limiter.limiter.test(limit, key):
+        raise TooManyAttempts("too many wrong passwords; wait a few minutes and try again")
+    if not verify_password(user, password):
+        if limit is not None:
+            limiter.limiter.hit(limit, key)
+        raise WrongPassword("wrong password: nothing was signed")
+
+
+def _signature_limit():
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    from limits import parse
+
+    return parse(current_app.config["SIGNATURE_RATE_PER_ACCOUNT"])
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
+from app import hooks
+
 
 def init_app(app: Flask) -> None:
-    from app.api.health import HEALTH_PROBES
-
-    if _health not in HEALTH_PROBES:  # create_app may run many times in one process
-        HEALTH_PROBES.append(_health)
+    hooks.register(app, "health_probe", _health)
 
 
 def _health() -> dict:

@@ -81,7 +81,7 @@ def _approve(document: Document, version, author: User) -> None:
         return
     act(version, "submit", actor=author)
     for approver in _approvers(document):
-        act(version, "approve", actor=approver, comment="demo approval", signature_method="system")
+        act(version, "approve", actor=approver, comment="demo approval", system=True)
 
 
 def _documents() -> dict[str, Document]:
@@ -140,7 +140,7 @@ def _after_versions(document: Document, spec: dict, author: User) -> None:
         if final == "rejected":
             head = _approvers(document)[0]
             act(last, "reject", actor=head, comment=spec.get("reject_comment", "請補充測試數據。"),
-                signature_method="system")
+                system=True)
 
 
 def _issues(documents: dict[str, Document]) -> None:

@@ -76,6 +76,9 @@ class Document(db.Model):
     confidentiality: Mapped[str] = mapped_column(String(20), default="internal")
     review_interval_months: Mapped[int | None]
     review_due: Mapped[date | None] = mapped_column(index=True)
+    # The last time the document was reviewed: made effective, or a periodic
+    # review record ("reviewed, no change"); the next review counts from it.
+    reviewed_on: Mapped[date | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -137,12 +140,20 @@ class DocumentVersion(db.Model):
     state: Mapped[str] = mapped_column(String(20), default=VersionState.draft, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Fixed at submission from the document as it was then: the roles that
+    # must sign, in order ("dept_head" or "dept_head,leader"). Later
+    # metadata edits cannot change a running review.
+    approval_route: Mapped[str | None] = mapped_column(String(40))
     effective_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     obsolete_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     document: Mapped[Document] = relationship(back_populates="versions")
     author: Mapped[User] = relationship()
     blob: Mapped[Blob] = relationship()
+
+    @property
+    def route(self) -> tuple[str, ...]:
+        return tuple(self.approval_route.split(",")) if self.approval_route else ()
 
     @property
     def text_extracted(self) -> bool:

@@ -13,14 +13,8 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import AuditEvent, record_event
 from app.auth.models import User
-from app.auth.permissions import (
-    can_add_version,
-    can_create_document,
-    can_view_document,
-    visible_documents_clause,
-)
 from app.auth.service import department_by_code
-from app.documents import blobs
+from app.documents import blobs, signals
 from app.documents.diff import DiffResult, diff_texts
 from app.documents.filenames import sanitize_filename
 from app.documents.models import (
@@ -32,13 +26,26 @@ from app.documents.models import (
     DocumentVersion,
     VersionState,
 )
+from app.documents.policy import (
+    CONTROL_FIELDS,
+    can_add_version,
+    can_control_document,
+    can_create_document,
+    can_edit_document,
+    can_view_document,
+    can_view_version,
+    visible_documents_clause,
+    visible_versions_clause,
+)
 from app.documents.sandbox import inspect_bounded
-from app.errors import FileTooLarge, NotFound, PermissionDenied, ValidationFailed
+from app.errors import FileTooLarge, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
-from app.search.outbox import queue_index
 from app.storage import UploadTooLarge, get_store
 
 MAX_TITLE = 300
+# Versions whose reviewers are the owning department's: moving the document
+# would hand a running review to another department.
+UNDER_WAY = (VersionState.in_review, VersionState.pending_approval)
 
 
 @dataclass
@@ -157,7 +164,7 @@ def create_document(actor: User, fields: DocumentFields, upload: Upload, change_
                  details={"title": document.title, "category": document.category})
     record_event(actor, "upload_version", version, to_state=VersionState.draft,
                  comment=version.change_note, details={"number": 1, "sha256": version.sha256})
-    queue_index("document", document.id)
+    signals.document_changed.send(document.id)
     return document
 
 
@@ -184,7 +191,7 @@ def add_version(actor: User, document: Document, upload: Upload, change_note: st
     record_event(actor, "upload_version", version, to_state=VersionState.draft,
                  comment=version.change_note,
                  details={"number": version.number, "sha256": version.sha256})
-    queue_index("document", document.id)
+    signals.document_changed.send(document.id)
     return version
 
 
@@ -201,9 +208,14 @@ def get_document(user: User, document_id: int) -> Document:
 def get_version(user: User, document_id: int, number: int) -> DocumentVersion:
     document = get_document(user, document_id)
     version = document.version(number)
-    if version is None:
+    if version is None or not can_view_version(user, version):
         raise NotFound(f"document {document_id} has no version {number}")
     return version
+
+
+def visible_versions(user: User, document: Document) -> list[DocumentVersion]:
+    """The versions of ``document`` that ``user`` may open, oldest first."""
+    return [v for v in document.versions if can_view_version(user, v)]
 
 
 @dataclass
@@ -214,7 +226,7 @@ class DocumentFilter:
     product: str | None = None
     state: str | None = None
     q: str | None = None
-    review: str | None = None  # "overdue" | "due_soon" (app.approval.review)
+    review: str | None = None  # "overdue" | "due_soon" (app.documents.review)
 
 
 def document_query(user: User, flt: DocumentFilter) -> Select:
@@ -234,14 +246,15 @@ def document_query(user: User, flt: DocumentFilter) -> Select:
             raise ValidationFailed(f"unknown state {flt.state!r}", field="state")
         query = query.where(
             exists().where(
-                DocumentVersion.document_id == Document.id, DocumentVersion.state == flt.state
+                DocumentVersion.document_id == Document.id, DocumentVersion.state == flt.state,
+                visible_versions_clause(user),
             )
         )
     if flt.q:
         pattern = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(Document.title.ilike(pattern, escape="\\"))
     if flt.review:
-        from app.approval.review import review_clause
+        from app.documents.review import review_clause
 
         query = query.where(review_clause(flt.review))
     return query
@@ -270,10 +283,14 @@ def diff_versions(user: User, document_id: int, from_n: int | None, to_n: int | 
 
 
 def history(user: User, document_id: int) -> Sequence[AuditEvent]:
-    get_document(user, document_id)
-    return db.session.scalars(
+    """The document's audit events, less those about versions ``user`` may
+    not open (a colleague's draft in another department, say)."""
+    document = get_document(user, document_id)
+    hidden = {v.id for v in document.versions if not can_view_version(user, v)}
+    events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.document_id == document_id).order_by(AuditEvent.id)
     ).all()
+    return [e for e in events if not (e.object_type == "document_version" and e.object_id in hidden)]
 
 
 def blob_exists(sha256: str) -> bool:
@@ -288,41 +305,63 @@ def effective_version(user: User, document_id: int) -> DocumentVersion:
     return version
 
 
-EDITABLE = ("title", "product", "important", "confidentiality", "review_interval_months")
+EDITABLE = ("title", "product", "important", "confidentiality", "department", "review_interval_months")
 
 
 def update_document(actor: User, document: Document, data: dict) -> Document:
-    """Edit a document's metadata (not its versions). Changing the review
-    interval moves the next review date of an effective document."""
-    if not (can_add_version(actor, document)
-            or (actor.has_role("dept_head") and actor.department_id == document.department_id)):
-        raise PermissionDenied("only the owning department may edit this document")
+    """Edit a document's metadata (not its versions).
+
+    Title and product: whoever may revise the document. What controls it
+    (importance, confidentiality, owning department, review interval): the
+    owning department's head, leaders and admins. A running review keeps
+    the route fixed when it was submitted, and a review that is due stays
+    due: only a review record clears it (app.documents.review).
+    """
     unknown = sorted(set(data) - set(EDITABLE))
     if unknown:
         raise ValidationFailed(f"{unknown[0]} cannot be edited", field=unknown[0])
+    if not can_edit_document(actor, document):
+        raise PermissionDenied("only the owning department may edit this document")
+    department = department_by_code(data["department"]) if "department" in data else document.department
     fields = DocumentFields(
         title=data.get("title", document.title), category=document.category, doc_type=document.doc_type,
-        department=document.department.code, product=data.get("product", document.product),
+        department=department.code, product=data.get("product", document.product),
         important=data.get("important", document.important),
         confidentiality=data.get("confidentiality", document.confidentiality),
         review_interval_months=data.get("review_interval_months", document.review_interval_months),
     )
     _validate_fields(fields)
-    changed = {}
-    for name in EDITABLE:
-        value = getattr(fields, name)
-        if isinstance(value, str):
-            value = value.strip()
-        if getattr(document, name) != value:
-            changed[name] = [getattr(document, name), value]
-            setattr(document, name, value)
-    if "review_interval_months" in changed and document.effective_version is not None:
-        from app.approval.review import next_review_due
+    wanted = {"title": fields.title.strip(), "product": (fields.product or "").strip(),
+              "important": bool(fields.important), "confidentiality": fields.confidentiality,
+              "department": department, "review_interval_months": fields.review_interval_months}
+    changed = {name: [getattr(document, name), value] for name, value in wanted.items()
+               if getattr(document, name) != value}
+    controls = sorted(set(changed) & set(CONTROL_FIELDS))
+    if controls and not can_control_document(actor, document):
+        raise PermissionDenied(
+            f"only the head of the owning department, a leader or an admin may change {controls[0]}")
+    if "department" in changed and any(v.state in UNDER_WAY for v in document.versions):
+        raise InvalidTransition("a version of this document is under review: decide or withdraw it "
+                                "before moving the document to another department")
+    for name, (_old, value) in changed.items():
+        setattr(document, name, value)
+    if "review_interval_months" in changed:
+        from app.documents.review import reschedule
 
-        document.review_due = next_review_due(document, document.effective_version.effective_at.date())
-        changed["review_due"] = [None, document.review_due.isoformat()]
+        before = document.review_due
+        reschedule(document)
+        if document.review_due != before:
+            changed["review_due"] = [before, document.review_due]
     if changed:
-        record_event(actor, "edit", document, details={k: [str(a), str(b)] for k, (a, b) in changed.items()})
-        queue_index("document", document.id)
+        record_event(actor, "edit", document, details={
+            name: [_plain(old), _plain(new)] for name, (old, new) in changed.items()})
+        signals.document_changed.send(document.id)
     db.session.flush()
     return document
+
+
+def _plain(value) -> str | None:
+    if value is None:
+        return None
+    code = getattr(value, "code", None)  # a Department
+    return code if code is not None else str(value)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app import hooks
 from app.auth.models import Department
 from app.documents import service
 from app.documents.diff import side_by_side
@@ -21,13 +22,8 @@ from app.documents.forms import (
 from app.documents.models import DOC_TYPES, Category, VersionState
 from app.errors import DomainError
 from app.extensions import db
-from app.issues.queries import issues_linked_to_document
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
-
-# Extra panels features add to the document page: callables(document) -> (template, ctx).
-DOCUMENT_PANELS: list = []
-
 
 @bp.app_context_processor
 def _labels():
@@ -93,10 +89,10 @@ def new():
 @login_required
 def detail(document_id: int):
     document = service.get_document(current_user, document_id)
-    panels = [panel(document) for panel in DOCUMENT_PANELS]
+    panels = [panel(document) for panel in hooks.registered("document_panel")]
     return render_template(
         "documents/detail.html", document=document,
-        linked_issues=issues_linked_to_document(document),
+        versions=service.visible_versions(current_user, document),
         panels=[p for p in panels if p],
     )
 

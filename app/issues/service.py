@@ -15,13 +15,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit import record_event
 from app.auth.models import Department, User
-from app.auth.permissions import can_view_document
 from app.auth.service import department_by_code
 from app.db import utcnow
 from app.documents.models import Document
+from app.documents.policy import can_view_document, can_view_version
 from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
-from app.issues import markdown
+from app.issues import markdown, signals
 from app.issues.models import (
     Issue,
     IssueCategory,
@@ -32,7 +32,6 @@ from app.issues.models import (
     Severity,
 )
 from app.issues.workflow import Action, Context, State, can_triage, rule_for
-from app.search.outbox import queue_index
 
 TEXT_FIELDS = ("title", "phenomenon", "found_by", "location", "scope", "customer_ref", "product", "analysis")
 EDITABLE_FIELDS = TEXT_FIELDS + ("found_at", "source")
@@ -117,7 +116,7 @@ def create_issue(actor: User, data: dict) -> Issue:
     elif triage:
         raise ValidationFailed("classify with category, severity and department together",
                                field=next(k for k in ("category", "severity", "department") if k not in triage))
-    queue_index("issue", issue.id)
+    signals.issue_changed.send(issue.id)
     return issue
 
 
@@ -156,7 +155,7 @@ def update_issue(actor: User, issue: Issue, data: dict) -> Issue:
     _check_report(issue)
     if changed:
         record_event(actor, "edit", issue, details={"fields": sorted(changed)})
-        queue_index("issue", issue.id)
+        signals.issue_changed.send(issue.id)
     db.session.flush()
     return issue
 
@@ -217,7 +216,7 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
                "department": issue.department.code} if action == Action.triage else None
     record_event(actor, action.value, issue, from_state=from_state, to_state=issue.state,
                  comment=comment, details=details)
-    queue_index("issue", issue.id)
+    signals.issue_changed.send(issue.id)
     db.session.flush()
     return issue
 
@@ -244,7 +243,7 @@ def add_comment(actor: User, issue: Issue, body: str) -> IssueComment:
     comment = _add_comment(issue, actor, body.strip())
     db.session.flush()
     record_event(actor, "comment", issue, details={"comment_id": comment.id})
-    queue_index("issue", issue.id)
+    signals.issue_changed.send(issue.id)
     return comment
 
 
@@ -258,7 +257,7 @@ def add_link(actor: User, issue: Issue, document_id: int, number: int, relation:
     if document is None or not can_view_document(actor, document):
         raise NotFound(f"document {document_id} not found")
     version = document.version(number)
-    if version is None:
+    if version is None or not can_view_version(actor, version):
         raise NotFound(f"document {document_id} has no version {number}")
     link = IssueLink(issue=issue, version=version, relation=relation, created_by_id=actor.id)
     db.session.add(link)
@@ -277,7 +276,7 @@ def remove_link(actor: User, issue: Issue, link_id: int) -> None:
     link = db.session.get(IssueLink, link_id)
     # A link to a document the actor may not see does not exist for them
     # (it is hidden on the page too), so they cannot remove it either.
-    if link is None or link.issue_id != issue.id or not can_view_document(actor, link.version.document):
+    if link is None or link.issue_id != issue.id or not can_view_version(actor, link.version):
         raise NotFound("no such link")
     details = {"document_id": link.version.document_id, "version": link.version.number,
                "relation": link.relation}
@@ -308,7 +307,7 @@ def visible_links(user: User, issue: Issue) -> list[LinkView]:
     views = []
     for link in issue.links:
         document = link.version.document
-        if not can_view_document(user, document):
+        if not can_view_version(user, link.version):
             continue
         effective = document.effective_version
         number = effective.number if effective else None

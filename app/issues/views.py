@@ -8,6 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import hooks
 from app.errors import DomainError
 from app.extensions import db
 from app.issues import export, metrics, queries, service
@@ -25,7 +26,6 @@ from app.issues.forms import (
     UnlinkForm,
 )
 from app.issues.workflow import allowed_actions
-from app.main_views import DASHBOARD_PANELS
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
 
@@ -207,4 +207,10 @@ def _dashboard_panel():
     }
 
 
-DASHBOARD_PANELS.append(_dashboard_panel)
+def _document_panel(document):
+    return "issues/_document_panel.html", {"linked_issues": queries.issues_linked_to_document(document)}
+
+
+def init_app(app) -> None:
+    hooks.register(app, "dashboard_panel", _dashboard_panel)
+    hooks.register(app, "document_panel", _document_panel)

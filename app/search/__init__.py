@@ -8,14 +8,19 @@ from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app import hooks
 from app.search.models import IndexOutbox
+from app.search.outbox import queue_index
 
 
 def init_app(app: Flask) -> None:
-    from app.api.health import HEALTH_PROBES
+    from app.documents.signals import document_changed
+    from app.issues.signals import issue_changed
 
-    if _health not in HEALTH_PROBES:  # create_app may run many times in one process
-        HEALTH_PROBES.append(_health)
+    hooks.register(app, "health_probe", _health)
+    # Connected once per process (blinker keeps one connection per receiver).
+    document_changed.connect(_queue_document)
+    issue_changed.connect(_queue_issue)
 
     @app.after_request
     def _drain_after_commit(response):
@@ -29,6 +34,14 @@ def init_app(app: Flask) -> None:
             except Exception:  # noqa: BLE001 - the change is committed; the outbox keeps it
                 current_app.logger.exception("inline search indexing failed; the outbox keeps the rows")
         return response
+
+
+def _queue_document(document_id: int, **_) -> None:
+    queue_index("document", document_id)
+
+
+def _queue_issue(issue_id: int, **_) -> None:
+    queue_index("issue", issue_id)
 
 
 @event.listens_for(Session, "after_flush")

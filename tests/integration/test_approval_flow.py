@@ -8,9 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from app.approval.review import add_months
+from app.documents.review import add_months
 from app.extensions import db
 from tests.factories import DEFAULT_PASSWORD, add_version
+from tests.factories import DEFAULT_PASSWORD as PW
 
 
 @pytest.fixture
@@ -22,9 +23,9 @@ def team(make_user):
 def walk(api_as, team, document, number, *, important=False):
     base = f"/documents/{document.id}/versions/{number}/actions"
     assert api_as(team["author"]).post(base, json={"action": "submit"}).status_code == 200
-    response = api_as(team["head"]).post(base, json={"action": "approve", "comment": "ok"})
+    response = api_as(team["head"]).post(base, json={"action": "approve", "password": PW, "comment": "ok"})
     if important:
-        response = api_as(team["leader"]).post(base, json={"action": "approve"})
+        response = api_as(team["leader"]).post(base, json={"action": "approve", "password": PW})
     assert response.json["state"] == "effective", response.json
     return response
 
@@ -70,7 +71,7 @@ def test_an_older_version_cannot_replace_a_newer_effective_one(api_as, team, mak
     document.versions[1].state = "effective"
     db.session.commit()
     response = api_as(team["head"]).post(f"/documents/{document.id}/versions/1/actions",
-                                         json={"action": "approve"})
+                                         json={"action": "approve", "password": PW})
     assert response.status_code == 409
 
 
@@ -133,7 +134,7 @@ def test_history_lists_every_event(api_as, team, make_document):
     document = make_document(team["author"])
     base = f"/documents/{document.id}/versions/1/actions"
     api_as(team["author"]).post(base, json={"action": "submit"})
-    api_as(team["head"]).post(base, json={"action": "reject", "comment": "缺少測試數據"})
+    api_as(team["head"]).post(base, json={"action": "reject", "password": PW, "comment": "缺少測試數據"})
     events = api_as(team["author"]).get(f"/documents/{document.id}/history").json["items"]
     rows = [(e["actor"], e["action"], e["from_state"], e["to_state"], e["comment"]) for e in events]
     assert rows[-2:] == [
@@ -210,7 +211,7 @@ def test_dashboard_counts(client, team, make_document, login):
 def test_review_interval_is_configurable_per_document_after_creation(api_as, team, make_document):
     document = make_document(team["author"])
     walk(api_as, team, document, 1)
-    api = api_as(team["author"])
+    api = api_as(team["head"])  # the interval controls the document: the head's to change
     today = date.today()
     assert api.get(f"/documents/{document.id}").json["review_due"] == add_months(today, 12).isoformat()
     response = api.patch(f"/documents/{document.id}", json={"review_interval_months": 3})

@@ -11,6 +11,7 @@ from app.approval import service
 from app.approval.models import Signature
 from app.extensions import db
 from tests.databases import PG_URL
+from tests.factories import DEFAULT_PASSWORD as PW
 
 pytestmark = pytest.mark.postgres
 
@@ -37,7 +38,7 @@ def test_two_heads_approve_the_same_version_at_once(app, api_as, make_user, make
 
     def approve(api):
         client = app.test_client()
-        response = client.post(url, json={"action": "approve"}, headers=api.headers)
+        response = client.post(url, json={"action": "approve", "password": PW}, headers=api.headers)
         results.append(response.status_code)
 
     threads = [threading.Thread(target=approve, args=(api,)) for api in apis]
@@ -71,7 +72,7 @@ def test_two_versions_cannot_both_become_effective(app, api_as, make_user, make_
     base = f"/api/v1/documents/{document.id}/versions"
 
     def approve(headers, number):
-        response = app.test_client().post(f"{base}/{number}/actions", json={"action": "approve"},
+        response = app.test_client().post(f"{base}/{number}/actions", json={"action": "approve", "password": PW},
                                           headers=headers)
         results.append(response.status_code)
 

@@ -50,7 +50,7 @@ def build_world() -> dict:
     for document in (restricted, public):
         version = document.versions[0]
         approval.act(version, "submit", actor=author)
-        approval.act(version, "approve", actor=head, comment="ok")
+        approval.act(version, "approve", actor=head, comment="ok", password=factories.DEFAULT_PASSWORD)
     db.session.commit()
     factories.add_version(restricted, author, f"{SECRET} thermal margins, second edition.\n")
     issue = issues.create_issue(users["support"], {"title": "X200 overheats", "phenomenon": "stops after two hours"})
@@ -116,6 +116,7 @@ ROUTES = [
     ("documents.new_version", "GET", "/documents/{D}/versions/new", None, insiders_only("reach")),
     ("documents.new_version", "POST", "/documents/{D}/versions/new", _file, insiders_only("reach")),
     ("approval.act", "POST", "/documents/{D}/versions/2/act/submit", {"comment": ""}, insiders_only("reach")),
+    ("approval.periodic_review", "POST", "/documents/{D}/review", {"password": "x"}, insiders_only("reach")),
     ("approval.inbox", "GET", "/approvals/inbox", None, everyone()),
     ("approval.reviews", "GET", "/approvals/reviews", None, everyone()),
     ("approval.notification_list", "GET", "/notifications", None, everyone()),
@@ -163,6 +164,8 @@ ROUTES = [
     ("api_documents.download_version", "GET", "/api/v1/documents/{D}/versions/1/file", None, insiders_only()),
     ("api_approval.version_action", "POST", "/api/v1/documents/{D}/versions/2/actions",
      {"json": {"action": "submit"}}, insiders_only("reach")),
+    ("api_approval.periodic_review", "POST", "/api/v1/documents/{D}/review", {"json": {"password": "x"}},
+     insiders_only("reach")),
     ("api_approval.inbox", "GET", "/api/v1/approvals/inbox", None, everyone()),
     ("api_approval.list_notifications", "GET", "/api/v1/notifications", None, everyone()),
     ("api_approval.read_notification", "POST", "/api/v1/notifications/{N}/read", {"json": {}}, owner_only()),
@@ -232,7 +235,9 @@ def _outcome(response) -> str | int:
     if status in (301, 302, 303, 307, 308):
         return "login" if "/login" in response.headers.get("Location", "") else "ok"
     if status == 401:
-        return "login"
+        # A signature refused for its password got past authentication and visibility.
+        code = (response.get_json(silent=True) or {}).get("error", {}).get("code")
+        return 401 if code in ("wrong_password", "reauthentication_required") else "login"
     if 200 <= status < 300:
         return "ok"
     return status

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.search import indexer
 from app.search.models import IndexOutbox
+from tests.factories import DEFAULT_PASSWORD as PW
 from tests.factories import add_version
 
 
@@ -27,7 +28,7 @@ def approve(api_as, people, document, number=1):
         from tests.factories import make_user
 
         head = make_user("dept_head", document.department.code)
-    assert api_as(head).post(base, json={"action": "approve"}).json["state"] == "effective"
+    assert api_as(head).post(base, json={"action": "approve", "password": PW}).json["state"] == "effective"
 
 
 @pytest.fixture

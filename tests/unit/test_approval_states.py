@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from app.approval.states import Context, allowed_actions, rule_for
+from app.approval.states import Context, allowed_actions, route_for, rule_for
 
 
 def ctx(roles, *, actor=1, author=2, actor_dept=10, doc_dept=10, important=False):
-    return Context(actor, frozenset(roles), actor_dept, author, doc_dept, important)
+    return Context(actor, frozenset(roles), actor_dept, author, doc_dept, route_for(important))
 
 
 def test_review_goes_to_leader_only_for_important_documents():

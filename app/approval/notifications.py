@@ -1,0 +1,43 @@
+"""Who is told when a version changes state (connected in ``create_app``
+to ``app.documents.signals.version_state_changed``)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from app.auth.models import User, UserRole
+from app.documents.models import DocumentVersion, VersionState
+from app.extensions import db
+from app.notify.service import notify
+
+
+def _users_with_role(role: str, department_id: int | None = None) -> list[User]:
+    query = select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True))
+    if department_id is not None:
+        query = query.where(User.department_id == department_id)
+    return list(db.session.scalars(query).unique())
+
+
+def on_state_changed(version: DocumentVersion, *, to_state: str, actor: User, comment: str, **_) -> None:
+    document = version.document
+    # A path, not url_for: actions also run outside requests (CLI, demo).
+    link = f"/documents/{document.id}"
+    label = f"{document.title} v{version.number}"
+    if to_state == VersionState.in_review:
+        reviewers = [u for u in _users_with_role("dept_head", document.department_id)
+                     if u.id != version.author_id]
+        notify(reviewers, "review_requested", f"{label}: waiting for your review ({actor.name})", link)
+    elif to_state == VersionState.pending_approval:
+        leaders = [u for u in _users_with_role("leader") if u.id != version.author_id]
+        notify(leaders, "approval_requested", f"{label}: reviewed, waiting for your approval", link)
+    elif to_state == VersionState.effective:
+        notify([version.author], "approved", f"{label}: approved and now effective ({actor.name})", link)
+    elif to_state == VersionState.rejected:
+        notify([version.author], "rejected", f"{label}: rejected by {actor.name}: {comment}", link)
+
+
+def init_app(app: Flask) -> None:
+    from app.documents.signals import version_state_changed
+
+    version_state_changed.connect(on_state_changed)
