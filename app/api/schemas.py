@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app import limits
 from app.documents.models import ALL_DOC_TYPES, Category, Confidentiality, VersionState
 
 
@@ -86,17 +87,17 @@ class DocumentListSchema(Schema):
 
 
 class DocumentCreateForm(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=limits.TITLE))
     category = fields.String(required=True, validate=validate.OneOf([c.value for c in Category]))
     doc_type = fields.String(required=True, validate=validate.OneOf(ALL_DOC_TYPES))
-    product = fields.String(load_default="")
-    department = fields.String(required=True)
+    product = fields.String(load_default="", validate=validate.Length(max=limits.CODE))
+    department = fields.String(required=True, validate=validate.Length(max=limits.FILTER))
     important = fields.Boolean(load_default=False)
     confidentiality = fields.String(
         load_default="internal", validate=validate.OneOf([c.value for c in Confidentiality])
     )
     review_interval_months = fields.Integer(load_default=None, validate=validate.Range(1, 120))
-    change_note = fields.String(load_default="")
+    change_note = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
 
 
 class FileUpload(Schema):
@@ -106,24 +107,24 @@ class FileUpload(Schema):
 
 
 class DocumentPatchArgs(Schema):
-    title = fields.String(validate=validate.Length(min=1, max=300))
-    product = fields.String()
+    title = fields.String(validate=validate.Length(min=1, max=limits.TITLE))
+    product = fields.String(validate=validate.Length(max=limits.CODE))
     important = fields.Boolean()
     confidentiality = fields.String(validate=validate.OneOf([c.value for c in Confidentiality]))
     review_interval_months = fields.Integer(allow_none=True, validate=validate.Range(1, 120))
 
 
 class VersionCreateForm(Schema):
-    change_note = fields.String(required=True, validate=validate.Length(min=1))
+    change_note = fields.String(required=True, validate=validate.Length(min=1, max=limits.LONG_TEXT))
 
 
 class DocumentListArgs(Schema):
-    category = fields.String()
-    doc_type = fields.String()
-    department = fields.String()
-    product = fields.String()
-    state = fields.String()
-    q = fields.String()
+    category = fields.String(validate=validate.Length(max=limits.FILTER))
+    doc_type = fields.String(validate=validate.Length(max=limits.FILTER))
+    department = fields.String(validate=validate.Length(max=limits.FILTER))
+    product = fields.String(validate=validate.Length(max=limits.CODE))
+    state = fields.String(validate=validate.Length(max=limits.FILTER))
+    q = fields.String(validate=validate.Length(max=limits.SEARCH_QUERY))
     review = fields.String(validate=validate.OneOf(["overdue", "due_soon", "due"]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import selectinload
 
+from app import limits
 from app.audit import AuditEvent, record_event
 from app.auth.models import User
 from app.auth.permissions import (
@@ -38,7 +39,7 @@ from app.extensions import db
 from app.search.outbox import queue_index
 from app.storage import UploadTooLarge, get_store
 
-MAX_TITLE = 300
+MAX_TITLE = limits.TITLE
 
 
 @dataclass
@@ -66,6 +67,7 @@ def _validate_fields(fields: DocumentFields) -> None:
         raise ValidationFailed("title is required", field="title")
     if len(fields.title) > MAX_TITLE:
         raise ValidationFailed(f"title is longer than {MAX_TITLE} characters", field="title")
+    limits.check_length(fields.product, limits.CODE, "product")
     if fields.category not in Category.__members__:
         raise ValidationFailed(
             f"unknown category {fields.category!r}; expected one of {', '.join(Category)}",
@@ -149,6 +151,7 @@ def create_document(actor: User, fields: DocumentFields, upload: Upload, change_
     db.session.add(document)
     version.number = 1
     version.author = actor
+    limits.check_length((change_note or "").strip(), limits.LONG_TEXT, "change_note")
     version.change_note = (change_note or "").strip()
     version.state = VersionState.draft
     document.versions.append(version)
@@ -166,6 +169,7 @@ def add_version(actor: User, document: Document, upload: Upload, change_note: st
         raise PermissionDenied("you may not add versions to this document")
     if not (change_note or "").strip():
         raise ValidationFailed("a change note is required for a new version", field="change_note")
+    limits.check_length(change_note.strip(), limits.LONG_TEXT, "change_note")
     version = _ingest(upload)
     # Lock the document row so two uploads cannot take the same number; the
     # unique (document_id, number) constraint backs this up.

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app import limits
 from app.audit import record_event
 from app.auth.models import Department, User
 from app.auth.permissions import can_view_document
@@ -35,6 +36,10 @@ from app.issues.workflow import Action, Context, State, can_triage, rule_for
 from app.search.outbox import queue_index
 
 TEXT_FIELDS = ("title", "phenomenon", "found_by", "location", "scope", "customer_ref", "product", "analysis")
+TEXT_LIMITS = {"title": limits.TITLE, "phenomenon": limits.LONG_TEXT, "found_by": limits.NAME,
+               "location": limits.PLACE, "scope": limits.LONG_TEXT, "customer_ref": limits.CODE,
+               "product": limits.CODE, "analysis": limits.LONG_TEXT, "resolution": limits.LONG_TEXT,
+               "comment": limits.LONG_TEXT}
 EDITABLE_FIELDS = TEXT_FIELDS + ("found_at", "source")
 
 
@@ -89,8 +94,8 @@ def parse_found_at(value) -> datetime | None:
 def _check_report(issue: Issue) -> None:
     if not (issue.title or "").strip():
         raise ValidationFailed("title is required", field="title")
-    if len(issue.title) > 300:
-        raise ValidationFailed("title is longer than 300 characters", field="title")
+    for name in TEXT_FIELDS:
+        limits.check_length(getattr(issue, name), TEXT_LIMITS[name], name)
     if issue.source == IssueSource.customer and not (issue.customer_ref or "").strip():
         raise ValidationFailed("customer_ref is required when the source is a customer", field="customer_ref")
 
@@ -175,6 +180,9 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
     action = _parse_action(action)
     fields = fields or {}
     comment = (comment or "").strip()
+    limits.check_length(comment, TEXT_LIMITS["comment"], "comment")
+    for name in ("analysis", "resolution"):
+        limits.check_length(fields.get(name), TEXT_LIMITS[name], name)
     from_state = issue.state
     rule = rule_for(from_state, action)
     if rule is None:
@@ -241,6 +249,7 @@ def add_comment(actor: User, issue: Issue, body: str) -> IssueComment:
         raise PermissionDenied("only people working on this report may comment")
     if not (body or "").strip():
         raise ValidationFailed("the comment is empty", field="body")
+    limits.check_length(body.strip(), limits.COMMENT, "body")
     comment = _add_comment(issue, actor, body.strip())
     db.session.flush()
     record_event(actor, "comment", issue, details={"comment_id": comment.id})

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import limits
 from app.errors import DomainError
 from app.extensions import db
 from app.issues import export, metrics, queries, service
@@ -59,7 +60,7 @@ def index():
 @login_required
 def export_csv():
     body = export.to_csv(queries.all_issues(_filter_from_args()))
-    return Response(body, mimetype="text/csv; charset=utf-8",
+    return Response(body, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=problem-reports.csv"})
 
 
@@ -145,6 +146,8 @@ def comment(issue_id: int):
             flash(exc.message, "error")
             return _back(issue_id)
         db.session.commit()
+    else:
+        flash(_("A progress note needs 1 to %(max)s characters.", max=limits.COMMENT), "error")
     return _back(issue_id)
 
 
