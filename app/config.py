@@ -91,6 +91,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # Text extraction runs in a child process with these budgets.
         "EXTRACT_TIMEOUT_S": _env_int("EXTRACT_TIMEOUT_S", 30),
         "EXTRACT_MEMORY_MB": _env_int("EXTRACT_MEMORY_MB", 512),
+        # A diff between two versions stops comparing after this long and
+        # shows the rest as one replaced block ("too large to compare in full").
+        "DIFF_TIMEOUT_MS": _env_int("DIFF_TIMEOUT_MS", 100),
         "PASSWORD_HASH_METHOD": _env("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -146,6 +146,8 @@ class DiffSchema(Schema):
     to = fields.Integer()
     changes = fields.List(fields.Nested(ChangeSchema))
     stats = fields.Dict()
+    partial = fields.Boolean(metadata={"description": "true when the versions were too large to compare "
+                                       "in full within the time limit: the rest is one replaced block"})
 
 
 class AuditEventSchema(Schema):

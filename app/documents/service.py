@@ -3,6 +3,8 @@ changes them (approval state changes live in app.approval.service)."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -270,7 +272,29 @@ def diff_versions(user: User, document_id: int, from_n: int | None, to_n: int | 
     from_n = from_n or max(to_n - 1, 1)
     old = get_version(user, document_id, from_n)
     new = get_version(user, document_id, to_n)
-    return old, new, diff_texts(old.text, new.text)
+    return old, new, cached_diff(old, new)
+
+
+_DIFF_CACHE: OrderedDict[tuple, DiffResult] = OrderedDict()
+_DIFF_CACHE_SIZE = 64
+_DIFF_CACHE_LOCK = threading.Lock()
+
+
+def cached_diff(old: DocumentVersion, new: DocumentVersion) -> DiffResult:
+    """Versions never change, so a pair's diff is computed once per process
+    (each computation is bounded by DIFF_TIMEOUT_MS)."""
+    timeout_s = current_app.config["DIFF_TIMEOUT_MS"] / 1000
+    key = (old.id, old.sha256, new.id, new.sha256, timeout_s)
+    with _DIFF_CACHE_LOCK:
+        if key in _DIFF_CACHE:
+            _DIFF_CACHE.move_to_end(key)
+            return _DIFF_CACHE[key]
+    result = diff_texts(old.text or "", new.text or "", timeout_s=timeout_s)
+    with _DIFF_CACHE_LOCK:
+        _DIFF_CACHE[key] = result
+        while len(_DIFF_CACHE) > _DIFF_CACHE_SIZE:
+            _DIFF_CACHE.popitem(last=False)
+    return result
 
 
 def history(user: User, document_id: int) -> Sequence[AuditEvent]:
