@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ENV_PREFIX = "DOCTRACK_"
@@ -98,7 +99,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES", False),
-        "WTF_CSRF_TIME_LIMIT": None,
+        # A form's CSRF token expires after this long; the secret behind the
+        # tokens is replaced at every login and logout.
+        "WTF_CSRF_TIME_LIMIT": _env_int("CSRF_TIME_LIMIT_S", 4 * 3600),
+        # A session unused this long ends (sliding: every request renews it);
+        # logout, a password change or deactivation end it at once.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_IDLE_HOURS", 12)),
         # Login throttling (Flask-Limiter). memory:// is per process: with
         # several gunicorn workers point it at Redis (redis://127.0.0.1:6379).
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),

@@ -10,8 +10,8 @@ from marshmallow import Schema, fields, validate
 
 from app import limits
 from app.api import api_blueprint, page_body
-from app.api.schemas import AuditEventSchema
-from app.audit import AuditEvent
+from app.api.schemas import EMAIL_NOTE, AuditEventSchema
+from app.auth.contacts import email_for_viewer
 from app.extensions import db
 from app.issues import export, metrics, queries, service
 from app.issues.workflow import Action
@@ -22,7 +22,9 @@ blp = api_blueprint("issues", "Problem reports")
 class CommentSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
-    author = fields.Function(lambda c: c.author.email)
+    author = fields.Function(lambda c: email_for_viewer(c.author), allow_none=True,
+                             metadata={"description": EMAIL_NOTE})
+    author_name = fields.Function(lambda c: c.author.name)
     body = fields.String()
     body_html = fields.String()
     created_at = fields.DateTime()
@@ -56,7 +58,9 @@ class IssueSchema(Schema):
     state = fields.String()
     analysis = fields.String()
     resolution = fields.String()
-    reported_by = fields.Function(lambda i: i.reported_by.email)
+    reported_by = fields.Function(lambda i: email_for_viewer(i.reported_by), allow_none=True,
+                                  metadata={"description": EMAIL_NOTE})
+    reported_by_name = fields.Function(lambda i: i.reported_by.name)
     created_at = fields.DateTime()
     triaged_at = fields.DateTime(allow_none=True)
     resolved_at = fields.DateTime(allow_none=True)
@@ -76,11 +80,7 @@ class IssueDetailSchema(IssueSchema):
         return LinkSchema(many=True).dump(service.visible_links(current_user, issue))
 
     def get_history(self, issue) -> list:
-        from sqlalchemy import select
-
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.issue_id == issue.id)
-                                    .order_by(AuditEvent.id)).all()
-        return AuditEventSchema(many=True).dump(events)
+        return AuditEventSchema(many=True).dump(service.visible_history(current_user, issue))
 
 
 class IssueListSchema(Schema):
@@ -185,7 +185,7 @@ def list_issues(args):
 @blp.arguments(IssueListArgs, location="query")
 @blp.response(200, description="The filtered list as CSV (UTF-8 with BOM).")
 def export_issues(args):
-    body = export.to_csv(queries.all_issues(_filter(args)))
+    body = export.to_csv(queries.all_issues(_filter(args)), current_user)
     return Response(body, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=problem-reports.csv"})
 

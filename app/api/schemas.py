@@ -5,7 +5,11 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app import limits
+from app.auth.contacts import email_for_viewer
 from app.documents.models import ALL_DOC_TYPES, Category, Confidentiality, VersionState
+
+EMAIL_NOTE = ("e-mail address; null unless it is the caller's, in the caller's department, a reviewer's "
+              "(department head, leader), or the caller is an admin or leader")
 
 
 class ErrorSchema(Schema):
@@ -27,7 +31,9 @@ class VersionSchema(Schema):
     media_type = fields.String()
     filename = fields.String()
     change_note = fields.String()
-    author = fields.Function(lambda v: v.author.email)
+    author = fields.Function(lambda v: email_for_viewer(v.author), allow_none=True,
+                             metadata={"description": EMAIL_NOTE})
+    author_name = fields.Function(lambda v: v.author.name)
     created_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
     effective_at = fields.DateTime(allow_none=True)
@@ -153,7 +159,9 @@ class DiffSchema(Schema):
 class AuditEventSchema(Schema):
     id = fields.Integer()
     at = fields.DateTime()
-    actor = fields.Function(lambda e: e.actor.email if e.actor else None)
+    actor = fields.Function(lambda e: email_for_viewer(e.actor), allow_none=True,
+                            metadata={"description": EMAIL_NOTE})
+    actor_name = fields.Function(lambda e: e.actor.name if e.actor else None, allow_none=True)
     verb = fields.String()
     action = fields.Function(lambda e: e.verb)
     object_type = fields.String()

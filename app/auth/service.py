@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import record_event
 from app.auth.models import ApiToken, Department, Role, User, UserRole
+from app.auth.throttle import check_password_throttled
 from app.db import utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
@@ -20,6 +21,7 @@ TOKEN_PREFIX = "dt_"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DEPT_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
 
 
 def hash_password(password: str) -> str:
@@ -68,10 +70,7 @@ def create_user(
             f"unknown role {', '.join(unknown)}" if unknown else "at least one role is required",
             field="role",
         )
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password"
-        )
+    check_new_password(password)
     user = User(
         email=email,
         name=(name or email).strip(),
@@ -92,22 +91,46 @@ def user_by_email(email: str) -> User:
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
+def authenticate(email: str, password: str, address: str) -> User | None:
+    """The active user with this e-mail and password, or None; one password
+    hash either way (see app.auth.throttle). Raises TooManyAttempts."""
     user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
-    if user is None or not user.active:
-        # Same work either way so timing does not reveal which emails exist.
-        check_password_hash(_DUMMY_HASH, password or "")
-        return None
-    if not check_password_hash(user.password_hash, password or ""):
-        return None
-    return user
+    if check_password_throttled(user, password, address, account=email or ""):
+        return user
+    return None
 
 
 def verify_password(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password or "")
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+def check_new_password(password: str, field: str = "password") -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field=field)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(f"password must have at most {MAX_PASSWORD_LENGTH} characters", field=field)
+
+
+def end_sessions(user: User) -> None:
+    """Every session of ``user`` issued before now stops working."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def set_password(user: User, new_password: str, *, actor: User | None = None) -> None:
+    """A new password (command line, or after the current one was checked):
+    every existing session of the user ends."""
+    check_new_password(new_password)
+    user.password_hash = hash_password(new_password)
+    end_sessions(user)
+    record_event(actor, "set_password", user)
+    db.session.flush()
+
+
+def change_password(user: User, current_password: str, new_password: str, address: str) -> None:
+    """The user's own change: the current password first (throttled like a login)."""
+    if not check_password_throttled(user, current_password, address):
+        raise ValidationFailed("the current password is wrong", field="current_password")
+    set_password(user, new_password, actor=user)
 
 
 def _token_digest(token: str) -> str:
@@ -147,16 +170,22 @@ def _bearer_header(req) -> bool:
     return req.headers.get("Authorization", "").lower().startswith("bearer ")
 
 
-def load_user_from_session(user_id: str) -> User | None:
+def load_user_from_session(session_id: str) -> User | None:
+    """``session_id`` is User.get_id(): "<id>:<session generation>". A
+    session issued before the user's last logout, password change or
+    deactivation names an older generation and is refused."""
     if _bearer_header(request):
         # A request that names a token is that token's user (or nobody, when
         # the token is bad), whatever session cookie it also carries.
         return None
     try:
-        user = db.session.get(User, int(user_id))
+        user_id, generation = (int(part) for part in str(session_id).split(":"))
+        user = db.session.get(User, user_id)
     except (TypeError, ValueError):
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or (user.session_generation or 0) != generation:
+        return None
+    return user
 
 
 def load_user_from_request(req) -> User | None:
@@ -185,4 +214,6 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if user.id == actor.id and not active:
         raise ValidationFailed("you cannot deactivate yourself", field="active")
     user.active = active
+    if not active:
+        end_sessions(user)
     record_event(actor, "activate" if active else "deactivate", user)

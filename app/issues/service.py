@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app import limits
-from app.audit import record_event
+from app.audit import AuditEvent, record_event
 from app.auth.models import Department, User
 from app.auth.permissions import can_view_document
 from app.auth.service import department_by_code
@@ -324,6 +324,24 @@ def visible_links(user: User, issue: Issue) -> list[LinkView]:
         views.append(LinkView(link, document, link.version.number, number,
                               stale=link.version.state != "effective"))
     return views
+
+
+def visible_history(user: User, issue: Issue) -> list[AuditEvent]:
+    """The report's audit events, without those naming a document ``user``
+    may not see (linking or unlinking a restricted document)."""
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.issue_id == issue.id)
+                                .order_by(AuditEvent.id)).all()
+    named = {(e.details or {}).get("document_id") for e in events} - {None}
+    documents = {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(named)))} if named else {}
+    visible = []
+    for event in events:
+        document_id = (event.details or {}).get("document_id")
+        if document_id is not None:
+            document = documents.get(document_id)
+            if document is None or not can_view_document(user, document):
+                continue
+        visible.append(event)
+    return visible
 
 
 def departments() -> list[Department]:

@@ -9,6 +9,7 @@ import pytest
 
 from app import limits
 from app.issues.markdown import render
+from bench.dos_inputs import markdown_worst
 
 XSS = [
     "<script>alert(1)</script>",
@@ -51,23 +52,14 @@ def test_raw_html_is_shown_as_text():
     assert "&lt;b&gt;bold&lt;/b&gt;" in render("<b>bold</b>")
 
 
-# Inputs that are quadratic (or worse) for backtracking Markdown parsers:
-# unclosed link brackets, image openers, emphasis runs, nested quotes.
-WORST_INPUTS = {
-    "brackets": "[" * limits.COMMENT,
-    "images": "![" * (limits.COMMENT // 2),
-    "links": "[](" * (limits.COMMENT // 3),
-    "emphasis": "*_" * (limits.COMMENT // 2),
-    "angles": "<" * limits.COMMENT,
-    "quotes": ">" * limits.COMMENT,
-    "entities": "&" * limits.COMMENT,
-}
+# Inputs that were quadratic for Python-Markdown (measured at 10,000
+# characters: brackets 17.6 s, images 9.8 s, links 4.0 s); render() itself
+# has no length limit, so they are rendered at twice the comment limit.
+WORST_INPUTS = markdown_worst(2 * limits.COMMENT)
 
 
-@pytest.mark.parametrize("name", WORST_INPUTS)
-def test_rendering_the_longest_hostile_comment_is_bounded(name):
-    """Python-Markdown took 22 s on "[" * 10000 (quadratic); at the comment
-    limit every known worst case renders in well under a second."""
+@pytest.mark.parametrize("name", sorted(WORST_INPUTS))
+def test_rendering_a_hostile_comment_is_bounded(name):
     started = time.perf_counter()
     render(WORST_INPUTS[name])
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 3.0  # ~0.1-0.3 s on an idle 2-core machine
