@@ -10,6 +10,7 @@ from flask import current_app, request
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import limits
 from app.audit import record_event
 from app.auth.models import ApiToken, Department, Role, User, UserRole
 from app.auth.throttle import check_password_throttled
@@ -41,6 +42,7 @@ def create_department(code: str, name: str, *, actor: User | None = None) -> Dep
         raise ValidationFailed("department code must be 2-16 letters, digits or _", field="code")
     if not (name or "").strip():
         raise ValidationFailed("department name is required", field="name")
+    limits.check_length(name.strip(), limits.NAME, "name")
     if db.session.scalar(select(Department).where(Department.code == code)):
         raise Conflict(f"department {code} already exists")
     department = Department(code=code, name=name.strip())
@@ -60,6 +62,8 @@ def create_user(
     actor: User | None = None,
 ) -> User:
     email = (email or "").strip().lower()
+    limits.check_length(email, 254, "email")
+    limits.check_length((name or "").strip(), limits.NAME, "name")
     if not _EMAIL.match(email):
         raise ValidationFailed(f"not an email address: {email!r}", field="email")
     if db.session.scalar(select(User).where(User.email == email)):
@@ -139,6 +143,7 @@ def _token_digest(token: str) -> str:
 
 def create_token(user: User, name: str = "") -> str:
     """Create an API token and return it; only its hash is kept."""
+    limits.check_length(name, limits.CODE, "name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user=user, name=name, token_hash=_token_digest(token), prefix=token[:10])
     db.session.add(row)
