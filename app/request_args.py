@@ -20,8 +20,15 @@ def int_arg(name: str, default: int | None = None, *, minimum: int = 1, maximum:
     except ValueError:
         value = None
     if value is None or not minimum <= value <= maximum:
-        abort(400, description=_("The parameter %(name)s must be a whole number from %(min)s to %(max)s.",
-                                 name=name, min=minimum, max=maximum))
+        abort(
+            400,
+            description=_(
+                "The parameter %(name)s must be a whole number from %(min)s to %(max)s.",
+                name=name,
+                min=minimum,
+                max=maximum,
+            ),
+        )
     return value
 
 
@@ -40,5 +47,8 @@ def text_arg(name: str, limit: int, default: str | None = None) -> str | None:
     if raw is None or raw == "":
         return default
     if len(raw) > limit:
-        abort(400, description=_("The parameter %(name)s is longer than %(max)s characters.", name=name, max=limit))
+        abort(
+            400,
+            description=_("The parameter %(name)s is longer than %(max)s characters.", name=name, max=limit),
+        )
     return raw

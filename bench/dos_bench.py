@@ -88,7 +88,9 @@ def main() -> None:
     except ImportError:
         have_markdown = False
 
-    print(f"Markdown comment, limit {limits.COMMENT:,} characters (baseline: 10,000 characters, no limit then)")
+    print(
+        f"Markdown comment, limit {limits.COMMENT:,} characters (baseline: 10,000 characters, no limit then)"
+    )
     print("| input | now ms (median) | before ms |")
     print("|---|---|---|")
     render("warm up")

@@ -19,8 +19,12 @@ REVIEWER_ROLES = ("dept_head", "leader")
 def may_see_email(viewer: User | None, person: User) -> bool:
     if viewer is None or not getattr(viewer, "is_authenticated", False):
         return False
-    return (viewer.id == person.id or viewer.has_role("admin", "leader")
-            or viewer.department_id == person.department_id or person.has_role(*REVIEWER_ROLES))
+    return (
+        viewer.id == person.id
+        or viewer.has_role("admin", "leader")
+        or viewer.department_id == person.department_id
+        or person.has_role(*REVIEWER_ROLES)
+    )
 
 
 def email_for_viewer(person: User | None) -> str | None:

@@ -55,8 +55,9 @@ def _strategy():
     return limiter.limiter
 
 
-def check_password_throttled(user: User | None, password: str, address: str, *,
-                             account: str | None = None) -> bool:
+def check_password_throttled(
+    user: User | None, password: str, address: str, *, account: str | None = None
+) -> bool:
     """True when ``password`` is ``user``'s password and the user is active.
 
     ``address`` is the client address (``request.remote_addr``); ``account``

@@ -14,15 +14,39 @@ import bleach
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
-    "a", "h3", "h4", "h5", "table", "thead", "tbody", "tr", "th", "td", "hr", "del", "s",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h3",
+    "h4",
+    "h5",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "del",
+    "s",
 }
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
 ALLOWED_PROTOCOLS = {"http", "https", "mailto"}
 
 # html=False: raw HTML in a comment is shown as text, never parsed.
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": True, "maxNesting": 20}).enable(
-    ["table", "strikethrough", "linkify"])
+    ["table", "strikethrough", "linkify"]
+)
 
 
 def _link_open(renderer, tokens, idx, options, env):
@@ -35,5 +59,11 @@ _MD.add_render_rule("link_open", _link_open)
 
 def render(text: str) -> str:
     html = _MD.render(text or "")
-    return bleach.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                        protocols=ALLOWED_PROTOCOLS, strip=True, strip_comments=True)
+    return bleach.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+    )

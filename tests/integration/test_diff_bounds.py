@@ -17,8 +17,9 @@ def _pair(make_user, make_document):
     return author, document
 
 
-def test_a_diff_cut_short_is_flagged_on_the_page_and_in_the_api(app, client, login, api_as,
-                                                                 make_user, make_document):
+def test_a_diff_cut_short_is_flagged_on_the_page_and_in_the_api(
+    app, client, login, api_as, make_user, make_document
+):
     app.config["DIFF_TIMEOUT_MS"] = 1
     author, document = _pair(make_user, make_document)
     body = api_as(author).get(f"/documents/{document.id}/diff?from=1&to=2").json

@@ -15,8 +15,9 @@ from tests.factories import DEFAULT_PASSWORD
 
 
 def _try(client, email, password, address="10.0.0.1"):
-    return client.post("/login", data={"email": email, "password": password},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/login", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address}
+    )
 
 
 def _median_ms(client, email, address) -> float:

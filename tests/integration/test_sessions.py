@@ -46,22 +46,32 @@ def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(app, c
     other = _copy_session(app, client)
     page = client.get("/profile/password")
     assert page.status_code == 200
-    response = client.post("/profile/password", data={"current_password": DEFAULT_PASSWORD,
-                                                      "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = client.post(
+        "/profile/password",
+        data={"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
     assert response.status_code == 302
     assert _signed_in(client, user)
     assert not _signed_in(other, user)
     client.post("/logout")
-    assert app.test_client().post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD}).status_code == 401
-    assert app.test_client().post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        app.test_client().post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD}).status_code
+        == 401
+    )
+    assert (
+        app.test_client().post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code
+        == 302
+    )
 
 
 def test_a_wrong_current_password_changes_nothing(client, login, make_user):
     user = make_user("author")
     login(user)
-    response = client.post("/profile/password", data={"current_password": "not my password",
-                                                      "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
-                           headers={"Accept-Language": "zh-TW"})
+    response = client.post(
+        "/profile/password",
+        data={"current_password": "not my password", "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        headers={"Accept-Language": "zh-TW"},
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "The current password is wrong" not in html and "目前的密碼" in html
@@ -72,10 +82,18 @@ def test_a_wrong_current_password_changes_nothing(client, login, make_user):
 def test_the_password_page_refuses_a_short_or_mistyped_new_password(client, login, make_user):
     user = make_user("author")
     login(user)
-    short = client.post("/profile/password", data={"current_password": DEFAULT_PASSWORD,
-                                                   "new_password": "short", "confirm": "short"})
-    mistyped = client.post("/profile/password", data={"current_password": DEFAULT_PASSWORD,
-                                                      "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "x"})
+    short = client.post(
+        "/profile/password",
+        data={"current_password": DEFAULT_PASSWORD, "new_password": "short", "confirm": "short"},
+    )
+    mistyped = client.post(
+        "/profile/password",
+        data={
+            "current_password": DEFAULT_PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD + "x",
+        },
+    )
     assert short.status_code == mistyped.status_code == 400
     assert service.verify_password(db.session.get(User, user.id), DEFAULT_PASSWORD)
 
@@ -83,11 +101,15 @@ def test_the_password_page_refuses_a_short_or_mistyped_new_password(client, logi
 def test_set_password_on_the_command_line_ends_the_sessions(app, client, login, runner, make_user):
     user = make_user("author")
     login(user)
-    result = runner.invoke(args=["users", "set-password", user.email, "--password-stdin"],
-                           input=NEW_PASSWORD + "\n")
+    result = runner.invoke(
+        args=["users", "set-password", user.email, "--password-stdin"], input=NEW_PASSWORD + "\n"
+    )
     assert result.exit_code == 0, result.output
     assert not _signed_in(client, user)
-    assert app.test_client().post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 302
+    assert (
+        app.test_client().post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code
+        == 302
+    )
     bad = runner.invoke(args=["users", "set-password", user.email, "--password-stdin"], input="short\n")
     assert bad.exit_code != 0 and "at least 8" in bad.output
 
@@ -117,8 +139,12 @@ def csrf_app(app):
 def test_a_csrf_token_from_before_login_is_worthless_after_it(csrf_app, client, make_user):
     user = make_user("author")
     before = _csrf(client.get("/login").get_data(as_text=True))
-    assert client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD,
-                                       "csrf_token": before}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": before}
+        ).status_code
+        == 302
+    )
     stale = client.post("/profile", data={"name": "laptop", "csrf_token": before})
     assert stale.status_code == 400
     fresh = _csrf(client.get("/profile").get_data(as_text=True))
@@ -135,6 +161,8 @@ def test_csrf_tokens_expire(csrf_app, client, make_user, monkeypatch):
     issued = itsdangerous.timed.TimestampSigner.get_timestamp
     late = csrf_app.config["WTF_CSRF_TIME_LIMIT"] + 60
     monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: issued(self) + late)
-    response = client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login", data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token}
+    )
     assert response.status_code != 302
     assert db.session.scalar(select(User.session_generation).where(User.id == user.id)) == 0

@@ -44,10 +44,12 @@ def test_the_service_enforces_the_limits_whatever_the_caller(report):
 def test_an_overlong_comment_through_the_page_is_refused_with_a_message(client, login, report):
     support, issue = report
     login(support)
-    response = client.post(f"/issues/{issue.id}/comments", data={"body": "x" * (limits.COMMENT + 1)},
-                           follow_redirects=True)
-    assert "1 to 5,000 characters" in response.get_data(as_text=True) or \
-        "1 to 5000 characters" in response.get_data(as_text=True)
+    response = client.post(
+        f"/issues/{issue.id}/comments", data={"body": "x" * (limits.COMMENT + 1)}, follow_redirects=True
+    )
+    assert "1 to 5,000 characters" in response.get_data(
+        as_text=True
+    ) or "1 to 5000 characters" in response.get_data(as_text=True)
     assert db.session.query(IssueComment).count() == 0
 
 
@@ -60,16 +62,26 @@ def test_the_api_description_states_every_text_limit(client):
                 continue
             for parameter in operation.get("parameters", []):
                 schema = parameter.get("schema", {})
-                if schema.get("type") == "string" and "enum" not in schema and "format" not in schema \
-                        and "maxLength" not in schema:
+                if (
+                    schema.get("type") == "string"
+                    and "enum" not in schema
+                    and "format" not in schema
+                    and "maxLength" not in schema
+                ):
                     unbounded.append(f"{method} {path} ?{parameter['name']}")
             body = operation.get("requestBody", {}).get("content", {})
             for content in body.values():
                 ref = content["schema"].get("$ref", "")
-                properties = spec["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+                properties = (
+                    spec["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {}).get("properties", {})
+                )
                 for name, schema in properties.items():
-                    if schema.get("type") == "string" and "enum" not in schema and "format" not in schema \
-                            and "maxLength" not in schema:
+                    if (
+                        schema.get("type") == "string"
+                        and "enum" not in schema
+                        and "format" not in schema
+                        and "maxLength" not in schema
+                    ):
                         unbounded.append(f"{method} {path} {name}")
     # The approval action's comment and password belong to the signing rework (issue 21, finding 5).
     unbounded = [u for u in unbounded if "/actions" not in u or "/issues/" in u]
