@@ -55,6 +55,24 @@ def users_create(email, name, department_code, roles, password_stdin):
     click.echo(f"created user {user.email} ({', '.join(sorted(user.roles))}) in {user.department.code}")
 
 
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+@domain_errors_as_messages
+def users_set_password(email, password_stdin):
+    """Give EMAIL a new password; every session of that user ends."""
+    from app.auth import service
+
+    user = service.user_by_email(email)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    service.set_password(user, password)
+    db.session.commit()
+    click.echo(f"password of {user.email} changed; their sessions have ended")
+
+
 @users_cli.command("token")
 @click.argument("email")
 @click.option("--name", default="cli", help="A label for the token.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ENV_PREFIX = "DOCTRACK_"
@@ -91,11 +92,19 @@ def load_config(overrides: dict | None = None) -> dict:
         # Text extraction runs in a child process with these budgets.
         "EXTRACT_TIMEOUT_S": _env_int("EXTRACT_TIMEOUT_S", 30),
         "EXTRACT_MEMORY_MB": _env_int("EXTRACT_MEMORY_MB", 512),
+        # A diff between two versions stops comparing after this long and
+        # shows the rest as one replaced block ("too large to compare in full").
+        "DIFF_TIMEOUT_MS": _env_int("DIFF_TIMEOUT_MS", 100),
         "PASSWORD_HASH_METHOD": _env("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SECURE_COOKIES", False),
-        "WTF_CSRF_TIME_LIMIT": None,
+        # A form's CSRF token expires after this long; the secret behind the
+        # tokens is replaced at every login and logout.
+        "WTF_CSRF_TIME_LIMIT": _env_int("CSRF_TIME_LIMIT_S", 4 * 3600),
+        # A session unused this long ends (sliding: every request renews it);
+        # logout, a password change or deactivation end it at once.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("SESSION_IDLE_HOURS", 12)),
         # Login throttling (Flask-Limiter). memory:// is per process: with
         # several gunicorn workers point it at Redis (redis://127.0.0.1:6379).
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
@@ -103,8 +112,6 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_PER_ADDRESS": _env("LOGIN_RATE_PER_ADDRESS", "30 per minute"),
         "LOGIN_RATE_PER_ACCOUNT": _env("LOGIN_RATE_PER_ACCOUNT", "5 per 15 minutes"),
-        # Wrong passwords on signatures (approve, reject, periodic review) per account.
-        "SIGNATURE_RATE_PER_ACCOUNT": _env("SIGNATURE_RATE_PER_ACCOUNT", "5 per 15 minutes"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": _env("TIMEZONE", "Asia/Taipei"),
         "LANGUAGES": ["zh_Hant", "zh_Hans", "en"],

@@ -5,16 +5,16 @@ Headers: a Content-Security-Policy that allows no inline script or style
 with their geometry in attributes), no framing, no MIME sniffing, and HSTS
 when cookies are marked Secure (the service sits behind TLS).
 
-Login throttling (Flask-Limiter): per client address, and per submitted
-email address whether or not an account with that address exists, so the
-lockout message never tells an outsider which accounts are real. Only
-failed attempts count, so people who type their password right are never
-slowed down.
+Login throttling: per client address here (Flask-Limiter, failed attempts
+only), and per (submitted e-mail, client address) in app.auth.throttle,
+whether or not an account with that address exists, so the lockout message
+never tells an outsider which accounts are real and a guesser never locks
+the owner out. People who type their password right are never slowed down.
 """
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
@@ -32,10 +32,6 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
-def login_account_key() -> str:
-    return "login-account:" + (request.form.get("email") or "").strip().lower()
-
-
 def login_failed(response) -> bool:
     return response.status_code == 401
 
@@ -45,12 +41,11 @@ def lockout_message() -> str:
 
 
 def throttle_login(view):
-    """Decorate a login view: per-address and per-account limits on failed POSTs."""
+    """Decorate a login view: a per-address limit on failed POSTs (the
+    per-account one is app.auth.throttle, keyed by account and address)."""
     per_address = limiter.limit(lambda: limiter_config("LOGIN_RATE_PER_ADDRESS"), key_func=get_remote_address,
                                 methods=["POST"], deduct_when=login_failed, error_message=lockout_message)
-    per_account = limiter.limit(lambda: limiter_config("LOGIN_RATE_PER_ACCOUNT"), key_func=login_account_key,
-                                methods=["POST"], deduct_when=login_failed, error_message=lockout_message)
-    return per_address(per_account(view))
+    return per_address(view)
 
 
 def limiter_config(name: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_login import current_user
 from sqlalchemy import text
 
 from app import hooks
@@ -11,9 +12,21 @@ from app.extensions import db
 
 blp = api_blueprint("health", "Service health")
 
+# What anybody may read; the probes' details (index lag, the newest backup's
+# name and age) are for admins only.
+PUBLIC_FIELDS = ("status", "database", "index")
+
+
+def _for_caller(body: dict) -> dict:
+    if current_user.is_authenticated and current_user.has_role("admin"):
+        return body
+    return {key: body[key] for key in PUBLIC_FIELDS}
+
+
 @blp.get("/health")
 @blp.response(200, description="The service works; `status` is `degraded` when a feature probe "
-              "(index lag, newest backup) failed.")
+              "(index lag, newest backup) failed. Without an admin's login only `status`, `database` and "
+              "`index`; admins also get the probes' details (index_lag, backup, backup_age_seconds, ...).")
 @blp.alt_response(503, description="The database is unreachable: the service cannot work "
                   "(load balancers take the instance out).")
 def health():
@@ -24,11 +37,11 @@ def health():
         current_app.logger.warning("health: database check failed: %s", str(exc).splitlines()[0])
         db.session.rollback()
         # The probes read the database too: nothing more to learn.
-        return {**body, "status": "unavailable", "database": "error", "index": "unknown"}, 503
+        return {**body, "status": "unavailable", "database": "error", "index": "unknown"}, 503  # public fields only
     for probe in hooks.registered("health_probe"):  # index lag, newest backup
         try:
             body.update(probe())
         except Exception as exc:  # noqa: BLE001
             current_app.logger.warning("health probe %s failed: %s", probe.__name__, exc)
             body["status"] = "degraded"
-    return body
+    return _for_caller(body)

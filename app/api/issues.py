@@ -8,9 +8,10 @@ from flask import Response
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
+from app import limits
 from app.api import api_blueprint, page_body
-from app.api.schemas import AuditEventSchema
-from app.audit import AuditEvent
+from app.api.schemas import EMAIL_NOTE, AuditEventSchema
+from app.auth.contacts import email_for_viewer
 from app.extensions import db
 from app.issues import export, metrics, queries, service
 from app.issues.workflow import Action
@@ -21,7 +22,9 @@ blp = api_blueprint("issues", "Problem reports")
 class CommentSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
-    author = fields.Function(lambda c: c.author.email)
+    author = fields.Function(lambda c: email_for_viewer(c.author), allow_none=True,
+                             metadata={"description": EMAIL_NOTE})
+    author_name = fields.Function(lambda c: c.author.name)
     body = fields.String()
     body_html = fields.String()
     created_at = fields.DateTime()
@@ -55,7 +58,9 @@ class IssueSchema(Schema):
     state = fields.String()
     analysis = fields.String()
     resolution = fields.String()
-    reported_by = fields.Function(lambda i: i.reported_by.email)
+    reported_by = fields.Function(lambda i: email_for_viewer(i.reported_by), allow_none=True,
+                                  metadata={"description": EMAIL_NOTE})
+    reported_by_name = fields.Function(lambda i: i.reported_by.name)
     created_at = fields.DateTime()
     triaged_at = fields.DateTime(allow_none=True)
     resolved_at = fields.DateTime(allow_none=True)
@@ -75,11 +80,7 @@ class IssueDetailSchema(IssueSchema):
         return LinkSchema(many=True).dump(service.visible_links(current_user, issue))
 
     def get_history(self, issue) -> list:
-        from sqlalchemy import select
-
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.issue_id == issue.id)
-                                    .order_by(AuditEvent.id)).all()
-        return AuditEventSchema(many=True).dump(events)
+        return AuditEventSchema(many=True).dump(service.visible_history(current_user, issue))
 
 
 class IssueListSchema(Schema):
@@ -90,71 +91,71 @@ class IssueListSchema(Schema):
 
 
 class IssueCreateArgs(Schema):
-    title = fields.String(required=True)
-    phenomenon = fields.String(load_default="")
-    found_at = fields.String(load_default=None, allow_none=True)
-    found_by = fields.String(load_default="")
-    location = fields.String(load_default="")
-    scope = fields.String(load_default="")
-    source = fields.String(load_default="internal")
-    customer_ref = fields.String(load_default="")
-    product = fields.String(load_default="")
-    category = fields.String(load_default=None, allow_none=True)
+    title = fields.String(required=True, validate=validate.Length(max=limits.TITLE))
+    phenomenon = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
+    found_at = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER))
+    found_by = fields.String(load_default="", validate=validate.Length(max=limits.NAME))
+    location = fields.String(load_default="", validate=validate.Length(max=limits.PLACE))
+    scope = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
+    source = fields.String(load_default="internal", validate=validate.Length(max=limits.FILTER))
+    customer_ref = fields.String(load_default="", validate=validate.Length(max=limits.CODE))
+    product = fields.String(load_default="", validate=validate.Length(max=limits.CODE))
+    category = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER))
     severity = fields.Raw(load_default=None, allow_none=True)
-    department = fields.String(load_default=None, allow_none=True)
-    analysis = fields.String(load_default="")
+    department = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER))
+    analysis = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
 
 
 class IssuePatchArgs(Schema):
-    title = fields.String()
-    phenomenon = fields.String()
-    found_at = fields.String(allow_none=True)
-    found_by = fields.String()
-    location = fields.String()
-    scope = fields.String()
-    source = fields.String()
-    customer_ref = fields.String()
-    product = fields.String()
-    analysis = fields.String()
+    title = fields.String(validate=validate.Length(max=limits.TITLE))
+    phenomenon = fields.String(validate=validate.Length(max=limits.LONG_TEXT))
+    found_at = fields.String(allow_none=True, validate=validate.Length(max=limits.FILTER))
+    found_by = fields.String(validate=validate.Length(max=limits.NAME))
+    location = fields.String(validate=validate.Length(max=limits.PLACE))
+    scope = fields.String(validate=validate.Length(max=limits.LONG_TEXT))
+    source = fields.String(validate=validate.Length(max=limits.FILTER))
+    customer_ref = fields.String(validate=validate.Length(max=limits.CODE))
+    product = fields.String(validate=validate.Length(max=limits.CODE))
+    analysis = fields.String(validate=validate.Length(max=limits.LONG_TEXT))
 
 
 class IssueListArgs(Schema):
-    state = fields.String()
-    category = fields.String()
-    severity = fields.String()
-    department = fields.String()
-    product = fields.String()
-    source = fields.String()
+    state = fields.String(validate=validate.Length(max=limits.FILTER))
+    category = fields.String(validate=validate.Length(max=limits.FILTER))
+    severity = fields.String(validate=validate.Length(max=limits.FILTER))
+    department = fields.String(validate=validate.Length(max=limits.FILTER))
+    product = fields.String(validate=validate.Length(max=limits.CODE))
+    source = fields.String(validate=validate.Length(max=limits.FILTER))
     overdue = fields.Boolean()
-    sort = fields.String(load_default="created")
+    sort = fields.String(load_default="created", validate=validate.Length(max=limits.FILTER))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class IssueActionArgs(Schema):
     action = fields.String(required=True, validate=validate.OneOf([a.value for a in Action]))
-    comment = fields.String(load_default="")
-    category = fields.String()
+    comment = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
+    category = fields.String(validate=validate.Length(max=limits.FILTER))
     severity = fields.Raw()
-    department = fields.String()
-    analysis = fields.String()
-    resolution = fields.String()
+    department = fields.String(validate=validate.Length(max=limits.FILTER))
+    analysis = fields.String(validate=validate.Length(max=limits.LONG_TEXT))
+    resolution = fields.String(validate=validate.Length(max=limits.LONG_TEXT))
 
 
 class CommentArgs(Schema):
-    body = fields.String(required=True)
+    body = fields.String(required=True, validate=validate.Length(max=limits.COMMENT))
 
 
 class LinkArgs(Schema):
     document_id = fields.Integer(required=True)
     version = fields.Integer(required=True, validate=validate.Range(min=1))
-    relation = fields.String(required=True)
+    relation = fields.String(required=True, validate=validate.Length(max=limits.FILTER))
 
 
 class MetricsArgs(Schema):
     from_ = fields.Date(data_key="from")
     to = fields.Date()
-    department = fields.String()
+    department = fields.String(validate=validate.Length(max=limits.FILTER))
 
 
 def _filter(args: dict) -> queries.IssueFilter:
@@ -184,8 +185,8 @@ def list_issues(args):
 @blp.arguments(IssueListArgs, location="query")
 @blp.response(200, description="The filtered list as CSV (UTF-8 with BOM).")
 def export_issues(args):
-    body = export.to_csv(queries.all_issues(_filter(args)))
-    return Response(body, mimetype="text/csv; charset=utf-8",
+    body = export.to_csv(queries.all_issues(_filter(args)), current_user)
+    return Response(body, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=problem-reports.csv"})
 
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app import limits
+from app.auth.contacts import email_for_viewer
 from app.documents.models import ALL_DOC_TYPES, Category, Confidentiality, VersionState
+
+EMAIL_NOTE = ("e-mail address; null unless it is the caller's, in the caller's department, a reviewer's "
+              "(department head, leader), or the caller is an admin or leader")
 
 
 class ErrorSchema(Schema):
@@ -26,7 +31,9 @@ class VersionSchema(Schema):
     media_type = fields.String()
     filename = fields.String()
     change_note = fields.String()
-    author = fields.Function(lambda v: v.author.email)
+    author = fields.Function(lambda v: email_for_viewer(v.author), allow_none=True,
+                             metadata={"description": EMAIL_NOTE})
+    author_name = fields.Function(lambda v: v.author.name)
     created_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
     effective_at = fields.DateTime(allow_none=True)
@@ -97,17 +104,17 @@ class DocumentListSchema(Schema):
 
 
 class DocumentCreateForm(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=limits.TITLE))
     category = fields.String(required=True, validate=validate.OneOf([c.value for c in Category]))
     doc_type = fields.String(required=True, validate=validate.OneOf(ALL_DOC_TYPES))
-    product = fields.String(load_default="")
-    department = fields.String(required=True)
+    product = fields.String(load_default="", validate=validate.Length(max=limits.CODE))
+    department = fields.String(required=True, validate=validate.Length(max=limits.FILTER))
     important = fields.Boolean(load_default=False)
     confidentiality = fields.String(
         load_default="internal", validate=validate.OneOf([c.value for c in Confidentiality])
     )
     review_interval_months = fields.Integer(load_default=None, validate=validate.Range(1, 120))
-    change_note = fields.String(load_default="")
+    change_note = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
 
 
 class FileUpload(Schema):
@@ -117,8 +124,8 @@ class FileUpload(Schema):
 
 
 class DocumentPatchArgs(Schema):
-    title = fields.String(validate=validate.Length(min=1, max=300))
-    product = fields.String()
+    title = fields.String(validate=validate.Length(min=1, max=limits.TITLE))
+    product = fields.String(validate=validate.Length(max=limits.CODE))
     important = fields.Boolean()
     confidentiality = fields.String(validate=validate.OneOf([c.value for c in Confidentiality]))
     review_interval_months = fields.Integer(allow_none=True, validate=validate.Range(1, 120))
@@ -128,16 +135,16 @@ class DocumentPatchArgs(Schema):
 
 
 class VersionCreateForm(Schema):
-    change_note = fields.String(required=True, validate=validate.Length(min=1))
+    change_note = fields.String(required=True, validate=validate.Length(min=1, max=limits.LONG_TEXT))
 
 
 class DocumentListArgs(Schema):
-    category = fields.String()
-    doc_type = fields.String()
-    department = fields.String()
-    product = fields.String()
-    state = fields.String()
-    q = fields.String()
+    category = fields.String(validate=validate.Length(max=limits.FILTER))
+    doc_type = fields.String(validate=validate.Length(max=limits.FILTER))
+    department = fields.String(validate=validate.Length(max=limits.FILTER))
+    product = fields.String(validate=validate.Length(max=limits.CODE))
+    state = fields.String(validate=validate.Length(max=limits.FILTER))
+    q = fields.String(validate=validate.Length(max=limits.SEARCH_QUERY))
     review = fields.String(validate=validate.OneOf(["overdue", "due_soon", "due"]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
@@ -159,12 +166,16 @@ class DiffSchema(Schema):
     to = fields.Integer()
     changes = fields.List(fields.Nested(ChangeSchema))
     stats = fields.Dict()
+    partial = fields.Boolean(metadata={"description": "true when the versions were too large to compare "
+                                       "in full within the time limit: the rest is one replaced block"})
 
 
 class AuditEventSchema(Schema):
     id = fields.Integer()
     at = fields.DateTime()
-    actor = fields.Function(lambda e: e.actor.email if e.actor else None)
+    actor = fields.Function(lambda e: email_for_viewer(e.actor), allow_none=True,
+                            metadata={"description": EMAIL_NOTE})
+    actor_name = fields.Function(lambda e: e.actor.name if e.actor else None, allow_none=True)
     verb = fields.String()
     action = fields.Function(lambda e: e.verb)
     object_type = fields.String()

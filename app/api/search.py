@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
+from app import limits
 from app.api import api_blueprint
 from app.search import service
 
@@ -12,13 +13,13 @@ blp = api_blueprint("search", "Full-text search over documents and problem repor
 
 
 class SearchQueryArgs(Schema):
-    q = fields.String(load_default="")
+    q = fields.String(load_default="", validate=validate.Length(max=limits.SEARCH_QUERY))
     kind = fields.String(validate=validate.OneOf(["document", "issue"]))
-    category = fields.String()
-    doc_type = fields.String()
-    department = fields.String()
-    product = fields.String()
-    state = fields.String()
+    category = fields.String(validate=validate.Length(max=limits.FILTER))
+    doc_type = fields.String(validate=validate.Length(max=limits.FILTER))
+    department = fields.String(validate=validate.Length(max=limits.FILTER))
+    product = fields.String(validate=validate.Length(max=limits.CODE))
+    state = fields.String(validate=validate.Length(max=limits.FILTER))
     severity = fields.Integer(validate=validate.Range(1, 3))
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")

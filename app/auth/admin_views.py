@@ -23,11 +23,11 @@ ROLE_LABELS = {"admin": _l("Administrator"), "leader": _l("Leader"), "dept_head"
 
 
 class UserForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     department = SelectField(_l("Department"), choices=[], validate_choice=False)
     roles = SelectMultipleField(_l("Roles"), choices=list(ROLE_LABELS.items()))
-    password = PasswordField(_l("Initial password"), validators=[DataRequired()])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=1024)])
 
 
 class RolesForm(FlaskForm):

@@ -45,6 +45,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of every session's identity: logout, a password change and
+    # deactivation advance it, which ends every session issued before.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     department: Mapped[Department] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -61,6 +64,9 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # flask-login
         return self.active
+
+    def get_id(self) -> str:  # flask-login: what the session cookie names
+        return f"{self.id}:{self.session_generation or 0}"
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

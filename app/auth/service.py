@@ -6,27 +6,29 @@ import hashlib
 import re
 import secrets
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import limits
 from app.audit import record_event
 from app.auth.models import ApiToken, Department, Role, User, UserRole
+from app.auth.throttle import check_password_throttled
 from app.db import utcnow
 from app.errors import (
     Conflict,
     NotFound,
     ReauthenticationRequired,
-    TooManyAttempts,
     ValidationFailed,
     WrongPassword,
 )
-from app.extensions import db, limiter
+from app.extensions import db
 
 TOKEN_PREFIX = "dt_"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DEPT_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
 
 
 def hash_password(password: str) -> str:
@@ -46,6 +48,7 @@ def create_department(code: str, name: str, *, actor: User | None = None) -> Dep
         raise ValidationFailed("department code must be 2-16 letters, digits or _", field="code")
     if not (name or "").strip():
         raise ValidationFailed("department name is required", field="name")
+    limits.check_length(name.strip(), limits.NAME, "name")
     if db.session.scalar(select(Department).where(Department.code == code)):
         raise Conflict(f"department {code} already exists")
     department = Department(code=code, name=name.strip())
@@ -65,6 +68,8 @@ def create_user(
     actor: User | None = None,
 ) -> User:
     email = (email or "").strip().lower()
+    limits.check_length(email, 254, "email")
+    limits.check_length((name or "").strip(), limits.NAME, "name")
     if not _EMAIL.match(email):
         raise ValidationFailed(f"not an email address: {email!r}", field="email")
     if db.session.scalar(select(User).where(User.email == email)):
@@ -75,10 +80,7 @@ def create_user(
             f"unknown role {', '.join(unknown)}" if unknown else "at least one role is required",
             field="role",
         )
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            f"password must have at least {MIN_PASSWORD_LENGTH} characters", field="password"
-        )
+    check_new_password(password)
     user = User(
         email=email,
         name=(name or email).strip(),
@@ -99,15 +101,13 @@ def user_by_email(email: str) -> User:
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
+def authenticate(email: str, password: str, address: str) -> User | None:
+    """The active user with this e-mail and password, or None; one password
+    hash either way (see app.auth.throttle). Raises TooManyAttempts."""
     user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
-    if user is None or not user.active:
-        # Same work either way so timing does not reveal which emails exist.
-        check_password_hash(_DUMMY_HASH, password or "")
-        return None
-    if not check_password_hash(user.password_hash, password or ""):
-        return None
-    return user
+    if check_password_throttled(user, password, address, account=email or ""):
+        return user
+    return None
 
 
 def verify_password(user: User, password: str) -> bool:
@@ -116,29 +116,44 @@ def verify_password(user: User, password: str) -> bool:
 
 def reauthenticate(user: User, password: str | None) -> None:
     """Prove that ``user`` is at the keyboard now: their current password,
-    given with the request that signs. Failed proofs count per account
-    (``SIGNATURE_RATE_PER_ACCOUNT``): a stolen session cannot be used to
-    guess the password behind it."""
+    given with the request that signs. Wrong passwords count against the
+    same throttle as logins, per account and client address
+    (app.auth.throttle): a stolen session cannot be used to guess the
+    password behind it."""
     if not password:
         raise ReauthenticationRequired("this action is a signature: enter your password to sign")
-    limit, key = _signature_limit(), f"signature-failures:{user.email}"
-    if limit is not None and not limiter.limiter.test(limit, key):
-        raise TooManyAttempts("too many wrong passwords; wait a few minutes and try again")
-    if not verify_password(user, password):
-        if limit is not None:
-            limiter.limiter.hit(limit, key)
+    address = (request.remote_addr or "-") if has_request_context() else "-"
+    if not check_password_throttled(user, password, address):
         raise WrongPassword("wrong password: nothing was signed")
 
 
-def _signature_limit():
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
-        return None
-    from limits import parse
+def check_new_password(password: str, field: str = "password") -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field=field)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(f"password must have at most {MAX_PASSWORD_LENGTH} characters", field=field)
 
-    return parse(current_app.config["SIGNATURE_RATE_PER_ACCOUNT"])
+
+def end_sessions(user: User) -> None:
+    """Every session of ``user`` issued before now stops working."""
+    user.session_generation = (user.session_generation or 0) + 1
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="pbkdf2:sha256:1000")
+def set_password(user: User, new_password: str, *, actor: User | None = None) -> None:
+    """A new password (command line, or after the current one was checked):
+    every existing session of the user ends."""
+    check_new_password(new_password)
+    user.password_hash = hash_password(new_password)
+    end_sessions(user)
+    record_event(actor, "set_password", user)
+    db.session.flush()
+
+
+def change_password(user: User, current_password: str, new_password: str, address: str) -> None:
+    """The user's own change: the current password first (throttled like a login)."""
+    if not check_password_throttled(user, current_password, address):
+        raise ValidationFailed("the current password is wrong", field="current_password")
+    set_password(user, new_password, actor=user)
 
 
 def _token_digest(token: str) -> str:
@@ -147,6 +162,7 @@ def _token_digest(token: str) -> str:
 
 def create_token(user: User, name: str = "") -> str:
     """Create an API token and return it; only its hash is kept."""
+    limits.check_length(name, limits.CODE, "name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user=user, name=name, token_hash=_token_digest(token), prefix=token[:10])
     db.session.add(row)
@@ -178,16 +194,22 @@ def _bearer_header(req) -> bool:
     return req.headers.get("Authorization", "").lower().startswith("bearer ")
 
 
-def load_user_from_session(user_id: str) -> User | None:
+def load_user_from_session(session_id: str) -> User | None:
+    """``session_id`` is User.get_id(): "<id>:<session generation>". A
+    session issued before the user's last logout, password change or
+    deactivation names an older generation and is refused."""
     if _bearer_header(request):
         # A request that names a token is that token's user (or nobody, when
         # the token is bad), whatever session cookie it also carries.
         return None
     try:
-        user = db.session.get(User, int(user_id))
+        user_id, generation = (int(part) for part in str(session_id).split(":"))
+        user = db.session.get(User, user_id)
     except (TypeError, ValueError):
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or (user.session_generation or 0) != generation:
+        return None
+    return user
 
 
 def load_user_from_request(req) -> User | None:
@@ -216,4 +238,6 @@ def set_active(actor: User, user: User, active: bool) -> None:
     if user.id == actor.id and not active:
         raise ValidationFailed("you cannot deactivate yourself", field="active")
     user.active = active
+    if not active:
+        end_sessions(user)
     record_event(actor, "activate" if active else "deactivate", user)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from app.audit import record_event
 from app.auth import service
-from app.auth.forms import LoginForm, TokenForm
+from app.auth.forms import LoginForm, PasswordChangeForm, TokenForm
 from app.auth.models import ApiToken
+from app.auth.throttle import TooManyAttempts
+from app.errors import ValidationFailed
 from app.extensions import db
 from app.i18n import LOCALES
 from app.security import throttle_login
@@ -27,16 +29,33 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.dashboard")
 
 
+def _new_csrf_secret() -> None:
+    # Flask-WTF keeps its secret in the session (and caches it on g): a
+    # token taken before login or logout is worth nothing after it.
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+
+
+def _start_session(user) -> None:
+    session.permanent = True  # PERMANENT_SESSION_LIFETIME: an idle session ends
+    login_user(user)
+    _new_csrf_secret()
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @throttle_login
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = service.authenticate(form.email.data, form.password.data)
+        try:
+            user = service.authenticate(form.email.data, form.password.data, request.remote_addr or "")
+        except TooManyAttempts as exc:
+            flash(exc.message, "error")
+            return render_template("auth/login.html", form=form), 429
         if user is None:
             flash(_("Wrong email or password."), "error")
             return render_template("auth/login.html", form=form), 401
-        login_user(user)
+        _start_session(user)
         record_event(user, "login", user)
         db.session.commit()
         return redirect(_safe_next(request.args.get("next")))
@@ -46,10 +65,45 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # Ends this user's sessions everywhere: a copied cookie is worthless.
+    service.end_sessions(current_user)
+    record_event(current_user, "logout", current_user)
+    db.session.commit()
     logout_user()
     session.pop("locale", None)
+    _new_csrf_secret()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.change_password(current_user, form.current_password.data, form.new_password.data,
+                                    request.remote_addr or "")
+        except TooManyAttempts as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("auth/password.html", form=form), 429
+        except ValidationFailed as exc:
+            db.session.rollback()
+            message = (_("The current password is wrong.") if exc.field == "current_password"
+                       else _("The new password must have at least %(n)s characters.",
+                              n=service.MIN_PASSWORD_LENGTH))
+            flash(message, "error")
+            return render_template("auth/password.html", form=form), 400
+        db.session.commit()
+        # Every other session of this user has ended; this one goes on.
+        _start_session(current_user._get_current_object())
+        flash(_("Password changed. You were signed out everywhere else."), "success")
+        return redirect(url_for("auth.profile"))
+    if form.is_submitted():
+        status = 400
+    return render_template("auth/password.html", form=form), status
 
 
 @bp.route("/profile", methods=["GET", "POST"])

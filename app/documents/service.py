@@ -3,6 +3,8 @@ changes them (approval state changes live in app.approval.service)."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -11,6 +13,7 @@ from flask import current_app
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import selectinload
 
+from app import limits
 from app.audit import AuditEvent, record_event
 from app.auth.models import User
 from app.auth.service import department_by_code
@@ -42,7 +45,7 @@ from app.errors import FileTooLarge, InvalidTransition, NotFound, PermissionDeni
 from app.extensions import db
 from app.storage import UploadTooLarge, get_store
 
-MAX_TITLE = 300
+MAX_TITLE = limits.TITLE
 # Versions whose reviewers are the owning department's: moving the document
 # would hand a running review to another department.
 UNDER_WAY = (VersionState.in_review, VersionState.pending_approval)
@@ -73,6 +76,7 @@ def _validate_fields(fields: DocumentFields) -> None:
         raise ValidationFailed("title is required", field="title")
     if len(fields.title) > MAX_TITLE:
         raise ValidationFailed(f"title is longer than {MAX_TITLE} characters", field="title")
+    limits.check_length(fields.product, limits.CODE, "product")
     if fields.category not in Category.__members__:
         raise ValidationFailed(
             f"unknown category {fields.category!r}; expected one of {', '.join(Category)}",
@@ -156,6 +160,7 @@ def create_document(actor: User, fields: DocumentFields, upload: Upload, change_
     db.session.add(document)
     version.number = 1
     version.author = actor
+    limits.check_length((change_note or "").strip(), limits.LONG_TEXT, "change_note")
     version.change_note = (change_note or "").strip()
     version.state = VersionState.draft
     document.versions.append(version)
@@ -173,6 +178,7 @@ def add_version(actor: User, document: Document, upload: Upload, change_note: st
         raise PermissionDenied("you may not add versions to this document")
     if not (change_note or "").strip():
         raise ValidationFailed("a change note is required for a new version", field="change_note")
+    limits.check_length(change_note.strip(), limits.LONG_TEXT, "change_note")
     version = _ingest(upload)
     # Lock the document row so two uploads cannot take the same number; the
     # unique (document_id, number) constraint backs this up.
@@ -279,7 +285,29 @@ def diff_versions(user: User, document_id: int, from_n: int | None, to_n: int | 
     from_n = from_n or max(to_n - 1, 1)
     old = get_version(user, document_id, from_n)
     new = get_version(user, document_id, to_n)
-    return old, new, diff_texts(old.text, new.text)
+    return old, new, cached_diff(old, new)
+
+
+_DIFF_CACHE: OrderedDict[tuple, DiffResult] = OrderedDict()
+_DIFF_CACHE_SIZE = 64
+_DIFF_CACHE_LOCK = threading.Lock()
+
+
+def cached_diff(old: DocumentVersion, new: DocumentVersion) -> DiffResult:
+    """Versions never change, so a pair's diff is computed once per process
+    (each computation is bounded by DIFF_TIMEOUT_MS)."""
+    timeout_s = current_app.config["DIFF_TIMEOUT_MS"] / 1000
+    key = (old.id, old.sha256, new.id, new.sha256, timeout_s)
+    with _DIFF_CACHE_LOCK:
+        if key in _DIFF_CACHE:
+            _DIFF_CACHE.move_to_end(key)
+            return _DIFF_CACHE[key]
+    result = diff_texts(old.text or "", new.text or "", timeout_s=timeout_s)
+    with _DIFF_CACHE_LOCK:
+        _DIFF_CACHE[key] = result
+        while len(_DIFF_CACHE) > _DIFF_CACHE_SIZE:
+            _DIFF_CACHE.popitem(last=False)
+    return result
 
 
 def history(user: User, document_id: int) -> Sequence[AuditEvent]:

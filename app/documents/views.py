@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app import hooks
+from app import limits
 from app.auth.models import Department
 from app.documents import service
 from app.documents.diff import side_by_side
@@ -22,6 +23,7 @@ from app.documents.forms import (
 from app.documents.models import DOC_TYPES, Category, VersionState
 from app.errors import DomainError
 from app.extensions import db
+from app.request_args import int_arg, text_arg
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -37,19 +39,14 @@ def _departments():
     return db.session.scalars(select(Department).order_by(Department.code)).all()
 
 
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() else None
-
-
 @bp.get("/")
 @login_required
 def index():
     flt = service.DocumentFilter(**{
-        key: request.args.get(key) or None
+        key: text_arg(key, limits.SEARCH_QUERY if key == "q" else limits.FILTER)
         for key in ("category", "doc_type", "department", "product", "state", "q", "review")
     })
-    page = _int_arg("page") or 1
+    page = int_arg("page", 1)
     items, total = service.list_documents(current_user, flt, page=page, per_page=25)
     return render_template(
         "documents/list.html", documents=items, total=total, page=page, per_page=25,
@@ -139,7 +136,7 @@ def effective(document_id: int):
 @login_required
 def diff(document_id: int):
     old, new, result = service.diff_versions(
-        current_user, document_id, _int_arg("from"), _int_arg("to")
+        current_user, document_id, int_arg("from"), int_arg("to")
     )
     mode = "side" if request.args.get("mode") == "side" else "inline"
     return render_template(

@@ -6,11 +6,14 @@ from __future__ import annotations
 import csv
 import io
 
+from app.auth.contacts import may_see_email
+from app.auth.models import User
 from app.issues.models import Issue
 from app.issues.queries import is_overdue
 
 COLUMNS = ("id", "title", "state", "category", "severity", "department", "product", "source",
-           "customer_ref", "found_at", "created_at", "due_at", "overdue", "closed_at", "reported_by")
+           "customer_ref", "found_at", "created_at", "due_at", "overdue", "closed_at", "reported_by",
+           "reported_by_name")
 
 
 def _cell(value) -> str:
@@ -19,7 +22,9 @@ def _cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def to_csv(issues: list[Issue]) -> bytes:
+def to_csv(issues: list[Issue], viewer: User) -> bytes:
+    """``reported_by`` is the reporter's e-mail where ``viewer`` may see it
+    (app.auth.contacts), else empty; ``reported_by_name`` always."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
@@ -28,5 +33,6 @@ def to_csv(issues: list[Issue]) -> bytes:
             i.id, i.title, i.state, i.category, i.severity, i.department.code if i.department else "",
             i.product, i.source, i.customer_ref, i.found_at and i.found_at.isoformat(),
             i.created_at.isoformat(), i.due_at and i.due_at.isoformat(), "yes" if is_overdue(i) else "no",
-            i.closed_at and i.closed_at.isoformat(), i.reported_by.email)])
+            i.closed_at and i.closed_at.isoformat(),
+            i.reported_by.email if may_see_email(viewer, i.reported_by) else "", i.reported_by.name)])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")

@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app import limits
+
 SOURCE_LABELS = {"customer": _l("Customer complaint"), "production": _l("Production"),
                  "qc": _l("Quality control"), "market": _l("Market"), "internal": _l("Internal")}
 CATEGORY_LABELS = {"technical": _l("Technical"), "quality": _l("Quality"),
@@ -19,11 +21,11 @@ RELATION_LABELS = {"spec": _l("Specification"), "manual": _l("Manual"), "analysi
 
 class IssueForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    phenomenon = TextAreaField(_l("What was seen"), validators=[DataRequired()])
+    phenomenon = TextAreaField(_l("What was seen"), validators=[DataRequired(), Length(max=limits.LONG_TEXT)])
     found_at = StringField(_l("When it was found (YYYY-MM-DD HH:MM)"))
     found_by = StringField(_l("Found by"), validators=[Length(max=200)])
     location = StringField(_l("Where"), validators=[Length(max=300)])
-    scope = TextAreaField(_l("Scope of impact"))
+    scope = TextAreaField(_l("Scope of impact"), validators=[Length(max=limits.LONG_TEXT)])
     source = SelectField(_l("Source"), choices=list(SOURCE_LABELS.items()))
     customer_ref = StringField(_l("Customer reference"), validators=[Length(max=100)])
     product = StringField(_l("Product"), validators=[Length(max=100)])
@@ -43,7 +45,7 @@ class ActionForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField(_l("Progress note (Markdown)"), validators=[DataRequired()])
+    body = TextAreaField(_l("Progress note (Markdown)"), validators=[DataRequired(), Length(max=limits.COMMENT)])
 
 
 class LinkForm(FlaskForm):

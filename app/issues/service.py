@@ -13,7 +13,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.audit import record_event
+from app import limits
+from app.audit import AuditEvent, record_event
 from app.auth.models import Department, User
 from app.auth.service import department_by_code
 from app.db import utcnow
@@ -34,6 +35,10 @@ from app.issues.models import (
 from app.issues.workflow import Action, Context, State, can_triage, rule_for
 
 TEXT_FIELDS = ("title", "phenomenon", "found_by", "location", "scope", "customer_ref", "product", "analysis")
+TEXT_LIMITS = {"title": limits.TITLE, "phenomenon": limits.LONG_TEXT, "found_by": limits.NAME,
+               "location": limits.PLACE, "scope": limits.LONG_TEXT, "customer_ref": limits.CODE,
+               "product": limits.CODE, "analysis": limits.LONG_TEXT, "resolution": limits.LONG_TEXT,
+               "comment": limits.LONG_TEXT}
 EDITABLE_FIELDS = TEXT_FIELDS + ("found_at", "source")
 
 
@@ -88,8 +93,8 @@ def parse_found_at(value) -> datetime | None:
 def _check_report(issue: Issue) -> None:
     if not (issue.title or "").strip():
         raise ValidationFailed("title is required", field="title")
-    if len(issue.title) > 300:
-        raise ValidationFailed("title is longer than 300 characters", field="title")
+    for name in TEXT_FIELDS:
+        limits.check_length(getattr(issue, name), TEXT_LIMITS[name], name)
     if issue.source == IssueSource.customer and not (issue.customer_ref or "").strip():
         raise ValidationFailed("customer_ref is required when the source is a customer", field="customer_ref")
 
@@ -174,6 +179,9 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
     action = _parse_action(action)
     fields = fields or {}
     comment = (comment or "").strip()
+    limits.check_length(comment, TEXT_LIMITS["comment"], "comment")
+    for name in ("analysis", "resolution"):
+        limits.check_length(fields.get(name), TEXT_LIMITS[name], name)
     from_state = issue.state
     rule = rule_for(from_state, action)
     if rule is None:
@@ -240,6 +248,7 @@ def add_comment(actor: User, issue: Issue, body: str) -> IssueComment:
         raise PermissionDenied("only people working on this report may comment")
     if not (body or "").strip():
         raise ValidationFailed("the comment is empty", field="body")
+    limits.check_length(body.strip(), limits.COMMENT, "body")
     comment = _add_comment(issue, actor, body.strip())
     db.session.flush()
     record_event(actor, "comment", issue, details={"comment_id": comment.id})
@@ -314,6 +323,24 @@ def visible_links(user: User, issue: Issue) -> list[LinkView]:
         views.append(LinkView(link, document, link.version.number, number,
                               stale=link.version.state != "effective"))
     return views
+
+
+def visible_history(user: User, issue: Issue) -> list[AuditEvent]:
+    """The report's audit events, without those naming a document ``user``
+    may not see (linking or unlinking a restricted document)."""
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.issue_id == issue.id)
+                                .order_by(AuditEvent.id)).all()
+    named = {(e.details or {}).get("document_id") for e in events} - {None}
+    documents = {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(named)))} if named else {}
+    visible = []
+    for event in events:
+        document_id = (event.details or {}).get("document_id")
+        if document_id is not None:
+            document = documents.get(document_id)
+            if document is None or not can_view_document(user, document):
+                continue
+        visible.append(event)
+    return visible
 
 
 def departments() -> list[Department]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import hooks
+from app import limits
 from app.errors import DomainError
 from app.extensions import db
 from app.issues import export, metrics, queries, service
@@ -26,6 +27,7 @@ from app.issues.forms import (
     UnlinkForm,
 )
 from app.issues.workflow import allowed_actions
+from app.request_args import date_arg, int_arg, text_arg
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
 
@@ -41,15 +43,15 @@ def _labels():
 
 def _filter_from_args() -> queries.IssueFilter:
     return queries.IssueFilter(
-        **{key: request.args.get(key) or None for key in FILTER_KEYS},
-        overdue=request.args.get("overdue") == "1", sort=request.args.get("sort") or "created")
+        **{key: text_arg(key, limits.FILTER) for key in FILTER_KEYS},
+        overdue=request.args.get("overdue") == "1", sort=text_arg("sort", limits.FILTER, "created"))
 
 
 @bp.get("/")
 @login_required
 def index():
     flt = _filter_from_args()
-    page = max(int(request.args.get("page", 1) or 1), 1)
+    page = int_arg("page", 1)
     items, total = queries.list_issues(flt, page, 25)
     return render_template("issues/list.html", issues=items, total=total, page=page, per_page=25,
                            flt=flt, departments=service.departments(), is_overdue=queries.is_overdue)
@@ -58,8 +60,8 @@ def index():
 @bp.get("/export.csv")
 @login_required
 def export_csv():
-    body = export.to_csv(queries.all_issues(_filter_from_args()))
-    return Response(body, mimetype="text/csv; charset=utf-8",
+    body = export.to_csv(queries.all_issues(_filter_from_args()), current_user)
+    return Response(body, content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=problem-reports.csv"})
 
 
@@ -145,6 +147,8 @@ def comment(issue_id: int):
             flash(exc.message, "error")
             return _back(issue_id)
         db.session.commit()
+    else:
+        flash(_("A progress note needs 1 to %(max)s characters.", max=limits.COMMENT), "error")
     return _back(issue_id)
 
 
@@ -181,19 +185,12 @@ def unlink(issue_id: int, link_id: int):
     return _back(issue_id)
 
 
-def _parse_day(value: str | None, default: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
-
-
 @bp.get("/metrics")
 @login_required
 def metrics_page():
     today = datetime.now(UTC).date()
-    end = _parse_day(request.args.get("to"), today)
-    start = _parse_day(request.args.get("from"), end - timedelta(days=90))
+    end = date_arg("to", today)
+    start = date_arg("from", end - timedelta(days=90))
     result = metrics.compute(datetime(start.year, start.month, start.day, tzinfo=UTC),
                              datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1))
     return render_template("issues/metrics.html", m=result, start=start, end=end)

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time
 
 import bleach
 from flask import current_app
+from markupsafe import escape
 from sqlalchemy import select
 from whoosh import highlight, sorting
 from whoosh.qparser import AndGroup, MultifieldParser
@@ -126,6 +127,13 @@ def _clean(html: str) -> str:
     return bleach.clean(html, tags={"mark"}, attributes={}, strip=True)
 
 
+def marked_html(highlighted: str, plain: str) -> str:
+    """The one rule for titles and snippets shown as HTML: text is escaped,
+    only the highlighter's <mark> survives; without a highlight the plain
+    text is escaped (never passed through a tag allow-list)."""
+    return _clean(highlighted) if highlighted else str(escape(plain))
+
+
 def _original_texts(hits) -> dict[str, str]:
     """The indexed text of each hit, read back from the database (the index
     does not store bodies)."""
@@ -168,8 +176,8 @@ def search(user: User, args: SearchArgs) -> dict:
         title = hit.highlights("title", text=hit["title"]) if args.q.strip() else ""
         items.append({
             "kind": hit["kind"], "id": hit["object_id"], "title": hit["title"],
-            "title_html": _clean(title) or bleach.clean(hit["title"]),
-            "score": round(hit.score or 0.0, 4), "highlights": [_clean(snippet)] if snippet else [],
+            "title_html": marked_html(title, hit["title"]),
+            "score": round(hit.score or 0.0, 4), "highlights": [marked_html(snippet, "")] if snippet else [],
             "category": hit.get("category") or None, "doc_type": hit.get("doc_type") or None,
             "department": hit.get("department") or None, "product": hit.get("product") or None,
             "state": hit.get("state"), "severity": int(hit["severity"]) if hit.get("severity") else None,

@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
+from app import limits
 from app.errors import DomainError
+from app.request_args import date_arg, int_arg, text_arg
 from app.search import service
 
 bp = Blueprint("search", __name__)
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @bp.get("/search")
 @login_required
 def page():
     args = service.SearchArgs(
-        q=request.args.get("q", ""),
-        **{name: request.args.get(name) or None for name in service.FILTERS},
-        date_from=_day(request.args.get("from")), date_to=_day(request.args.get("to")),
-        sort=request.args.get("sort", "relevance"),
-        page=max(int(request.args.get("page", "1") or 1) if request.args.get("page", "1").isdigit() else 1, 1),
+        q=text_arg("q", limits.SEARCH_QUERY, ""),
+        **{name: text_arg(name, limits.FILTER) for name in service.FILTERS},
+        date_from=date_arg("from"), date_to=date_arg("to"),
+        sort=text_arg("sort", limits.FILTER, "relevance"),
+        page=int_arg("page", 1),
         per_page=10,
     )
     error = None

@@ -9,12 +9,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from app import create_app
 from app.backup import manifest, service
-from app.backup.restore import check_revision, restore_backup
+from app.backup.restore import restore_backup
 from app.backup.scheduler import make_scheduler, run_backup_job
 from app.extensions import db
 from tests import factories
@@ -120,9 +121,8 @@ def test_round_trip_while_writes_continue(tmp_path, scratch):
     assert written, "the writer thread made no change during the test"
     assert service.verify_backup(path) == []
     body = manifest.read(path)
-    with source.app_context():
-        assert check_revision(source, body["schema_revision"]) is False  # the newest migration
-    assert body["database"] in ("sqlite", "postgresql")
+    head = ScriptDirectory(str(Path(__file__).resolve().parents[2] / "migrations")).get_current_head()
+    assert body["schema_revision"] == head and body["database"] in ("sqlite", "postgresql")
 
     target_dir = tmp_path / "restored"
     url = scratch.url("target")
@@ -294,7 +294,6 @@ def test_scheduler_uses_the_configured_cron(tmp_path):
 def test_health_and_admin_api(tmp_path, scratch):
     source = make_instance(tmp_path, scratch, "source")
     client = source.test_client()
-    assert client.get("/api/v1/health").json["backup"] == "none"
     with source.app_context():
         admin = factories.make_user("admin", "DA")
         author = factories.make_user("author", "RD")
@@ -302,13 +301,18 @@ def test_health_and_admin_api(tmp_path, scratch):
 
         admin_token, author_token = create_token(admin), create_token(author)
         db.session.commit()
+    as_admin = {"Authorization": f"Bearer {admin_token}"}
+    assert client.get("/api/v1/health", headers=as_admin).json["backup"] == "none"
     assert client.get("/api/v1/backups", headers={"Authorization": f"Bearer {author_token}"}).status_code == 403
     created = client.post("/api/v1/backups", headers={"Authorization": f"Bearer {admin_token}"})
     assert created.status_code == 201 and created.json["verified"] is True
     listed = client.get("/api/v1/backups", headers={"Authorization": f"Bearer {admin_token}"}).json["items"]
     assert [b["name"] for b in listed] == [created.json["name"]]
-    health = client.get("/api/v1/health").json
+    health = client.get("/api/v1/health", headers=as_admin).json
     assert health["backup"] == created.json["name"] and health["backup_age_seconds"] < 60
+    # Without a login (or without the admin role) only the status fields: no file names.
+    for headers in ({}, {"Authorization": f"Bearer {author_token}"}):
+        assert set(client.get("/api/v1/health", headers=headers).json) == {"status", "database", "index"}
 
 
 def test_admin_page_lists_and_starts_backups(tmp_path, scratch):

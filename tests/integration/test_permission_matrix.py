@@ -140,6 +140,10 @@ ROUTES = [
     ("auth.profile", "POST", "/profile", {"name": "cli"}, everyone()),
     ("auth.revoke_token", "POST", "/profile/tokens/{T}/revoke", {}, owner_only()),
     ("auth.logout", "POST", "/logout", {}, everyone("login")),  # back to the login page
+    ("auth.change_password", "GET", "/profile/password", None, everyone()),
+    ("auth.change_password", "POST", "/profile/password",  # a wrong current password changes nothing
+     {"current_password": "not the password", "new_password": "matrix-pass-1", "confirm": "matrix-pass-1"},
+     everyone(400)),
     ("admin.users", "GET", "/admin/users", None, admin_only()),
     ("admin.users", "POST", "/admin/users", {"email": "new@x.test", "name": "N", "department": "RD",
                                              "roles": "author", "password": "long enough pw"}, admin_only()),
@@ -310,6 +314,9 @@ def test_restricted_document_leaks_nowhere(app, client, api_as, persona):
 
     issue = api.get(f"/issues/{world['I']}").json
     assert any(link["document_id"] == world["D"] for link in issue["links"]) == inside
+    # Nor does the report's history name it (the link events of the restricted document).
+    named = [e for e in issue["history"] if (e.get("details") or {}).get("document_id") == world["D"]]
+    assert bool(named) == inside
     client.post("/login", data={"email": user.email, "password": factories.DEFAULT_PASSWORD})
     for page in (f"/issues/{world['I']}", "/documents/", "/", f"/search?q={SECRET}", "/issues/export.csv"):
         html = client.get(page).get_data(as_text=True)

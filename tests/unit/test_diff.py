@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import random
+import time
+
+import pytest
 
 from app.documents.diff import diff_texts, side_by_side, tokenize
+from bench import dos_inputs
 
 
 def changed(result):
@@ -63,4 +67,32 @@ def test_side_by_side_rows_follow_lines():
 def test_as_dict_shape():
     body = diff_texts("a", "b").as_dict(1, 2)
     assert body == {"from": 1, "to": 2, "changes": [{"op": "replace", "old": "a", "new": "b"}],
-                    "stats": {"inserted": 1, "deleted": 1}}
+                    "stats": {"inserted": 1, "deleted": 1}, "partial": False}
+
+
+@pytest.mark.parametrize("make", [dos_inputs.short_lines, dos_inputs.one_paragraph, dos_inputs.scattered_words])
+def test_the_worst_known_inputs_are_compared_in_bounded_time(make):
+    """difflib took 8.9 s (8,000 short lines) and 21.7 s (56 KB paragraph,
+    one word changed); the comparison now stops at its deadline."""
+    old, new = make()
+    started = time.perf_counter()
+    result = diff_texts(old, new, timeout_s=0.1)
+    assert time.perf_counter() - started < 1.0
+    # Whatever was cut short, the changes still rebuild both texts.
+    assert "".join(c.old for c in result.changes) == old
+    assert "".join(c.new for c in result.changes) == new
+
+
+def test_a_comparison_cut_short_says_so():
+    old, new = dos_inputs.short_lines()
+    assert diff_texts(old, new, timeout_s=0.01).partial
+    small = diff_texts("a\nb\n", "a\nc\n", timeout_s=0.01)
+    assert not small.partial and changed(small) == [("replace", "b", "c")]
+
+
+def test_one_changed_word_in_a_long_paragraph_is_found_exactly():
+    old, new = dos_inputs.one_paragraph()
+    result = diff_texts(old, new, timeout_s=0.1)
+    assert not result.partial
+    assert [op for op, _, _ in changed(result)] == ["replace"]
+    assert changed(result)[0][2] == "changed"
