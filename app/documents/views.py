@@ -7,8 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app import hooks
-from app import limits
+from app import hooks, limits
 from app.auth.models import Department
 from app.documents import service
 from app.documents.diff import side_by_side

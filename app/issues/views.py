@@ -8,8 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app import hooks
-from app import limits
+from app import hooks, limits
 from app.errors import DomainError
 from app.extensions import db
 from app.issues import export, metrics, queries, service
