@@ -156,17 +156,36 @@ def normalise(text: str) -> str:
     return "\n".join(lines).strip("\n")
 
 
+_HAN_NAMES = {"CJK", "HIRAGANA", "KATAKANA", "BOPOMOFO", "IDEOGRAPHIC", "HALFWIDTH", "FULLWIDTH"}
+
+
+def _scripts(word: str) -> set[str]:
+    scripts = set()
+    for ch in word:
+        if unicodedata.category(ch).startswith("L"):
+            first = unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0]
+            scripts.add("HAN" if first in _HAN_NAMES else first)
+    return scripts
+
+
+def _garbled(word: str) -> bool:
+    """A word mixing scripts no writing mixes (Thai, Tibetan and Hangul in
+    one word): glyph numbers read as if they were character codes."""
+    scripts = _scripts(word)
+    return len(scripts) >= 3 or len(scripts - {"LATIN", "HAN"}) >= 2
+
+
 def unmapped_share(text: str) -> float:
-    """Share of the visible characters that are no real characters: glyph
-    codes a PDF font without a ToUnicode map hands out as control characters,
-    private-use code points or U+FFFD."""
+    """Share of the visible characters that are no real text: glyph codes a
+    PDF font without a ToUnicode map hands out as control characters,
+    private-use code points, U+FFFD, or as letters of unrelated scripts."""
     visible = bad = 0
-    for ch in text:
-        if ch.isspace():
+    for word in text.split():
+        visible += len(word)
+        if _garbled(word):
+            bad += len(word)
             continue
-        visible += 1
-        if ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs"):
-            bad += 1
+        bad += sum(1 for ch in word if ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs"))
     return bad / visible if visible else 0.0
 
 
@@ -249,6 +268,8 @@ def inspect_upload(
         for key, value in item.items():
             if isinstance(value, str):
                 item[key] = (
-                    normalise(value) if key in ("old", "new", "text", "anchor") else _CONTROLS.sub("", value)
+                    normalise(value).strip()
+                    if key in ("old", "new", "text", "anchor")
+                    else _CONTROLS.sub("", value)
                 )
     return Extracted(media_type, text, status, encoding, pages, revisions, comments)
