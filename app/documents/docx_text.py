@@ -28,6 +28,7 @@ def _(message: str) -> str:  # marks a message for the catalogue; translated whe
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{" + W_NS + "}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+M = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
 W15 = "{http://schemas.microsoft.com/office/word/2012/wordml}"
 W14 = "{http://schemas.microsoft.com/office/word/2010/wordml}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -156,7 +157,7 @@ class _Writer:
             tag = child.tag
             if not isinstance(tag, str) or tag in _SKIP:
                 continue
-            if tag == W + "t":
+            if tag == W + "t" or tag == M + "t":  # text, and the text of Word equations
                 out.append(child.text or "")
             elif tag == W + "tab" or tag == W + "ptab":
                 out.append("\t")

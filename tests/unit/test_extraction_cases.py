@@ -211,3 +211,12 @@ def test_a_note_that_mentions_a_pdf_header_is_markdown(tmp_path):
     result = inspect_bytes(tmp_path, note, "notes.md")
     assert result.media_type == MEDIA_MARKDOWN and "%PDF-1.7" in result.text
     assert inspect_bytes(tmp_path, (DATA / "minimal-document.pdf").read_bytes(), "x").media_type == MEDIA_PDF
+
+
+def test_equation_text_is_read(tmp_path):
+    body = (
+        '<w:p><w:r><w:t xml:space="preserve">Force </w:t></w:r>'
+        '<m:oMath xmlns:m="http://schemas.openxmlformats.org/officeDocument/2006/math">'
+        "<m:r><m:t>F=ma</m:t></m:r></m:oMath></w:p>"
+    )
+    assert "Force F=ma" in inspect_bytes(tmp_path, build_docx(body), "eq.docx").text.split("\n")
