@@ -91,6 +91,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "MAX_UNPACKED_MB": _env_int("MAX_UNPACKED_MB", 200),
         # Text extraction runs in a child process with these budgets.
         "EXTRACT_TIMEOUT_S": _env_int("EXTRACT_TIMEOUT_S", 30),
+        # A PDF gets this much more time per page (milliseconds), up to the cap.
+        "EXTRACT_MS_PER_PAGE": _env_int("EXTRACT_MS_PER_PAGE", 150),
+        "EXTRACT_TIMEOUT_MAX_S": _env_int("EXTRACT_TIMEOUT_MAX_S", 300),
         "EXTRACT_MEMORY_MB": _env_int("EXTRACT_MEMORY_MB", 512),
         # A diff between two versions stops comparing after this long and
         # shows the rest as one replaced block ("too large to compare in full").

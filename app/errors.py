@@ -13,10 +13,28 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, field: str | None = None, **params):
+        # ``message`` may be a catalogue msgid with %(name)s placeholders
+        # filled from ``params``: it is then shown in the reader's language.
+        super().__init__(message % params if params else message)
+        self.msgid = message
+        self.params = params
         self.field = field
+
+    @property
+    def message(self) -> str:
+        """The message in the language of the current request (English
+        outside one, e.g. in the extraction child or on the command line)."""
+        from flask import has_request_context
+
+        if has_request_context():
+            from flask_babel import gettext
+
+            try:
+                return gettext(self.msgid, **self.params)
+            except (KeyError, ValueError, TypeError):  # a translation with broken placeholders
+                pass
+        return self.msgid % self.params if self.params else self.msgid
 
 
 class BadRequest(DomainError):
@@ -70,8 +88,8 @@ class BadUpload(DomainError):
     status = 422
     code = "bad_upload"
 
-    def __init__(self, message: str, *, code: str = "bad_upload"):
-        super().__init__(message)
+    def __init__(self, message: str, *, code: str = "bad_upload", **params):
+        super().__init__(message, **params)
         self.code = code
 
 

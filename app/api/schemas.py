@@ -46,9 +46,32 @@ class VersionSchema(Schema):
         "description": "The signatures this version needs, fixed when it was submitted."})
 
 
+class TrackedChangeSchema(Schema):
+    kind = fields.String(metadata={"description": "insertion | deletion | replacement | moved_from | moved_to "
+                                                  "| formatting"})
+    author = fields.String()
+    date = fields.String(metadata={"description": "as recorded in the file (ISO 8601), may be empty"})
+    old = fields.String()
+    new = fields.String()
+    where = fields.String(metadata={"description": "body | header | footer | footnote | endnote"})
+
+
+class FileCommentSchema(Schema):
+    author = fields.String()
+    date = fields.String()
+    text = fields.String()
+    anchor = fields.String(metadata={"description": "the document text the comment is attached to"})
+    resolved = fields.Boolean()
+
+
 class VersionWithTextSchema(VersionSchema):
     document_id = fields.Integer()
     text = fields.String()
+    # Revisions and comments recorded in the file itself (Word's Track
+    # Changes); ``text`` reads as if every revision were accepted.
+    tracked_changes = fields.List(fields.Nested(TrackedChangeSchema))
+    comments = fields.List(fields.Nested(FileCommentSchema))
+    unresolved_markup = fields.Integer(metadata={"description": "tracked changes plus open comments"})
 
 
 class LinkedIssueSchema(Schema):

@@ -8,15 +8,23 @@ code naming the problem for files of a supported type that cannot be read.
 from __future__ import annotations
 
 import io
-import logging
 import os
+import re
 import unicodedata
-import warnings
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.documents.docx_text import read_docx
+from app.documents.pdf_text import read_pdf
+from app.documents.textcodec import decode_text
 from app.errors import BadUpload, UnsupportedFileType
+
+
+def _(message: str) -> str:  # marks a message for the catalogue; translated when shown
+    return message
+
 
 MEDIA_PDF = "application/pdf"
 MEDIA_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -27,19 +35,29 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 MAX_COMPRESSION_RATIO = 200  # real DOCX XML compresses 5-20x; bombs 1000x+
 
 _MAGIC = [
-    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-    (b"\xd0\xcf\x11\xe0", "a legacy Office (OLE) file, e.g. .doc or .xls"), (b"MZ", "a Windows executable"),
-    (b"\x7fELF", "an executable"), (b"Rar!", "a RAR archive"), (b"\x1f\x8b", "a gzip archive"),
+    (b"\x89PNG", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF8", "GIF"),
+    (b"\xd0\xcf\x11\xe0", "OLE (.doc, .xls)"),
+    (b"MZ", "EXE"),
+    (b"\x7fELF", "ELF"),
+    (b"Rar!", "RAR"),
+    (b"\x1f\x8b", "gzip"),
 ]
+_UNSUPPORTED = _(
+    "unsupported file type: this looks like a %(kind)s file; upload DOCX, PDF, Markdown or plain text"
+)
 
 
 @dataclass(frozen=True)
 class Extracted:
     media_type: str
     text: str
-    status: str  # "ok" | "empty"
+    status: str  # "ok" | "empty" | "unreliable" (mostly unmapped glyphs)
     encoding: str | None
     pages: int | None
+    tracked_changes: list[dict] = field(default_factory=list)  # DOCX revisions, in document order
+    comments: list[dict] = field(default_factory=list)  # Word comments, apart from the text
 
 
 def _read(path_or_bytes) -> bytes:
@@ -48,24 +66,41 @@ def _read(path_or_bytes) -> bytes:
     return Path(path_or_bytes).read_bytes()
 
 
+_CORRUPT_ZIP = _("corrupt DOCX: the ZIP container cannot be read (%(detail)s)")
+
+
+def _is_pdf(data: bytes) -> bool:
+    """A PDF starts with its header; some tools put a few bytes before it,
+    and then the file still ends like a PDF. A note that merely mentions
+    %PDF-1.7 near its top is text."""
+    if data.lstrip(b"\x00\t\n\r\x0c ").startswith(b"%PDF-"):
+        return True
+    tail = data[-4096:]
+    return b"%PDF-" in data[:1024] and b"%%EOF" in tail and b"startxref" in tail
+
+
 def sniff_media_type(path_or_bytes, filename: str) -> str:
     data = _read(path_or_bytes)
-    head = data[:1024]
-    if b"%PDF-" in head:
+    if _is_pdf(data):
         return MEDIA_PDF
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         return _sniff_zip(data)
     for magic, what in _MAGIC:
         if data.startswith(magic):
-            raise UnsupportedFileType(f"unsupported file type: this looks like {what}; "
-                                      "upload DOCX, PDF, Markdown or plain text")
+            raise UnsupportedFileType(_UNSUPPORTED, kind=what)
     decode_text(data)  # raises UnsupportedFileType for binary data
     return MEDIA_MARKDOWN if filename.lower().endswith(MARKDOWN_SUFFIXES) else MEDIA_TEXT
 
 
-_NAMED_TYPES = {".pdf": MEDIA_PDF, ".docx": MEDIA_DOCX, ".md": MEDIA_MARKDOWN, ".markdown": MEDIA_MARKDOWN,
-                ".txt": MEDIA_TEXT, ".text": MEDIA_TEXT}
-_TYPE_NAMES = {MEDIA_PDF: "a PDF", MEDIA_DOCX: "a DOCX document", MEDIA_MARKDOWN: "text", MEDIA_TEXT: "text"}
+_NAMED_TYPES = {
+    ".pdf": MEDIA_PDF,
+    ".docx": MEDIA_DOCX,
+    ".md": MEDIA_MARKDOWN,
+    ".markdown": MEDIA_MARKDOWN,
+    ".txt": MEDIA_TEXT,
+    ".text": MEDIA_TEXT,
+}
+_TYPE_NAMES = {MEDIA_PDF: "PDF", MEDIA_DOCX: "DOCX", MEDIA_MARKDOWN: "TXT", MEDIA_TEXT: "TXT"}
 
 
 def check_extension(media_type: str, filename: str) -> None:
@@ -75,78 +110,90 @@ def check_extension(media_type: str, filename: str) -> None:
     claimed = _NAMED_TYPES.get(suffix)
     if claimed is None or claimed == media_type or {claimed, media_type} <= {MEDIA_TEXT, MEDIA_MARKDOWN}:
         return
-    raise UnsupportedFileType(f"the file name ends in {suffix} but the content is {_TYPE_NAMES[media_type]}; "
-                              "rename the file or upload the right one")
+    raise UnsupportedFileType(
+        _(
+            "the file name ends in %(suffix)s but the content is a %(kind)s file; "
+            "rename the file or upload the right one"
+        ),
+        suffix=suffix,
+        kind=_TYPE_NAMES[media_type],
+    )
 
 
 def _sniff_zip(data: bytes) -> str:
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise BadUpload(f"corrupt DOCX: the ZIP container cannot be read ({exc})", code="corrupt_docx") from None
+        raise BadUpload(_CORRUPT_ZIP, code="corrupt_docx", detail=str(exc)) from None
     if "word/document.xml" in names:
         return MEDIA_DOCX
-    kind = "a spreadsheet (XLSX)" if "xl/workbook.xml" in names else (
-        "a presentation (PPTX)" if "ppt/presentation.xml" in names else "a ZIP archive")
-    raise UnsupportedFileType(f"unsupported file type: this looks like {kind}; "
-                              "upload DOCX, PDF, Markdown or plain text")
+    kind = "XLSX" if "xl/workbook.xml" in names else "PPTX" if "ppt/presentation.xml" in names else "ZIP"
+    raise UnsupportedFileType(_UNSUPPORTED, kind=kind)
 
 
 # Text ----------------------------------------------------------------------
 
-def _looks_binary(data: bytes) -> bool:
-    sample = data[:8192]
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
-    return b"\x00" in sample or controls > len(sample) * 0.05
+# Control characters are not text (PostgreSQL refuses NUL in a text column);
+# tabs and line breaks are kept, a form feed becomes a line break.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_FULLWIDTH = re.compile("([\uff00-\uffef]+)")
 
 
-def _cjk_score(text: str, common: str) -> int:
-    return sum(1 for ch in text if ch in common)
-
-
-# Frequent characters that differ between the scripts decide Big5 vs GB18030
-# when both decodings succeed.
-_TRADITIONAL_COMMON = "的是不了人我在有他這中大來上個國到說們為子和你地出道也時年得就那要下以生會自著去之過家學對可她裡後小麼心多天而能好都然沒日於起還發成事只作當想看文無開手十用主行方又如前所本見經頭面公同三已老從動兩長產品質問題說書應設計報告測試"
-_SIMPLIFIED_COMMON = "的是不了人我在有他这中大来上个国到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长产品质问题说书应设计报告测试"
-
-
-def decode_text(data: bytes) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise BadUpload("text file with a UTF-16 mark cannot be decoded", code="bad_encoding") from None
-    if _looks_binary(data):
-        raise UnsupportedFileType("unsupported file type: binary data that is not DOCX or PDF")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    candidates = []
-    for encoding in ("big5", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        common = _TRADITIONAL_COMMON if encoding == "big5" else _SIMPLIFIED_COMMON
-        candidates.append((_cjk_score(text, common), encoding == "gb18030", text, encoding))
-    if not candidates:
-        raise UnsupportedFileType("unsupported file type: text in an unknown encoding "
-                                  "(use UTF-8, UTF-16, Big5 or GB18030)")
-    # Highest score wins; on a tie prefer GB18030, the superset encoding.
-    _score, _pref, text, encoding = max(candidates)
-    return text, encoding
+def compatibility_forms(text: str) -> str:
+    """NFKC (ligatures such as U+FB01 become their letters, so "definition"
+    finds a PDF's "de\ufb01nition"), except the fullwidth forms Chinese text
+    uses as its punctuation (，：), which stay as written."""
+    parts = _FULLWIDTH.split(text)
+    return "".join(
+        part if index % 2 else unicodedata.normalize("NFKC", part) for index, part in enumerate(parts)
+    )
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    text = unicodedata.normalize("NFC", _CONTROLS.sub("", text))
     lines = [line.rstrip() for line in text.split("\n")]
     return "\n".join(lines).strip("\n")
 
 
+_HAN_NAMES = {"CJK", "HIRAGANA", "KATAKANA", "BOPOMOFO", "IDEOGRAPHIC", "HALFWIDTH", "FULLWIDTH"}
+
+
+def _scripts(word: str) -> set[str]:
+    scripts = set()
+    for ch in word:
+        if unicodedata.category(ch).startswith("L"):
+            first = unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0]
+            scripts.add("HAN" if first in _HAN_NAMES else first)
+    return scripts
+
+
+def _garbled(word: str) -> bool:
+    """A word mixing scripts no writing mixes (Thai, Tibetan and Hangul in
+    one word): glyph numbers read as if they were character codes."""
+    scripts = _scripts(word)
+    return len(scripts) >= 3 or len(scripts - {"LATIN", "HAN"}) >= 2
+
+
+def unmapped_share(text: str) -> float:
+    """Share of the visible characters that are no real text: glyph codes a
+    PDF font without a ToUnicode map hands out as control characters,
+    private-use code points, U+FFFD, or as letters of unrelated scripts."""
+    visible = bad = 0
+    for word in text.split():
+        visible += len(word)
+        if _garbled(word):
+            bad += len(word)
+            continue
+        bad += sum(1 for ch in word if ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs"))
+    return bad / visible if visible else 0.0
+
+
+UNRELIABLE_SHARE = 0.3
+
+
 # DOCX ----------------------------------------------------------------------
+
 
 def _check_zip_size(path, max_unpacked_bytes: int) -> None:
     try:
@@ -154,16 +201,21 @@ def _check_zip_size(path, max_unpacked_bytes: int) -> None:
             infos = archive.infolist()
             bad = archive.testzip() if len(infos) < 2000 else None
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise BadUpload(f"corrupt DOCX: the ZIP container cannot be read ({exc})", code="corrupt_docx") from None
+        raise BadUpload(_CORRUPT_ZIP, code="corrupt_docx", detail=str(exc)) from None
     if bad is not None:
-        raise BadUpload(f"corrupt DOCX: member {bad} fails its checksum", code="corrupt_docx")
+        raise BadUpload(
+            _("corrupt DOCX: member %(member)s fails its checksum"), code="corrupt_docx", member=bad
+        )
     _refuse_doctype(path, infos)
     unpacked = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos) or 1
     if unpacked > max_unpacked_bytes or unpacked / packed > MAX_COMPRESSION_RATIO and unpacked > 10_000_000:
         raise BadUpload(
-            f"DOCX unpacks to {unpacked // (1024 * 1024)} MB, over the {max_unpacked_bytes // (1024 * 1024)} MB "
-            "limit (possible zip bomb)", code="docx_too_large_unpacked")
+            _("DOCX unpacks to %(size)s MB, over the %(limit)s MB limit (possible zip bomb)"),
+            code="docx_too_large_unpacked",
+            size=unpacked // (1024 * 1024),
+            limit=max_unpacked_bytes // (1024 * 1024),
+        )
 
 
 def _refuse_doctype(path, infos) -> None:
@@ -176,103 +228,48 @@ def _refuse_doctype(path, infos) -> None:
             with archive.open(info) as member:
                 head = member.read(4096)
             if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-                raise BadUpload(f"DOCX part {info.filename} declares a DTD or entities, which are refused",
-                                code="docx_dtd")
+                raise BadUpload(
+                    _("DOCX part %(part)s declares a DTD or entities, which are refused"),
+                    code="docx_dtd",
+                    part=info.filename,
+                )
 
 
-def _docx_text(path) -> str:
-    import docx
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    try:
-        document = docx.Document(str(path))
-    except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds
-        raise BadUpload(f"corrupt DOCX: {exc}", code="corrupt_docx") from None
-
-    def blocks(container):
-        for child in container.element.body.iterchildren() if hasattr(container.element, "body") else container._element.iterchildren():
-            tag = child.tag.rsplit("}", 1)[-1]
-            if tag == "p":
-                yield Paragraph(child, container).text
-            elif tag == "tbl":
-                for row in Table(child, container).rows:
-                    yield "\t".join(cell.text for cell in row.cells)
-
-    parts: list[str] = []
-    seen: set[str] = set()
-    for section in document.sections:
-        for part in (section.header, section.first_page_header):
-            text = "\n".join(p.text for p in part.paragraphs).strip()
-            if text and text not in seen:
-                seen.add(text)
-                parts.append(text)
-    parts.extend(blocks(document))
-    for section in document.sections:
-        for part in (section.footer, section.first_page_footer):
-            text = "\n".join(p.text for p in part.paragraphs).strip()
-            if text and text not in seen:
-                seen.add(text)
-                parts.append(text)
-    return "\n".join(parts)
-
-
-# PDF -----------------------------------------------------------------------
-
-def _pdf_text(path) -> tuple[str, int]:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
-    data = Path(path).read_bytes()
-    if b"%%EOF" not in data[-2048:]:
-        raise BadUpload("corrupt PDF: the file is truncated (no end-of-file marker)", code="corrupt_pdf")
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted:
-                raise BadUpload("PDF is password-protected; upload an unencrypted copy", code="encrypted_pdf")
-            pages = []
-            for number, page in enumerate(reader.pages, start=1):
-                text = page.extract_text() or ""
-                if not text.strip():
-                    _check_page_streams(page, number)
-                pages.append(text)
-    except BadUpload:
-        raise
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise BadUpload(f"corrupt PDF: {exc}", code="corrupt_pdf") from None
-    if not pages:
-        raise BadUpload("corrupt PDF: no pages", code="corrupt_pdf")
-    return "\n\n".join(pages), len(pages)
-
-
-def _check_page_streams(page, number: int) -> None:
-    """pypdf (non-strict) returns no text for a page whose content stream
-    hits its decompression limit; tell that PDF bomb apart from a scan."""
-    from pypdf.errors import LimitReachedError
-
-    try:
-        contents = page.get_contents()
-        if contents is not None:
-            contents.get_data()
-    except LimitReachedError:
-        raise BadUpload(f"PDF page {number} has a content stream that inflates past pypdf's limit "
-                        "(possible PDF bomb)", code="pdf_too_large_unpacked") from None
-
-
-def inspect_upload(path: str | os.PathLike, filename: str, *,
-                   max_unpacked_bytes: int = 200 * 1024 * 1024) -> Extracted:
+def inspect_upload(
+    path: str | os.PathLike,
+    filename: str,
+    *,
+    max_unpacked_bytes: int = 200 * 1024 * 1024,
+    on_pages: Callable[[int], None] | None = None,
+) -> Extracted:
+    """Type, text and status of one upload. ``on_pages`` hears a PDF's page
+    count before its pages are read (the sandbox scales its budget by it)."""
     media_type = sniff_media_type(path, filename)
     check_extension(media_type, filename)
     encoding = pages = None
+    revisions: list[dict] = []
+    comments: list[dict] = []
+    status = "ok"
     if media_type == MEDIA_PDF:
-        raw, pages = _pdf_text(path)
+        raw, pages = read_pdf(path, on_pages)
+        if unmapped_share(raw) > UNRELIABLE_SHARE:
+            status = "unreliable"
+        raw = compatibility_forms(raw)
     elif media_type == MEDIA_DOCX:
         _check_zip_size(path, max_unpacked_bytes)
-        raw = _docx_text(path)
+        content = read_docx(path)
+        raw, revisions, comments = content.text, content.tracked_changes, content.comments
     else:
         raw, encoding = decode_text(_read(path))
     text = normalise(raw)
-    return Extracted(media_type, text, "ok" if text.strip() else "empty", encoding, pages)
+    if not text.strip():
+        status = "empty"
+    for item in (*revisions, *comments):
+        for key, value in item.items():
+            if isinstance(value, str):
+                item[key] = (
+                    normalise(value).strip()
+                    if key in ("old", "new", "text", "anchor")
+                    else _CONTROLS.sub("", value)
+                )
+    return Extracted(media_type, text, status, encoding, pages, revisions, comments)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Department, User
@@ -132,10 +132,16 @@ class DocumentVersion(db.Model):
     media_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     text: Mapped[str] = mapped_column(Text, default="")
-    text_status: Mapped[str] = mapped_column(String(20), default="ok")  # ok | empty
+    text_status: Mapped[str] = mapped_column(String(20), default="ok")  # ok | empty | unreliable | failed
     text_encoding: Mapped[str | None] = mapped_column(String(20))
     page_count: Mapped[int | None]
     change_note: Mapped[str] = mapped_column(Text, default="")
+    # Revisions recorded in the file itself (Word's Track Changes): kind,
+    # author, date, old and new text, in document order. The text above is
+    # the document with all of them accepted.
+    tracked_changes: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    # Word comments (author, date, text, anchor, resolved), kept out of the text.
+    comments: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     state: Mapped[str] = mapped_column(String(20), default=VersionState.draft, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -158,3 +164,13 @@ class DocumentVersion(db.Model):
     @property
     def text_extracted(self) -> bool:
         return self.text_status == "ok"
+
+    @property
+    def open_comments(self) -> list[dict]:
+        return [c for c in self.comments or [] if not c.get("resolved")]
+
+    @property
+    def unresolved_markup(self) -> int:
+        """Tracked changes and open comments a reviewer should know are
+        still in the file."""
+        return len(self.tracked_changes or []) + len(self.open_comments)

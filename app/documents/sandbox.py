@@ -22,12 +22,23 @@ import multiprocessing
 import os
 import resource
 import signal
+import time
 from pathlib import Path
 
 from app.documents.extraction import Extracted, inspect_upload
 from app.errors import BadUpload, DomainError, UnsupportedFileType
 
 _ERRORS = {"BadUpload": BadUpload, "UnsupportedFileType": UnsupportedFileType}
+
+
+def _(message: str) -> str:  # marks a message for the catalogue; translated when shown
+    return message
+
+
+def page_budget(base_s: float, per_page_s: float, cap_s: float, pages: int) -> float:
+    """Time to read a file of ``pages`` pages: a long manual gets more time
+    than a leaflet, and no file more than ``cap_s``."""
+    return max(base_s, min(cap_s, base_s + per_page_s * max(pages, 0)))
 
 
 def _address_space_bytes() -> int:
@@ -53,47 +64,97 @@ def _die_with_parent(parent_pid: int, timeout_s: float) -> None:
         os._exit(1)
 
 
-def _child(conn, parent_pid: int, timeout_s: float, path: str, filename: str, max_unpacked_bytes: int,
-           memory_bytes: int) -> None:
+def _child(
+    conn,
+    parent_pid: int,
+    timeout_s: float,
+    path: str,
+    filename: str,
+    max_unpacked_bytes: int,
+    memory_bytes: int,
+) -> None:
     _die_with_parent(parent_pid, timeout_s)
     try:
         used = _address_space_bytes()
         if used:
             limit = used + memory_bytes
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        conn.send(("ok", inspect_upload(path, filename, max_unpacked_bytes=max_unpacked_bytes)))
+        result = inspect_upload(
+            path,
+            filename,
+            max_unpacked_bytes=max_unpacked_bytes,
+            on_pages=lambda pages: conn.send(("pages", pages)),
+        )
+        conn.send(("ok", result))
     except DomainError as exc:
-        conn.send(("error", (type(exc).__name__, exc.message, getattr(exc, "code", None))))
+        conn.send(("error", (type(exc).__name__, exc.msgid, exc.params, getattr(exc, "code", None))))
     except MemoryError:
         conn.send(("memory", None))
     except RecursionError:
-        conn.send(("error", ("BadUpload", "the file is nested too deeply to read", "unreadable_file")))
+        conn.send(("error", ("BadUpload", _("the file is nested too deeply to read"), {}, "unreadable_file")))
     except Exception as exc:  # noqa: BLE001 - any parser failure is a bad file, named to the user
-        conn.send(("error", ("BadUpload", f"the file cannot be read ({type(exc).__name__})", "unreadable_file")))
+        conn.send(
+            (
+                "error",
+                (
+                    "BadUpload",
+                    _("the file cannot be read (%(reason)s)"),
+                    {"reason": type(exc).__name__},
+                    "unreadable_file",
+                ),
+            )
+        )
     finally:
         conn.close()
 
 
-def inspect_bounded(path, filename: str, *, max_unpacked_bytes: int, timeout_s: float,
-                    memory_mb: int) -> Extracted:
-    """``inspect_upload`` in a child process; BadUpload when over budget."""
+def inspect_bounded(
+    path,
+    filename: str,
+    *,
+    max_unpacked_bytes: int,
+    timeout_s: float,
+    memory_mb: int,
+    per_page_s: float = 0.0,
+    max_timeout_s: float | None = None,
+) -> Extracted:
+    """``inspect_upload`` in a child process; BadUpload when over budget.
+
+    The time budget is ``timeout_s``, plus ``per_page_s`` for each page once
+    the reader has counted a PDF's pages, and never more than ``max_timeout_s``.
+    """
+    cap_s = max(max_timeout_s or timeout_s, timeout_s)
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, daemon=True,
-                          args=(sender, os.getpid(), timeout_s, str(path), filename, max_unpacked_bytes,
-                                memory_mb * 1024 * 1024))
+    process = ctx.Process(
+        target=_child,
+        daemon=True,
+        args=(sender, os.getpid(), cap_s, str(path), filename, max_unpacked_bytes, memory_mb * 1024 * 1024),
+    )
+    started = time.monotonic()
     process.start()
     sender.close()
+    budget_s = timeout_s
     try:
-        if not receiver.poll(timeout_s):
-            raise BadUpload(f"the file could not be read within {timeout_s:g} s; it is too complex "
-                            "or malformed", code="extraction_timeout")
-        try:
-            kind, payload = receiver.recv()
-        except (EOFError, OSError):
-            process.join(5)
-            raise BadUpload("the file could not be read: the reader stopped "
-                            f"(exit code {process.exitcode})", code="unreadable_file") from None
+        while True:
+            if not receiver.poll(max(0.0, started + budget_s - time.monotonic())):
+                raise BadUpload(
+                    _("the file could not be read within %(seconds)s s; it is too complex or malformed"),
+                    code="extraction_timeout",
+                    seconds=f"{budget_s:g}",
+                )
+            try:
+                kind, payload = receiver.recv()
+            except (EOFError, OSError):
+                process.join(5)
+                raise BadUpload(
+                    _("the file could not be read: the reader stopped (exit code %(exit_code)s)"),
+                    code="unreadable_file",
+                    exit_code=process.exitcode,
+                ) from None
+            if kind != "pages":
+                break
+            budget_s = page_budget(timeout_s, per_page_s, cap_s, payload)
     finally:
         receiver.close()
         if process.is_alive():
@@ -102,8 +163,12 @@ def inspect_bounded(path, filename: str, *, max_unpacked_bytes: int, timeout_s: 
     if kind == "ok":
         return payload
     if kind == "memory":
-        raise BadUpload(f"the file needs more than {memory_mb} MB of memory to read", code="extraction_memory")
-    name, message, code = payload
+        raise BadUpload(
+            _("the file needs more than %(limit)s MB of memory to read"),
+            code="extraction_memory",
+            limit=memory_mb,
+        )
+    name, message, params, code = payload
     if name == "BadUpload":
-        raise BadUpload(message, code=code or "bad_upload")
-    raise _ERRORS.get(name, BadUpload)(message)
+        raise BadUpload(message, code=code or "bad_upload", **params)
+    raise _ERRORS.get(name, BadUpload)(message, **params)

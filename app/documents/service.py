@@ -122,6 +122,8 @@ def _ingest(upload: Upload) -> DocumentVersion:
             staged.path, filename,
             max_unpacked_bytes=current_app.config["MAX_UNPACKED_MB"] * 1024 * 1024,
             timeout_s=current_app.config["EXTRACT_TIMEOUT_S"],
+            per_page_s=current_app.config["EXTRACT_MS_PER_PAGE"] / 1000,
+            max_timeout_s=current_app.config["EXTRACT_TIMEOUT_MAX_S"],
             memory_mb=current_app.config["EXTRACT_MEMORY_MB"],
         )
     except BaseException:
@@ -137,6 +139,8 @@ def _ingest(upload: Upload) -> DocumentVersion:
         text_status=extracted.status,
         text_encoding=extracted.encoding,
         page_count=extracted.pages,
+        tracked_changes=extracted.tracked_changes,
+        comments=extracted.comments,
     )
 
 

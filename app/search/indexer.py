@@ -34,11 +34,18 @@ def _naive_utc(value: datetime | None) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+def _body(version: DocumentVersion) -> str:
+    """The version's text, then its Word comments (after the text, so the
+    highlight offsets of the text stay those of ``version.text``)."""
+    comments = "\n".join(c.get("text", "") for c in version.comments or [])
+    return (version.text or "") + ("\n\n" + comments if comments else "")
+
+
 def _document_fields(document: Document, version: DocumentVersion, variant: str) -> dict:
     return {
         "key": f"document:{document.id}:{variant}", "kind": "document", "variant": variant,
         "object_id": document.id, "version": version.number, "title": document.title,
-        "body": version.text or "", "category": document.category, "doc_type": document.doc_type,
+        "body": _body(version), "category": document.category, "doc_type": document.doc_type,
         "department": document.department.code, "product": document.product or "",
         "state": version.state, "severity": "", "source": "",
         "confidentiality": document.confidentiality, "author_id": str(version.author_id),

@@ -2,7 +2,7 @@
 deactivation advance it, ending every session issued before
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
