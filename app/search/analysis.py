@@ -7,10 +7,11 @@ characters, so 質量 never finds 產品質量問題. Here:
   once from OpenCC t2s) and full-width ASCII -> ASCII. One character maps to
   one character, so token offsets still point into the original text and
   highlights show the script the author wrote.
-- CJK runs become overlapping bigrams at consecutive positions plus a
-  unigram at each position, so a two-character word is found inside any
-  sentence, a longer word or quoted phrase becomes a phrase query over
-  consecutive bigrams, and a one-character query still matches. A line
+- CJK runs become overlapping bigrams at consecutive positions (a unigram
+  only for a run's last character), so a two-character word is found inside
+  any sentence, a longer word or quoted phrase becomes a query over
+  consecutive bigrams, and a one-character query matches as "a unigram or
+  a bigram starting with it". A line
   break between two CJK characters (PDF line wrapping) does not split the run.
 - Japanese kana, Hangul and Thai (no spaces between words either) are
   treated like Chinese: runs become bigrams.
@@ -146,9 +147,12 @@ class CJKBigramTokenizer(Tokenizer):
                 grams = []
                 if i + 1 < len(offsets):
                     grams.append((folded[offset] + folded[offsets[i + 1]], offsets[i + 1] + 1))
-                # Indexing adds a unigram at every position (one-character
-                # queries); a query uses one only for a lone character.
-                if not query or len(offsets) == 1:
+                # A unigram only where no bigram starts: a lone character or
+                # the last of a run. A one-character query looks for that
+                # unigram or a bigram starting with it (``service.parse``),
+                # which finds every occurrence at half the index size of a
+                # unigram at every position.
+                if i + 1 == len(offsets) and (not query or len(offsets) == 1):
                     grams.append((folded[offset], offset + 1))
                 for text, end in grams:
                     token.text = text

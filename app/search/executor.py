@@ -353,7 +353,17 @@ def evaluate(view: View, q) -> Evaluated:
             mask &= part.mask
             score += part.score
         return Evaluated(mask, score, [PhraseCheck(q.fieldname, words, q.slop, mask.copy())])
-    # Anything else (ranges, prefixes...): let Whoosh list its documents.
+    if isinstance(q, wq.Prefix):
+        texts = list(view.searcher.reader().expand_prefix(q.fieldname, q.text))
+        if len(texts) <= 1024:
+            mask = np.zeros(view.size, bool)
+            score = np.zeros(view.size, np.float32)
+            for text in texts:
+                part = _term(view, q.fieldname, text.decode("utf-8") if isinstance(text, bytes) else text, q.boost)
+                mask |= part.mask
+                np.maximum(score, part.score, out=score)
+            return Evaluated(mask, score)
+    # Anything else (ranges, wildcards...): let Whoosh list its documents.
     mask = np.zeros(view.size, bool)
     docs = np.fromiter(q.docs(view.searcher), np.int64)
     if len(docs):

@@ -12,7 +12,7 @@ import bleach
 from flask import current_app
 from sqlalchemy import select
 from whoosh.qparser import AndGroup, MultifieldParser
-from whoosh.query import And, DateRange, Every, Or, Term
+from whoosh.query import And, DateRange, Every, Or, Prefix, Term
 
 from app.auth.models import User
 from app.auth.permissions import sees_everything
@@ -21,11 +21,13 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.issues.models import Issue
 from app.search import executor, highlight, index
+from app.search.analysis import _RUNS
 from app.search.indexer import issue_text
 
 FACETS = ("kind", "category", "doc_type", "department", "product", "state", "severity")
 FILTERS = FACETS
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUN = re.compile(rf"[{_RUNS}]")
 _SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _QUOTED = re.compile(r'"[^"]*"')
 
@@ -58,7 +60,17 @@ def parse(text: str):
     if not text:
         return Every()
     parser = MultifieldParser(["title", "body"], index.SCHEMA, group=AndGroup)
-    return parser.parse(text)
+    return _one_character_terms(parser.parse(text))
+
+
+def _one_character_terms(q):
+    """A one-character Chinese (kana, Hangul...) term is indexed as a unigram
+    only at the end of a run; elsewhere it starts a bigram."""
+    if isinstance(q, Term) and q.fieldname in ("title", "body") and len(q.text) == 1 and _RUN.match(q.text):
+        return Or([q, Prefix(q.fieldname, q.text, boost=q.boost)])
+    if q.is_leaf():
+        return q
+    return q.apply(_one_character_terms)
 
 
 @dataclass
