@@ -154,6 +154,14 @@ def search(user: User, args: SearchArgs) -> dict:
             "per_page": args.per_page, "facets": found.facets}
 
 
+def mark_terms(text: str, q: str) -> str | None:
+    """``text`` as HTML with the terms of query ``q`` in <mark> (a search
+    result opened from the list); None when none of them occurs."""
+    runs, words = highlight.query_terms(parse(q))
+    spans = highlight.hit_spans(text, runs, words) if runs or words else []
+    return highlight.mark(text, spans) if spans else None
+
+
 def similar_issues(user: User, issue_id: int, limit: int = 5) -> list[dict]:
     """Past reports and problem analyses most like this report."""
     searcher = index.searchers.get(current_app.config)
