@@ -3,6 +3,7 @@ and a plain LIKE scan, on the same generated corpus, in one run.
 
     .venv/bin/python -m bench.search_bench --n 20000
     .venv/bin/python -m bench.search_bench --n 100000 --queries 100
+    .venv/bin/python -m bench.search_bench --e2e --n 20000    # through the API: see bench/search_e2e.py
 
 Reports index build throughput and peak memory (measured in a child
 process that streams the corpus), query latency p50/p95 for one-term,
@@ -183,7 +184,15 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--procs", type=int, default=1, help="Whoosh writer processes")
     parser.add_argument("--keep", help="keep the work directory here")
+    parser.add_argument("--e2e", action="store_true",
+                        help="end to end: Chinese-dense corpus, flask search rebuild, the JSON API over HTTP "
+                             "(bench/search_e2e.py)")
     args = parser.parse_args()
+    if args.e2e:
+        from bench import search_e2e
+
+        search_e2e.main(args.n, args.queries, args.keep)
+        return
     work = Path(args.keep or tempfile.mkdtemp(prefix="doctrack-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     (work / "whoosh").mkdir(exist_ok=True)

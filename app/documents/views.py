@@ -116,7 +116,12 @@ def new_version(document_id: int):
 @login_required
 def version(document_id: int, number: int):
     version = service.get_version(current_user, document_id, number)
-    return render_template("documents/version.html", document=version.document, version=version)
+    marked = None
+    if request.args.get("hl") and version.text:
+        from app.search.service import mark_terms  # a search result opened: show its terms
+
+        marked = mark_terms(version.text, request.args["hl"])
+    return render_template("documents/version.html", document=version.document, version=version, marked=marked)
 
 
 @bp.get("/<int:document_id>/versions/<int:number>/file")

@@ -7,13 +7,21 @@ characters, so 質量 never finds 產品質量問題. Here:
   once from OpenCC t2s) and full-width ASCII -> ASCII. One character maps to
   one character, so token offsets still point into the original text and
   highlights show the script the author wrote.
-- CJK runs become overlapping bigrams at consecutive positions plus a
-  unigram at each position, so a two-character word is found inside any
-  sentence, a longer word or quoted phrase becomes a phrase query over
-  consecutive bigrams, and a one-character query still matches. A line
+- CJK runs become overlapping bigrams at consecutive positions (a unigram
+  only for a run's last character), so a two-character word is found inside
+  any sentence, a longer word or quoted phrase becomes a query over
+  consecutive bigrams, and a one-character query matches as "a unigram or
+  a bigram starting with it". A line
   break between two CJK characters (PDF line wrapping) does not split the run.
-- Latin words and codes are lower-cased; words are stemmed (overheating ->
-  overheat); codes with digits (X200, B2311-07) stay whole and match exactly.
+- Japanese kana, Hangul and Thai (no spaces between words either) are
+  treated like Chinese: runs become bigrams.
+- Words in Latin (accented too), Greek and Cyrillic scripts are NFKC-
+  normalised (ligatures, compatibility forms), case-folded and stripped of
+  accents (café finds cafe); English words are stemmed (overheating ->
+  overh, calibrating and calibration -> calibr); codes with digits (X200,
+  B2311-07) stay whole and match exactly.
+- Before tokenizing, every character is NFKC-folded one to one (full-width
+  ASCII, half-width kana, compatibility ideographs), keeping offsets.
 
 This module's path is pickled into the index with the schema: keep it.
 """
@@ -21,15 +29,22 @@ This module's path is pickled into the index with the schema: keep it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from whoosh.analysis import Composable, Token, Tokenizer
 from whoosh.lang.porter import stem
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Scripts written without spaces between words: bigrams, like Chinese.
+_RUNS = _CJK + "\u3040-\u30ff\u31f0-\u31ff\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\u0e00-\u0e7f"
+# Letters of spaced scripts: Latin (accented, ligatures), Greek, Cyrillic,
+# and combining accents inside a word.
+_LETTERS = ("A-Za-z0-9\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+            "\u0300-\u036f\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\ufb00-\ufb06")
 _TOKEN = re.compile(
-    rf"(?P<cjk>[{_CJK}](?:[\r\n]*[{_CJK}])*)"
-    r"|(?P<word>[A-Za-z0-9\u00c0-\u024f]+(?:[._\-/][A-Za-z0-9]+)*)"
+    rf"(?P<cjk>[{_RUNS}](?:[\r\n]*[{_RUNS}])*)"
+    rf"|(?P<word>[{_LETTERS}]+(?:[._\-/][A-Za-z0-9]+)*)"
 )
 _NEWLINES = re.compile(r"[\r\n]")
 # Regional words (Taiwan / mainland usage) of the same length, folded to one
@@ -52,6 +67,14 @@ def fold_table() -> dict[int, str]:
     for code in range(0xFF01, 0xFF5F):  # full-width ASCII
         table[code] = chr(code - 0xFEE0)
     table[0x3000] = " "
+    # Other one-to-one NFKC mappings (half-width kana, compatibility forms);
+    # expansions (ligatures) are normalised per word token instead.
+    for code in range(0x80, 0x10000):
+        if code in table or 0xD800 <= code < 0xE000:
+            continue
+        normal = unicodedata.normalize("NFKC", chr(code))
+        if len(normal) == 1 and normal != chr(code):
+            table[code] = table.get(ord(normal), normal)
     return table
 
 
@@ -67,6 +90,31 @@ def _is_code(word: str) -> bool:
     return any(ch.isdigit() for ch in word)
 
 
+def stem_word(word: str) -> str:
+    """Porter's stem, with its -ate/-ble/-ize left-overs stemmed once more so
+    a verb's forms meet its noun: calibrating, calibrated, calibration ->
+    calibr (plain Porter gives calibrat for the first two)."""
+    stemmed = stem(word)
+    if stemmed.endswith(("at", "bl", "iz")):
+        stemmed = stem(stemmed + "e")
+    return stemmed
+
+
+@lru_cache(maxsize=65536)
+def word_token(word: str) -> str:
+    """The indexed form of a word: NFKC, case-folded, accents removed;
+    English stemmed, codes with digits kept whole."""
+    if not word.isascii():
+        word = unicodedata.normalize("NFKC", word).casefold()
+        stripped = "".join(ch for ch in unicodedata.normalize("NFD", word) if not unicodedata.combining(ch))
+        word = unicodedata.normalize("NFC", stripped)
+    else:
+        word = word.lower()
+    if _is_code(word) or not word.isascii():
+        return word
+    return stem_word(word)
+
+
 class CJKBigramTokenizer(Tokenizer):
     """Bigrams + unigrams for CJK runs; lower-cased, stemmed Latin words."""
 
@@ -80,8 +128,7 @@ class CJKBigramTokenizer(Tokenizer):
         pos = start_pos
         for match in _TOKEN.finditer(folded):
             if match.lastgroup == "word":
-                word = match.group().lower()
-                token.text = word if _is_code(word) else stem(word)
+                token.text = word_token(match.group())
                 token.boost = 1.0
                 token.stopped = False
                 if keeporiginal:
@@ -100,9 +147,12 @@ class CJKBigramTokenizer(Tokenizer):
                 grams = []
                 if i + 1 < len(offsets):
                     grams.append((folded[offset] + folded[offsets[i + 1]], offsets[i + 1] + 1))
-                # Indexing adds a unigram at every position (one-character
-                # queries); a query uses one only for a lone character.
-                if not query or len(offsets) == 1:
+                # A unigram only where no bigram starts: a lone character or
+                # the last of a run. A one-character query looks for that
+                # unigram or a bigram starting with it (``service.parse``),
+                # which finds every occurrence at half the index size of a
+                # unigram at every position.
+                if i + 1 == len(offsets) and (not query or len(offsets) == 1):
                     grams.append((folded[offset], offset + 1))
                 for text, end in grams:
                     token.text = text

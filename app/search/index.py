@@ -2,7 +2,12 @@
 index lives, and searchers kept open and refreshed.
 
 ``<INDEX_DIR>/CURRENT`` names the directory holding the live index, so a
-rebuild can build beside it and swap by renaming one small file.
+rebuild can build beside it and swap by renaming one small file. Its
+second line is the schema version the index was built with: an index of
+an older version (or a pointer without one) is rebuilt by the indexer
+before it writes (``flask search work``, the inline drain, or
+``flask search rebuild``); until then searches read it with the schema
+stored in it.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from whoosh.util import IDCHARS
 from app.search.analysis import analyzer
 
 POINTER = "CURRENT"
+# 2: no character offsets in postings (highlights find the terms in the
+# text), kana / Hangul / Thai bigrams, NFKC, accent folding, stemming fix.
+SCHEMA_VERSION = 2
 log = logging.getLogger(__name__)
 
 
@@ -119,7 +127,7 @@ def make_schema() -> Schema:
         object_id=NUMERIC(stored=True, signed=False),
         version=NUMERIC(stored=True, signed=False),
         title=TEXT(analyzer=text, phrase=True, stored=True, field_boost=2.0),
-        body=TEXT(analyzer=text, phrase=True, chars=True),  # offsets stored: highlights without re-analysis
+        body=TEXT(analyzer=text, phrase=True),
         category=ID(stored=True, sortable=True),
         doc_type=ID(stored=True, sortable=True),
         department=ID(stored=True, sortable=True),
@@ -140,12 +148,27 @@ def index_root(config) -> Path:
     return Path(config["INDEX_DIR"])
 
 
+def _pointer(config) -> tuple[str, int] | None:
+    pointer = index_root(config) / POINTER
+    try:
+        lines = pointer.read_text().split()
+    except FileNotFoundError:
+        return None
+    if not lines:
+        return None
+    version = int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else 1
+    return lines[0], version
+
+
 def current_dir(config) -> Path | None:
-    root = index_root(config)
-    pointer = root / POINTER
-    if pointer.exists():
-        return root / pointer.read_text().strip()
-    return None
+    pointer = _pointer(config)
+    return index_root(config) / pointer[0] if pointer else None
+
+
+def schema_is_current(config) -> bool:
+    """False when the live index was built with an older schema (rebuild it)."""
+    pointer = _pointer(config)
+    return pointer is None or pointer[1] == SCHEMA_VERSION
 
 
 def create_in(path: Path):
@@ -157,7 +180,7 @@ def swap_to(config, name: str) -> None:
     """Point CURRENT at ``name`` atomically (write a temp file, rename)."""
     root = index_root(config)
     tmp = root / (POINTER + ".tmp")
-    tmp.write_text(name)
+    tmp.write_text(f"{name}\n{SCHEMA_VERSION}\n")
     os.replace(tmp, root / POINTER)
 
 
@@ -171,7 +194,9 @@ def open_current(config, *, create: bool = True):
         path = root / "index-0"
         create_in(path)
         swap_to(config, path.name)
-    return whoosh_index.open_dir(str(path), schema=SCHEMA)
+    # An index of an older schema is read with the schema pickled in it
+    # until the indexer has rebuilt it.
+    return whoosh_index.open_dir(str(path), schema=SCHEMA if schema_is_current(config) else None)
 
 
 class SearcherCache:

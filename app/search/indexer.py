@@ -10,6 +10,8 @@ rows it applied. A crash anywhere leaves rows that the next run replays.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -19,6 +21,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
+from whoosh import index as whoosh_index
 
 from app.documents.models import Document, DocumentVersion, VersionState
 from app.extensions import db
@@ -111,6 +114,9 @@ def _lock(config) -> FileLock:
 
 
 def _drain_locked(config, batch_size: int) -> int:
+    if not index.schema_is_current(config):
+        # The live index has an older schema: rebuild it (lock already held).
+        raise _SchemaOutdated
     done = 0
     with Session(db.engine) as session:
         while True:
@@ -144,13 +150,25 @@ def drain(config, *, batch_size: int = 500, wait: bool = True) -> int:
         return 0
     try:
         return _drain_locked(config, batch_size)
+    except _SchemaOutdated:
+        lock.release()
+        result = rebuild(config)
+        lock.acquire()
+        return result["outbox_applied"] + result["outbox_covered"]
     finally:
         lock.release()
 
 
-def _batches(session: Session, model, batch: int) -> Iterator[list]:
-    last = 0
-    options = [selectinload(Document.versions)] if model is Document else [selectinload(Issue.comments)]
+class _SchemaOutdated(Exception):
+    """The live index was built with an older schema version."""
+
+
+def _batches(session: Session, model, batch: int, after: int = 0) -> Iterator[list]:
+    last = after
+    if model is Document:
+        options = [selectinload(Document.versions), selectinload(Document.department)]
+    else:
+        options = [selectinload(Issue.comments), selectinload(Issue.department)]
     while True:
         rows = session.scalars(select(model).where(model.id > last).order_by(model.id)
                                .limit(batch).options(*options)).all()
@@ -161,42 +179,99 @@ def _batches(session: Session, model, batch: int) -> Iterator[list]:
         session.expunge_all()  # bounded memory: drop the batch before the next
 
 
-def rebuild(config, *, batch_size: int = 200) -> dict:
+REBUILD_STATE = "REBUILD.json"
+
+
+def _read_state(root: Path) -> dict | None:
+    try:
+        state = json.loads((root / REBUILD_STATE).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    if state.get("schema") != index.SCHEMA_VERSION or not (root / state.get("name", "")).is_dir():
+        return None
+    return state
+
+
+def _write_state(root: Path, state: dict) -> None:
+    tmp = root / (REBUILD_STATE + ".tmp")
+    tmp.write_text(json.dumps(state))
+    os.replace(tmp, root / REBUILD_STATE)
+
+
+def _start_state(root: Path) -> dict:
+    name = f"index-{int(time.time() * 1000)}"
+    index.create_in(root / name)
+    with Session(db.engine) as session:
+        # Rows committed before the build reads anything are covered by it.
+        # Only these exact ids are dropped afterwards, never "all below the
+        # highest id": a transaction that took a lower id may commit later,
+        # and its row must still be applied.
+        covered = list(session.scalars(select(IndexOutbox.id)))
+    state = {"name": name, "schema": index.SCHEMA_VERSION, "covered": covered,
+             "after": {"document": 0, "issue": 0}, "counts": {"document": 0, "issue": 0}}
+    _write_state(root, state)
+    return state
+
+
+def rebuild(config, *, batch_size: int = 500, commit_every: int = 20000, progress=None) -> dict:
     """Build a new index beside the live one from the database, swap, and
     catch up with the outbox. Searches keep using the old index meanwhile;
     changes made during the rebuild wait in the outbox (the writer lock is
-    held) and are applied right after the swap."""
+    held) and are applied right after the swap.
+
+    Resumable: every ``commit_every`` objects the new index is committed
+    and ``REBUILD.json`` records how far it got; a rebuild started after a
+    kill continues from there. ``progress(done, total)`` is called per batch.
+    """
     started = time.monotonic()
     root = index.index_root(config)
+    root.mkdir(parents=True, exist_ok=True)
     with _lock(config):
         old = index.current_dir(config)
-        name = f"index-{int(time.time() * 1000)}"
-        ix = index.create_in(root / name)
-        writer = ix.writer(limitmb=128)
-        counts = {"document": 0, "issue": 0}
+        state = _read_state(root)
+        resumed = state is not None
+        if state is None:
+            state = _start_state(root)
+        name = state["name"]
+        ix = whoosh_index.open_dir(str(root / name), schema=index.SCHEMA)
+        with Session(db.engine) as session:
+            total = sum(state["counts"].values()) + sum(
+                session.scalar(select(func.count(model.id)).where(model.id > state["after"][kind]))
+                for kind, model in (("document", Document), ("issue", Issue)))
+        done = sum(state["counts"].values())
+        if progress:
+            progress(done, total)
+        writer = ix.writer(limitmb=256)
+        pending = 0
         try:
             with Session(db.engine) as session:
-                # Rows committed before the build reads anything are covered
-                # by it. Only these exact ids are dropped afterwards, never
-                # "all below the highest id": a transaction that took a lower
-                # id may commit later, and its row must still be applied.
-                covered = list(session.scalars(select(IndexOutbox.id)))
-                session.rollback()
-                for documents in _batches(session, Document, batch_size):
-                    for document in documents:
-                        _apply_new(writer, document_entries(document, document.id))
-                        counts["document"] += 1
-                for issues in _batches(session, Issue, batch_size):
-                    for issue in issues:
-                        _apply_new(writer, issue_entries(issue, issue.id))
-                        counts["issue"] += 1
-            writer.commit()
+                for kind, model, entries_of in (("document", Document, document_entries),
+                                                ("issue", Issue, issue_entries)):
+                    after = state["after"][kind]
+                    batches = (_batches(session, model, batch_size, after) if after
+                               else _batches(session, model, batch_size))
+                    for rows in batches:
+                        for row in rows:
+                            _apply_new(writer, entries_of(row, row.id))
+                        state["after"][kind] = rows[-1].id
+                        state["counts"][kind] += len(rows)
+                        pending += len(rows)
+                        done += len(rows)
+                        if progress:
+                            progress(done, total)
+                        if pending >= commit_every:
+                            writer.commit(merge=False)
+                            _write_state(root, state)
+                            writer, pending = ix.writer(limitmb=256), 0
+            writer.commit(merge=False)
         except BaseException:
+            # Keep what was committed: the next rebuild resumes from REBUILD.json.
             writer.cancel()
-            shutil.rmtree(root / name, ignore_errors=True)
             raise
         index.swap_to(config, name)
+        (root / REBUILD_STATE).unlink(missing_ok=True)
         index.searchers.clear()
+        covered = state["covered"]
         with Session(db.engine) as session:
             for start in range(0, len(covered), 1000):
                 session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(covered[start:start + 1000])))
@@ -204,8 +279,11 @@ def rebuild(config, *, batch_size: int = 200) -> dict:
         applied = _drain_locked(config, 500)
         if old is not None and old.exists() and old.name != name:
             shutil.rmtree(old, ignore_errors=True)
-    return {**counts, "outbox_applied": applied, "outbox_covered": len(covered),
-            "seconds": round(time.monotonic() - started, 2)}
+        for stale in root.glob("index-*"):  # builds abandoned by an older schema
+            if stale.is_dir() and stale.name != name:
+                shutil.rmtree(stale, ignore_errors=True)
+    return {**state["counts"], "outbox_applied": applied, "outbox_covered": len(covered),
+            "resumed": resumed, "seconds": round(time.monotonic() - started, 2)}
 
 
 def _apply_new(writer, entries: dict[str, dict | None]) -> None:
@@ -214,14 +292,30 @@ def _apply_new(writer, entries: dict[str, dict | None]) -> None:
             writer.add_document(**fields)
 
 
+_entry_counts: dict[tuple[str, str], int] = {}
+
+
+def _entry_count(path: Path) -> int | None:
+    """Documents in the index at ``path``, cached per index generation (its
+    newest TOC file): opening an index costs ~200 ms, listing its folder
+    microseconds. The health check calls this on every request."""
+    tocs = sorted((f for f in os.listdir(path) if f.endswith(".toc")),
+                  key=lambda f: int(f.rsplit("_", 1)[-1].split(".")[0]) if f.rsplit("_", 1)[-1][:-4].isdigit() else -1)
+    if not tocs:
+        return None
+    key = (str(path), tocs[-1])
+    if key not in _entry_counts:
+        ix = whoosh_index.open_dir(str(path), schema=None)
+        _entry_counts.clear()
+        _entry_counts[key] = ix.doc_count()
+    return _entry_counts[key]
+
+
 def status(config) -> dict:
     with Session(db.engine) as session:
         lag, oldest = session.execute(select(func.count(IndexOutbox.id), func.min(IndexOutbox.created_at))).one()
     path = index.current_dir(config)
-    entries = None
-    if path is not None and Path(path).exists():
-        ix = index.open_current(config, create=False)
-        entries = ix.doc_count() if ix is not None else None
+    entries = _entry_count(path) if path is not None and Path(path).exists() else None
     oldest_age = None
     if oldest is not None:
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)

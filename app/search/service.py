@@ -12,9 +12,8 @@ import bleach
 from flask import current_app
 from markupsafe import escape
 from sqlalchemy import select
-from whoosh import highlight, sorting
 from whoosh.qparser import AndGroup, MultifieldParser
-from whoosh.query import And, DateRange, Every, Or, Term
+from whoosh.query import And, DateRange, Every, Or, Prefix, Term
 
 from app.auth.models import Department, User
 from app.documents import policy as document_policy
@@ -24,12 +23,14 @@ from app.extensions import db
 from app.issues import policy as issue_policy
 from app.issues.models import Issue
 from app.policy import AnyOf, FieldIn, to_whoosh
-from app.search import index
+from app.search import executor, highlight, index
+from app.search.analysis import _RUNS
 from app.search.indexer import issue_text
 
 FACETS = ("kind", "category", "doc_type", "department", "product", "state", "severity")
 FILTERS = FACETS
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUN = re.compile(rf"[{_RUNS}]")
 _SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _QUOTED = re.compile(r'"[^"]*"')
 
@@ -66,7 +67,17 @@ def parse(text: str):
     if not text:
         return Every()
     parser = MultifieldParser(["title", "body"], index.SCHEMA, group=AndGroup)
-    return parser.parse(text)
+    return _one_character_terms(parser.parse(text))
+
+
+def _one_character_terms(q):
+    """A one-character Chinese (kana, Hangul...) term is indexed as a unigram
+    only at the end of a run; elsewhere it starts a bigram."""
+    if isinstance(q, Term) and q.fieldname in ("title", "body") and len(q.text) == 1 and _RUN.match(q.text):
+        return Or([q, Prefix(q.fieldname, q.text, boost=q.boost)])
+    if q.is_leaf():
+        return q
+    return q.apply(_one_character_terms)
 
 
 @dataclass
@@ -93,34 +104,6 @@ def _filters(args: SearchArgs) -> list:
         end = datetime.combine(args.date_to, time.max) if args.date_to else None
         terms.append(DateRange("updated", start, end))
     return terms
-
-
-class MergingFormatter(highlight.HtmlFormatter):
-    """Marks hits as whole spans: overlapping bigrams (導熱 + 熱膏) become one
-    <mark>導熱膏</mark> instead of a mark on the first bigram only."""
-
-    def format_fragment(self, fragment, replace=False):
-        text = fragment.text
-        spans: list[list[int]] = []
-        for token in sorted(fragment.matches, key=lambda t: t.startchar):
-            start, end = max(token.startchar, fragment.startchar), min(token.endchar, fragment.endchar)
-            if spans and start <= spans[-1][1]:
-                spans[-1][1] = max(spans[-1][1], end)
-            elif start < end:
-                spans.append([start, end])
-        out, index = [], fragment.startchar
-        for start, end in spans:
-            out.append(highlight.htmlescape(text[index:start]))
-            out.append(f"<{self.tagname}>{highlight.htmlescape(text[start:end])}</{self.tagname}>")
-            index = end
-        out.append(highlight.htmlescape(text[index:fragment.endchar]))
-        return "".join(out)
-
-
-_FORMATTER = MergingFormatter(tagname="mark", between=" … ")
-# Pinpoint fragments use the character offsets stored in the index, so
-# highlighting a hit needs no re-analysis of its text.
-_FRAGMENTER = highlight.PinpointFragmenter(maxchars=240, surround=50)
 
 
 def _clean(html: str) -> str:
@@ -156,38 +139,41 @@ def _original_texts(hits) -> dict[str, str]:
 def search(user: User, args: SearchArgs) -> dict:
     if args.sort not in ("relevance", "date"):
         raise ValidationFailed("sort must be relevance or date", field="sort")
-    query = And([parse(args.q), permission_query(user), *_filters(args)])
+    text_query = parse(args.q)
     searcher = index.searchers.get(current_app.config)
-    facets = sorting.Facets()
-    for name in FACETS:
-        facets.add_field(name, maptype=sorting.Count)
-    options = {"groupedby": facets, "terms": True}
-    if args.sort == "date" or not args.q.strip():
-        options["sortedby"] = "updated"
-        options["reverse"] = True
-    results = searcher.search_page(query, args.page, pagelen=args.per_page, **options)
-    hits = list(results)
+    # The permission and filter queries are Whoosh queries like any other;
+    # the executor turns them into document masks cached per index generation.
+    found = executor.run(searcher, text_query, [permission_query(user), *_filters(args)], facets=FACETS,
+                         page=args.page, per_page=args.per_page,
+                         sort_by_date=args.sort == "date" or not args.q.strip())
+    hits = [{**searcher.stored_fields(docnum), "_score": score}
+            for docnum, score in zip(found.docnums, found.scores, strict=True)]
     texts = _original_texts(hits)
+    runs, words = highlight.query_terms(text_query) if args.q.strip() else (set(), set())
     items = []
     for hit in hits:
-        hit.results.fragmenter = _FRAGMENTER
-        hit.results.formatter = _FORMATTER
-        snippet = hit.highlights("body", text=texts.get(hit["key"], "")) if args.q.strip() else ""
-        title = hit.highlights("title", text=hit["title"]) if args.q.strip() else ""
+        snippets = highlight.fragments(texts.get(hit["key"], ""), runs, words) if runs or words else []
+        title = highlight.highlight_title(hit["title"], runs, words) if runs or words else ""
         items.append({
             "kind": hit["kind"], "id": hit["object_id"], "title": hit["title"],
             "title_html": marked_html(title, hit["title"]),
-            "score": round(hit.score or 0.0, 4), "highlights": [marked_html(snippet, "")] if snippet else [],
+            "score": round(hit["_score"] or 0.0, 4), "highlights": [marked_html(s, "") for s in snippets],
             "category": hit.get("category") or None, "doc_type": hit.get("doc_type") or None,
             "department": hit.get("department") or None, "product": hit.get("product") or None,
             "state": hit.get("state"), "severity": int(hit["severity"]) if hit.get("severity") else None,
             "variant": hit.get("variant") or None, "version": hit.get("version") or None,
             "updated": hit["updated"].replace(tzinfo=UTC).isoformat() if hit.get("updated") else None,
         })
-    facet_counts = {name: {k: v for k, v in results.results.groups(name).items() if k}
-                    for name in FACETS}
-    return {"items": items, "total": results.total, "page": args.page, "per_page": args.per_page,
-            "facets": facet_counts}
+    return {"items": items, "total": found.total, "total_exact": found.total_exact, "page": args.page,
+            "per_page": args.per_page, "facets": found.facets}
+
+
+def mark_terms(text: str, q: str) -> str | None:
+    """``text`` as HTML with the terms of query ``q`` in <mark> (a search
+    result opened from the list); None when none of them occurs."""
+    runs, words = highlight.query_terms(parse(q))
+    spans = highlight.hit_spans(text, runs, words) if runs or words else []
+    return highlight.mark(text, spans) if spans else None
 
 
 def similar_issues(user: User, issue_id: int, limit: int = 5) -> list[dict]:

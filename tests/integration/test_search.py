@@ -277,3 +277,86 @@ def test_similar_reports_on_the_report_page_link_by_kind(client, login, api_as, 
     section = page.split("Similar past reports", 1)[1]
     assert f'href="/documents/{corpus["analysis"].id}"' in section
     assert f'href="/issues/{corpus["analysis"].id}"' not in section
+
+
+def test_kana_hangul_and_cyrillic_words_are_found(api_as, people, make_document):
+    document = make_document(people["rd"], title="多言語マニュアル",
+                             content="こんにちは、お客様。안녕하세요 고객님. Привет, клиент! Καλημέρα. สวัสดีครับ\n")
+    approve(api_as, people, document)
+    api = api_as(people["support"])
+    for word in ("こんにちは", "안녕하세요", "Привет", "привет", "καλημέρα", "สวัสดี", "マニュアル"):
+        result = api.get("/search", query_string={"q": word}).json
+        assert keys(result) == {("document", document.id)}, word
+        if word != "マニュアル":  # in the title only
+            assert "<mark>" in " ".join(result["items"][0]["highlights"]), word
+
+
+def test_snippets_one_per_passage_without_markdown(api_as, people, make_document):
+    filler = "這一段說明安裝步驟與注意事項，請依序操作。" * 6
+    content = (f"# 過熱保護\n\n{filler}\n\n## 散熱\n\n**過熱**時請檢查風扇。{filler}\n\n"
+               f"- 過熱 警告一\n\n{filler}\n\n> 過熱紀錄\n\n{filler}\n\n過熱 again\n")
+    document = make_document(people["rd"], title="Markdown manual", content=content, filename="manual.md")
+    approve(api_as, people, document)
+    hit = api_as(people["rd"]).get("/search", query_string={"q": "過熱"}).json["items"][0]
+    fragments = hit["highlights"]
+    assert 1 <= len(fragments) <= 3
+    assert len(set(fragments)) == len(fragments)
+    for fragment in fragments:
+        assert "<mark>過熱</mark>" in fragment
+        text = fragment.replace("<mark>", "").replace("</mark>", "")
+        assert "#" not in text and "**" not in text and "&gt;" not in text and "- " not in text
+
+
+def test_result_links_open_the_version_with_the_terms_marked(client, login, people, corpus):
+    login(people["support"])
+    page = client.get("/search?q=过热").get_data(as_text=True)
+    assert f'/documents/{corpus["analysis"].id}/versions/1?hl=' in page
+    document = client.get(f'/documents/{corpus["analysis"].id}/versions/1?hl=过热').get_data(as_text=True)
+    assert "<mark>過熱</mark>" in document
+    assert "<script" not in client.get(f'/documents/{corpus["analysis"].id}/versions/1?hl=<script>').get_data(
+        as_text=True).split("doc-text", 1)[1].split("</pre>", 1)[0]
+
+
+def test_a_killed_rebuild_resumes_where_it_committed(app, api_as, people, corpus, monkeypatch):
+    calls = {"n": 0}
+    real_apply_new = indexer._apply_new
+
+    def killed_after_two(writer, entries):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt("killed")
+        return real_apply_new(writer, entries)
+
+    monkeypatch.setattr(indexer, "_apply_new", killed_after_two)
+    with pytest.raises(KeyboardInterrupt):
+        indexer.rebuild(app.config, batch_size=1, commit_every=1)
+    monkeypatch.setattr(indexer, "_apply_new", real_apply_new)
+    result = indexer.rebuild(app.config, batch_size=1, commit_every=1)
+    assert result["resumed"] is True
+    assert result["document"] == 3 and result["issue"] == 1
+    assert indexer.check(app.config)["missing"] == []
+    assert api_as(people["leader"]).get("/search", query_string={"q": "过热"}).json["total"] == 3
+
+
+def test_an_index_of_an_older_schema_is_rebuilt_by_the_indexer(app, api_as, people, corpus):
+    from app.search import index
+
+    pointer = index.index_root(app.config) / index.POINTER
+    pointer.write_text(pointer.read_text().split()[0] + "\n")  # as written before schema versions
+    assert not index.schema_is_current(app.config)
+    indexer.drain(app.config)
+    assert index.schema_is_current(app.config)
+    assert api_as(people["leader"]).get("/search", query_string={"q": "过热"}).json["total"] == 3
+
+
+def test_health_does_not_open_the_index_per_call(app, client, people, make_document, monkeypatch):
+    import whoosh.index
+
+    make_document(people["rd"], title="health")
+    client.get("/api/v1/health")
+    opened = []
+    real_open_dir = whoosh.index.open_dir
+    monkeypatch.setattr(whoosh.index, "open_dir", lambda *a, **k: opened.append(a) or real_open_dir(*a, **k))
+    for _ in range(5):
+        assert client.get("/api/v1/health").json["status"] == "ok"
+    assert opened == []

@@ -66,3 +66,59 @@ def test_tokens_point_at_the_original_text():
 def test_line_breaks_inside_chinese_do_not_split_words():
     texts = [t.text for t in analyzer()("客戶投訴三\n次", mode="index")]
     assert "三次" in texts
+
+
+def test_recall_at_10_through_the_array_executor(searcher):
+    """The service's execution path (app.search.executor), not Whoosh's
+    collector, finds every expected document in its top 10."""
+    from app.search import executor
+
+    executor.clear_caches()
+    found = expected = 0
+    misses = []
+    for query, wanted in QUERIES:
+        page = executor.run(searcher, parse(query), [], facets=("kind",), page=1, per_page=10, sort_by_date=False)
+        hits = {searcher.stored_fields(docnum)["key"] for docnum in page.docnums}
+        found += len(wanted & hits)
+        expected += len(wanted)
+        if wanted - hits:
+            misses.append((query, sorted(wanted - hits)))
+    assert found / expected == 1.0, misses
+
+
+def test_executor_counts_and_pages_like_whoosh(searcher):
+    from app.search import executor
+
+    for query in ("过热", "X200", '"產品質量"', "熱", "overheating"):
+        q = parse(query)
+        whoosh_keys = {hit["key"] for hit in searcher.search(q, limit=None)}
+        page = executor.run(searcher, q, [], facets=("kind",), page=1, per_page=100, sort_by_date=False)
+        assert page.total == len(whoosh_keys) and page.total_exact, query
+        assert {searcher.stored_fields(d)["key"] for d in page.docnums} == whoosh_keys, query
+        assert page.facets["kind"] == {"document": len(whoosh_keys)} if whoosh_keys else {}
+
+
+def test_other_scripts_are_tokens():
+    def texts(value):
+        return [t.text for t in analyzer()(value, mode="query")]
+
+    assert texts("こんにちは") == ["こん", "んに", "にち", "ちは"]
+    assert texts("안녕하세요") == ["안녕", "녕하", "하세", "세요"]
+    assert texts("Привет, мир") == ["привет", "мир"]
+    assert texts("Καλημέρα") == ["καλημερα"]
+    assert texts("สวัสดี")[:2] == ["สว", "วั"]
+    assert texts("Café crème") == texts("cafe creme") == ["cafe", "creme"]
+
+
+def test_nfkc_before_tokenizing():
+    # A ligature, half-width katakana and full-width letters fold to their plain forms.
+    assert [t.text for t in analyzer()("ﬁrmware ﾃｽﾄ ＡＢＣ", mode="query")] == \
+        [t.text for t in analyzer()("firmware テスト ABC", mode="query")]
+
+
+def test_english_stemming_joins_verb_and_noun():
+    def stem_of(word):
+        return [t.text for t in analyzer()(word)]
+
+    assert stem_of("calibrating") == stem_of("calibration") == stem_of("calibrated") == stem_of("calibrate")
+    assert stem_of("overheating") == stem_of("overheated") == stem_of("overheat") == stem_of("overheats")
