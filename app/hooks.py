@@ -5,6 +5,8 @@ answer. A page asks for what is registered on the running app.
 - ``document_panel``: callable(document) -> (template, context) or None
 - ``dashboard_panel``: callable() -> (template, context) or None
 - ``health_probe``: callable() -> dict of fields for /api/v1/health
+- ``text_marker``: callable(text, query) -> HTML with the query's terms in
+  <mark>, or None (the version page opened from a search result)
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable
 
 from flask import Flask, current_app
 
-POINTS = ("document_panel", "dashboard_panel", "health_probe")
+POINTS = ("document_panel", "dashboard_panel", "health_probe", "text_marker")
 
 
 def register(app: Flask, point: str, hook: Callable) -> None:

@@ -6,10 +6,12 @@ from flask import url_for
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
+from app import limits
 from app.api import api_blueprint
 from app.api.schemas import VersionSchema
 from app.approval import service
 from app.approval.states import Action
+from app.auth.service import MAX_PASSWORD_LENGTH
 from app.documents import service as documents
 from app.extensions import db
 from app.notify import service as notifications
@@ -19,16 +21,16 @@ blp = api_blueprint("approval", "Review and approval of document versions")
 
 class ActionArgs(Schema):
     action = fields.String(required=True, validate=validate.OneOf([a.value for a in Action]))
-    comment = fields.String(load_default="")
-    password = fields.String(load_default=None, metadata={
+    comment = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
+    password = fields.String(load_default=None, validate=validate.Length(max=MAX_PASSWORD_LENGTH), metadata={
         "description": "The actor's current password. Required by the actions that sign (approve, "
                        "reject): without it 401 `reauthentication_required`, wrong 401 `wrong_password`; "
                        "neither a token nor a session signs alone."})
 
 
 class ReviewArgs(Schema):
-    comment = fields.String(load_default="")
-    password = fields.String(load_default=None, metadata={
+    comment = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
+    password = fields.String(load_default=None, validate=validate.Length(max=MAX_PASSWORD_LENGTH), metadata={
         "description": "The head's current password: a periodic review is a signature."})
 
 

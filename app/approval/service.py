@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import limits
 from app.approval.models import Signature
 from app.approval.states import UNDER_REVIEW, Action, Context, route_for, rule_for
 from app.audit import record_event
@@ -110,6 +111,7 @@ def act(version: DocumentVersion, action: str | Action, *, actor: User, comment:
     """
     action = _parse_action(action)
     comment = (comment or "").strip()
+    limits.check_length(comment, limits.LONG_TEXT, "comment")
     from_state = version.state
     rule = rule_for(from_state, action)
     if rule is None:
@@ -170,6 +172,7 @@ def record_review(document: Document, *, actor: User, comment: str = "", passwor
     """"Reviewed, no change": the head signs the effective version and the
     next review counts from today. The only way to clear a due review
     besides making a new version effective."""
+    limits.check_length(comment, limits.LONG_TEXT, "comment")
     version = document.effective_version
     if version is None:
         raise InvalidTransition("only a document with an effective version can be reviewed")

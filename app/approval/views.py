@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -40,6 +40,31 @@ def inbox():
     return render_template("approval/inbox.html", items=items)
 
 
+def _signed(form, document_id: int, apply, success) -> Response:
+    """Validate ``form``, ``apply()`` it (the service checks state,
+    permission, then the re-entered password), commit and flash ``success()``;
+    every refusal is flashed and nothing is kept."""
+    back = redirect(url_for("documents.detail", document_id=document_id))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return back
+    try:
+        apply()
+    except WrongPassword:
+        db.session.rollback()
+        flash(_("Wrong password: the decision was not signed."), "error")
+        return back
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return back
+    db.session.commit()
+    flash(success(), "success")
+    return back
+
+
 @bp.post("/documents/<int:document_id>/versions/<int:number>/act/<action>")
 @login_required
 def act(document_id: int, number: int, action: str):
@@ -48,30 +73,13 @@ def act(document_id: int, number: int, action: str):
     if form_class is None:
         service.require_known_action(action)
     form = form_class()
-    back = redirect(url_for("documents.detail", document_id=document_id))
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-        return back
-    try:
-        # The re-entered password is the signer's proof of identity; the
-        # service checks it after the state and the actor's permission.
-        service.act(version, action, actor=current_user,
-                    comment=getattr(form, "comment", None) and form.comment.data or "",
-                    password=form.password.data if hasattr(form, "password") else None)
-    except WrongPassword:
-        db.session.rollback()
-        flash(_("Wrong password: the decision was not signed."), "error")
-        return back
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return back
-    db.session.commit()
-    flash(_("Version %(n)s: %(state)s.", n=version.number, state=STATE_LABELS.get(version.state, version.state)),
-          "success")
-    return back
+    return _signed(
+        form, document_id,
+        lambda: service.act(version, action, actor=current_user,
+                            comment=getattr(form, "comment", None) and form.comment.data or "",
+                            password=form.password.data if hasattr(form, "password") else None),
+        lambda: _("Version %(n)s: %(state)s.", n=version.number,
+                  state=STATE_LABELS.get(version.state, version.state)))
 
 
 @bp.post("/documents/<int:document_id>/review")
@@ -79,26 +87,11 @@ def act(document_id: int, number: int, action: str):
 def periodic_review(document_id: int):
     document = documents.get_document(current_user, document_id)
     form = ApproveForm()
-    back = redirect(url_for("documents.detail", document_id=document_id))
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
-        return back
-    try:
-        service.record_review(document, actor=current_user, comment=form.comment.data or "",
-                              password=form.password.data)
-    except WrongPassword:
-        db.session.rollback()
-        flash(_("Wrong password: the decision was not signed."), "error")
-        return back
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return back
-    db.session.commit()
-    flash(_("Periodic review signed. Next review due %(day)s.", day=format_date(document.review_due)), "success")
-    return back
+    return _signed(
+        form, document_id,
+        lambda: service.record_review(document, actor=current_user, comment=form.comment.data or "",
+                                      password=form.password.data),
+        lambda: _("Periodic review signed. Next review due %(day)s.", day=format_date(document.review_due)))
 
 
 @bp.get("/approvals/reviews")

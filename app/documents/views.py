@@ -118,9 +118,9 @@ def version(document_id: int, number: int):
     version = service.get_version(current_user, document_id, number)
     marked = None
     if request.args.get("hl") and version.text:
-        from app.search.service import mark_terms  # a search result opened: show its terms
-
-        marked = mark_terms(version.text, request.args["hl"])
+        # A search result opened: the search feature marks its terms (app.hooks "text_marker").
+        for mark_terms in hooks.registered("text_marker"):
+            marked = mark_terms(version.text, request.args["hl"])
     return render_template("documents/version.html", document=version.document, version=version, marked=marked)
 
 

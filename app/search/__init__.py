@@ -17,7 +17,10 @@ def init_app(app: Flask) -> None:
     from app.documents.signals import document_changed
     from app.issues.signals import issue_changed
 
+    from app.search.service import mark_terms
+
     hooks.register(app, "health_probe", _health)
+    hooks.register(app, "text_marker", mark_terms)
     # Connected once per process (blinker keeps one connection per receiver).
     document_changed.connect(_queue_document)
     issue_changed.connect(_queue_issue)

@@ -94,10 +94,10 @@ def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | Non
         s, e = max(s, start), min(e, end)
         if s >= e:
             continue
-        out.append(escape(text[at:s], quote=False))
-        out.append(f"<mark>{escape(text[s:e], quote=False)}</mark>")
+        out.append(escape(text[at:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
         at = e
-    out.append(escape(text[at:end], quote=False))
+    out.append(escape(text[at:end]))
     return "".join(out)
 
 

@@ -163,6 +163,9 @@ def test_a_browser_session_cannot_sign_through_the_api_without_the_password(app,
     page = client.get("/login").get_data(as_text=True)
     csrf = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     client.post("/login", data={"email": team["head"].email, "password": PW, "csrf_token": csrf})
+    # The CSRF secret is renewed at login: take a token from a page seen after it.
+    page = client.get("/documents/new").get_data(as_text=True)
+    csrf = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     headers = {"X-CSRFToken": csrf}
     response = client.post("/api/v1" + actions(document), json={"action": "approve"}, headers=headers)
     assert response.status_code == 401 and response.json["error"]["code"] == "reauthentication_required"

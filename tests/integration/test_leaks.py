@@ -25,6 +25,7 @@ def world(make_user, make_document):
     issue = issue_service.create_issue(people["reporter"], {"title": "X200 overheats", "phenomenon": "stops"})
     issue_service.add_comment(people["reporter"], issue, "checked the fan")
     document = make_document(people["rd_author"])
+    document.versions[0].state = "effective"  # published: every user may open it
     db.session.commit()
     return people, issue, document
 

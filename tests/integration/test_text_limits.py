@@ -83,6 +83,4 @@ def test_the_api_description_states_every_text_limit(client):
                         and "maxLength" not in schema
                     ):
                         unbounded.append(f"{method} {path} {name}")
-    # The approval action's comment and password belong to the signing rework (issue 21, finding 5).
-    unbounded = [u for u in unbounded if "/actions" not in u or "/issues/" in u]
     assert unbounded == []

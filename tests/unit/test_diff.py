@@ -92,7 +92,9 @@ def test_a_comparison_cut_short_says_so():
 
 def test_one_changed_word_in_a_long_paragraph_is_found_exactly():
     old, new = dos_inputs.one_paragraph()
-    result = diff_texts(old, new, timeout_s=0.1)
+    # A generous deadline: this is about exactness, not speed (bench/dos_bench.py measures that),
+    # and a loaded CI machine must not turn it into a partial result.
+    result = diff_texts(old, new, timeout_s=10)
     assert not result.partial
     assert [op for op, _, _ in changed(result)] == ["replace"]
     assert changed(result)[0][2] == "changed"

@@ -139,12 +139,14 @@ def test_the_time_budget_grows_with_the_page_count(tmp_path):
     path = tmp_path / "manual.pdf"
     path.write_bytes(many_pages_pdf(150))
     options = {"max_unpacked_bytes": 10**9, "memory_mb": 512}
+    # The base budget covers counting the pages (fast) even on a loaded machine,
+    # not reading 150 of them.
     with pytest.raises(BadUpload) as flat:
-        sandbox.inspect_bounded(path, "manual.pdf", timeout_s=0.3, **options)
+        sandbox.inspect_bounded(path, "manual.pdf", timeout_s=1.0, **options)
     assert flat.value.code == "extraction_timeout"
     started = time.monotonic()
     result = sandbox.inspect_bounded(
-        path, "manual.pdf", timeout_s=0.3, per_page_s=0.2, max_timeout_s=60, **options
+        path, "manual.pdf", timeout_s=1.0, per_page_s=0.2, max_timeout_s=60, **options
     )
     assert result.pages == 150 and "torque1 housing" in result.text
     assert time.monotonic() - started < 30
@@ -153,15 +155,15 @@ def test_the_time_budget_grows_with_the_page_count(tmp_path):
 def test_the_page_budget_stays_bounded(tmp_path):
     path = tmp_path / "manual.pdf"
     path.write_bytes(many_pages_pdf(150))
-    with pytest.raises(BadUpload, match=r"within 0\.5 s") as capped:
+    with pytest.raises(BadUpload, match=r"within 1\.5 s") as capped:
         sandbox.inspect_bounded(
             path,
             "manual.pdf",
             max_unpacked_bytes=10**9,
             memory_mb=512,
-            timeout_s=0.3,
+            timeout_s=1.0,
             per_page_s=10,
-            max_timeout_s=0.5,
+            max_timeout_s=1.5,
         )
     assert capped.value.code == "extraction_timeout"
     assert sandbox.page_budget(30, 0.15, 300, 1170) == pytest.approx(205.5)
