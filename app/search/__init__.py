@@ -16,7 +16,6 @@ from app.search.outbox import queue_index
 def init_app(app: Flask) -> None:
     from app.documents.signals import document_changed
     from app.issues.signals import issue_changed
-
     from app.search.service import mark_terms
 
     hooks.register(app, "health_probe", _health)
