@@ -1,5 +1,7 @@
 """Unbound extensions, initialised in create_app (no import cycles)."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -13,6 +15,10 @@ from marshmallow import Schema, fields
 from app.db import Base
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    Model = Base  # what db.Model is, as the type checker can see it
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

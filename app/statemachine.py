@@ -4,13 +4,14 @@ app/issues/workflow.py): each is a dict (state, action) -> rule whose
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 R = TypeVar("R")
 
 
-def lookup(table: dict[tuple[Enum, Enum], R], state_type: type[Enum], action_type: type[Enum],
+def lookup(table: Mapping[tuple[Any, Any], R], state_type: type[Enum], action_type: type[Enum],
            state: str, action: str) -> R | None:
     """The rule for ``action`` in ``state``, or None for an unknown state or
     action, or a pair the table does not allow."""

@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
         }
 
 
-def _filesize(size: int | None) -> str:
+def _filesize(size: float | None) -> str:
     if size is None:
         return ""
     for unit in ("B", "KB", "MB", "GB"):

@@ -63,7 +63,8 @@ class InboxItemSchema(Schema):
     author = fields.Function(lambda v: v.author.email)
     submitted_at = fields.DateTime()
     diff_url = fields.Function(lambda v: url_for(
-        "api_documents.diff", document_id=v.document_id, to=v.number, **{"from": service.diff_target(v)}))
+        "api_documents.diff", document_id=v.document_id, to=v.number,
+        **{"from": service.diff_target(v)}))  # type: ignore[arg-type]  # "from" is a keyword
 
 
 class InboxSchema(Schema):

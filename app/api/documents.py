@@ -32,7 +32,7 @@ def _upload_from_request() -> service.Upload:
     file = request.files.get("file")
     if file is None or not file.filename:
         raise ValidationFailed("a file is required (multipart field 'file')", field="file")
-    return service.Upload(stream=file.stream, filename=file.filename)
+    return service.Upload(stream=file.stream, filename=file.filename)  # type: ignore[arg-type]  # a binary stream
 
 
 @blp.post("/documents")

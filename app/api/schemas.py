@@ -189,7 +189,7 @@ class DiffSchema(Schema):
     to = fields.Integer()
     changes = fields.List(fields.Nested(ChangeSchema))
     stats = fields.Dict()
-    partial = fields.Boolean(metadata={"description": "true when the versions were too large to compare "
+    partial = fields.Boolean(metadata={"description": "true when the versions were too large to compare "  # type: ignore[assignment]  # a field named like Schema's option
                                        "in full within the time limit: the rest is one replaced block"})
 
 

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.db import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-class Signature(db.Model):
+class Signature(Model):
     """Who signed a decision on a version, when, in what role, meaning what.
 
     ``meaning`` is "reviewed", "approved", "rejected" or "periodic_review"

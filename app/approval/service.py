@@ -93,7 +93,7 @@ def _compare_and_set(version: DocumentVersion, from_state: str, to_state: str) -
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if getattr(result, "rowcount", 0) != 1:  # a CursorResult: UPDATE reports its row count
         raise InvalidTransition("the version was changed by someone else meanwhile; reload and try again")
     for sibling in version.document.versions:
         db.session.expire(sibling)
@@ -122,7 +122,7 @@ def act(version: DocumentVersion, action: str | Action, *, actor: User, comment:
     if "comment" in rule.needs and not comment:
         raise ValidationFailed(f"a comment is required to {action}", field="comment")
     meaning = rule.signature_meaning(ctx)
-    method = _prove_identity(actor, password, system) if meaning else None
+    method = _prove_identity(actor, password, system) if meaning else ""
     to_state = rule.target(ctx)
     _check_document_rules(version, action, to_state)
     try:
@@ -194,7 +194,7 @@ def record_review(document: Document, *, actor: User, comment: str = "", passwor
 
 def inbox_query(user: User):
     """Versions waiting for ``user``'s decision, oldest submission first."""
-    conditions = []
+    conditions: list = []
     if user.has_role("dept_head"):
         conditions.append(
             (DocumentVersion.state == VersionState.in_review)

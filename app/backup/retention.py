@@ -21,7 +21,7 @@ def to_keep(stamps: Iterable[datetime], *, daily: int = 7, weekly: int = 4, mont
         (monthly, lambda t: (t.year, t.month)),
     )
     for count, period in rules:
-        seen = []
+        seen: list = []
         for stamp in ordered:
             key = period(stamp)
             if key in seen:

@@ -25,7 +25,7 @@ def run_backup_job(app: Flask) -> bool:
     config = app.config
     root = Path(config["BACKUP_DIR"])
     started = datetime.now(UTC)
-    outcome = {"started_at": started.isoformat()}
+    outcome: dict[str, object] = {"started_at": started.isoformat()}
     try:
         with app.app_context():
             path = create_backup(app)
@@ -42,7 +42,7 @@ def run_backup_job(app: Flask) -> bool:
         (root / "last_run.json").write_text(json.dumps(outcome))
     except OSError as exc:
         log.error("could not record the backup run: %s", exc)
-    return outcome["ok"]
+    return bool(outcome["ok"])
 
 
 def make_scheduler(app: Flask) -> BlockingScheduler:

@@ -94,7 +94,9 @@ def _snapshot_postgres(url: str, out: Path, tables: list[str]):
         conn.read_only = True
         with conn.cursor() as cur:
             cur.execute("SELECT pg_export_snapshot()")
-            snapshot = cur.fetchone()[0]
+            row = cur.fetchone()
+            assert row is not None  # pg_export_snapshot() always answers
+            snapshot = row[0]
             cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
             existing = {r[0] for r in cur.fetchall()}
 

@@ -55,10 +55,10 @@ def _users() -> list[tuple[str, str, list[str]]]:
         existing = db.session.scalar(select(User).where(User.email == spec["email"]))
         if existing is None:
             auth_service.create_user(
-                spec["email"], name=spec["name"], department_code=spec["department"],
-                roles=spec["roles"], password=spec["password"],
+                str(spec["email"]), name=str(spec["name"]), department_code=str(spec["department"]),
+                roles=list(spec["roles"]), password=str(spec["password"]),
             )
-        credentials.append((spec["email"], spec["password"], spec["roles"]))
+        credentials.append((str(spec["email"]), str(spec["password"]), list(spec["roles"])))
     db.session.commit()
     return credentials
 

@@ -318,7 +318,7 @@ def comments(archive: _Package, rels, body) -> list[dict]:
         return []
     done = _comment_status(archive, rels)
     anchors = _comment_anchors(body)
-    found = []
+    found: list[dict] = []
     for comment in root.iter(W + "comment"):
         paragraphs = comment.findall(W + "p")
         last_para = paragraphs[-1].get(W14 + "paraId") if paragraphs else None
@@ -327,8 +327,8 @@ def comments(archive: _Package, rels, body) -> list[dict]:
                 "author": comment.get(W + "author") or "",
                 "date": comment.get(W + "date") or "",
                 "text": "\n".join(_plain(p) for p in paragraphs).strip(),
-                "anchor": anchors.get(comment.get(W + "id"), ""),
-                "resolved": bool(done.get(last_para, False)),
+                "anchor": anchors.get(str(comment.get(W + "id") or ""), ""),
+                "resolved": bool(done.get(last_para or "", False)),
             }
         )
     return found
@@ -365,7 +365,7 @@ class _Package:
         """rId -> (relationship type's last word, target part name)."""
         folder, base = posixpath.split(part)
         root = self.xml(posixpath.join(folder, "_rels", base + ".rels"))
-        found = {}
+        found: dict[str, tuple[str, str]] = {}
         if root is None:
             return found
         for rel in root.iter(PKG_REL + "Relationship"):
@@ -482,7 +482,7 @@ def _header_footer_parts(body, rels) -> tuple[list[str], list[str]]:
         if kind in ("header", "footer") and target not in bucket:
             bucket.append(target)
     for kind, target in rels.values():
-        bucket = headers if kind == "header" else footers if kind == "footer" else None
-        if bucket is not None and target not in bucket:
-            bucket.append(target)
+        extra: list[str] | None = headers if kind == "header" else footers if kind == "footer" else None
+        if extra is not None and target not in extra:
+            extra.append(target)
     return headers, footers

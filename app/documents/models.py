@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Department, User
 from app.db import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
 class Category(enum.StrEnum):
@@ -48,7 +48,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
-class Blob(db.Model):
+class Blob(Model):
     """One stored file, addressed by its sha256; shared by identical versions."""
 
     __tablename__ = "blob"
@@ -59,7 +59,7 @@ class Blob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Document(db.Model):
+class Document(Model):
     __tablename__ = "document"
     __table_args__ = (
         CheckConstraint(_in("category", Category), name="category_known"),
@@ -107,7 +107,7 @@ class Document(db.Model):
         return None
 
 
-class DocumentVersion(db.Model):
+class DocumentVersion(Model):
     __tablename__ = "document_version"
     __table_args__ = (
         UniqueConstraint("document_id", "number", name="uq_document_version_number"),

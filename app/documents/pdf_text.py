@@ -35,7 +35,7 @@ def _open(data: bytes):
                 code="encrypted_pdf",
             ) from None
         except (FileNotDecryptedError, PyPdfError, ValueError, KeyError):
-            opened = 0
+            opened = None
         if not opened:
             raise BadUpload(
                 _("the PDF is protected by a password; upload a copy without the password"),

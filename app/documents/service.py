@@ -272,7 +272,7 @@ def document_query(user: User, flt: DocumentFilter) -> Select:
 
 def list_documents(user: User, flt: DocumentFilter, *, page: int = 1, per_page: int = 20) -> tuple[Sequence[Document], int]:
     query = document_query(user, flt)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(
         query.options(selectinload(Document.versions))
         .order_by(Document.updated_at.desc(), Document.id.desc())

@@ -23,6 +23,18 @@ from app.extensions import db
 from app.issues.models import Issue
 
 
+def _closed(issue: Issue) -> datetime:
+    """``closed_at`` of a report selected as closed."""
+    assert issue.closed_at is not None
+    return issue.closed_at
+
+
+def _due(issue: Issue) -> datetime:
+    """``due_at`` of a report selected as having one."""
+    assert issue.due_at is not None
+    return issue.due_at
+
+
 def compute(start: datetime, end: datetime, department_id: int | None = None) -> dict:
     created = select(Issue).where(Issue.created_at >= start, Issue.created_at < end)
     closed = select(Issue).where(Issue.closed_at.is_not(None), Issue.closed_at >= start, Issue.closed_at < end)
@@ -32,15 +44,15 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
     created_rows = db.session.scalars(created).all()
     closed_rows = db.session.scalars(closed).all()
 
-    hours = [(i.closed_at - i.created_at).total_seconds() / 3600 for i in closed_rows]
+    hours = [(_closed(i) - i.created_at).total_seconds() / 3600 for i in closed_rows]
     with_due = [i for i in closed_rows if i.due_at is not None]
-    on_time = [i for i in with_due if i.closed_at <= i.due_at]
+    on_time = [i for i in with_due if _closed(i) <= _due(i)]
     per_department: dict[str, dict] = {}
     for issue in with_due:
-        code = issue.department.code
+        code = issue.department.code if issue.department else ""
         entry = per_department.setdefault(code, {"closed": 0, "on_time": 0})
         entry["closed"] += 1
-        entry["on_time"] += issue.closed_at <= issue.due_at
+        entry["on_time"] += _closed(issue) <= _due(issue)
     for entry in per_department.values():
         entry["timeliness_rate"] = round(entry["on_time"] / entry["closed"], 4)
     by_month: dict[str, dict] = {}
@@ -51,12 +63,12 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
         month["by_category"][issue.category or "unclassified"] += 1
         month["by_severity"][str(issue.severity or 0)] += 1
     for issue in closed_rows:
-        month = by_month.setdefault(issue.closed_at.strftime("%Y-%m"), {
+        month = by_month.setdefault(_closed(issue).strftime("%Y-%m"), {
             "created": 0, "by_category": Counter(), "by_severity": Counter()})
         month["closed"] = month.get("closed", 0) + 1
         if issue.due_at is not None:
             month["closed_with_due_date"] = month.get("closed_with_due_date", 0) + 1
-            month["on_time"] = month.get("on_time", 0) + (issue.closed_at <= issue.due_at)
+            month["on_time"] = month.get("on_time", 0) + (_closed(issue) <= _due(issue))
     for month in by_month.values():
         month["by_category"], month["by_severity"] = dict(month["by_category"]), dict(month["by_severity"])
         due_count = month.get("closed_with_due_date", 0)

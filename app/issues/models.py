@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import Department, User
 from app.db import UTCDateTime, utcnow
 from app.documents.models import DocumentVersion
-from app.extensions import db
+from app.extensions import Model
 
 
 class IssueCategory(enum.StrEnum):
@@ -42,7 +42,7 @@ class LinkRelation(enum.StrEnum):
     other = "other"
 
 
-class Issue(db.Model):
+class Issue(Model):
     """A product problem report."""
 
     __tablename__ = "issue"
@@ -88,7 +88,7 @@ class Issue(db.Model):
     )
 
 
-class IssueComment(db.Model):
+class IssueComment(Model):
     """One entry of the progress log: Markdown source and sanitised HTML."""
 
     __tablename__ = "issue_comment"
@@ -105,7 +105,7 @@ class IssueComment(db.Model):
     author: Mapped[User] = relationship()
 
 
-class IssueLink(db.Model):
+class IssueLink(Model):
     """A report points at the exact document version it concerns."""
 
     __tablename__ = "issue_link"

@@ -43,7 +43,7 @@ def _labels():
 def _filter_from_args() -> queries.IssueFilter:
     return queries.IssueFilter(
         **{key: text_arg(key, limits.FILTER) for key in FILTER_KEYS},
-        overdue=request.args.get("overdue") == "1", sort=text_arg("sort", limits.FILTER, "created"))
+        overdue=request.args.get("overdue") == "1", sort=text_arg("sort", limits.FILTER, "created") or "created")
 
 
 @bp.get("/")

@@ -51,7 +51,7 @@ def mark_read(user: User, notification_id: int) -> bool:
         .where(Notification.id == notification_id, Notification.user_id == user.id)
         .values(read_at=utcnow())
     )
-    return result.rowcount == 1
+    return getattr(result, "rowcount", 0) == 1  # a CursorResult: UPDATE reports its row count
 
 
 def send_mail(recipients: list[tuple[str, str, str]]) -> None:

@@ -46,7 +46,8 @@ def rebuild_command(batch_size: int, commit_every: int, quiet: bool):
     A rebuild that was killed continues where it last committed."""
     from app.search.indexer import rebuild
 
-    bar = {}
+    bar: dict = {}
+    shown = {"done": 0}
 
     def progress(done: int, total: int) -> None:
         if quiet:
@@ -55,9 +56,9 @@ def rebuild_command(batch_size: int, commit_every: int, quiet: bool):
             bar["bar"] = click.progressbar(length=max(total, 1), label="indexing", show_pos=True,
                                            show_percent=True, show_eta=True, file=sys.stderr)
             bar["bar"].__enter__()
-            bar["done"] = 0
-        bar["bar"].update(done - bar["done"])
-        bar["done"] = done
+            shown["done"] = 0
+        bar["bar"].update(done - shown["done"])
+        shown["done"] = done
 
     try:
         result = rebuild(current_app.config, batch_size=batch_size, commit_every=commit_every, progress=progress)

@@ -29,6 +29,7 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from whoosh import query as wq
@@ -203,7 +204,7 @@ def _segment_key(reader) -> str:
 class View:
     """The searcher's segments as one array space: global docnum = offset + local."""
 
-    searcher: object
+    searcher: Any  # whoosh.searching.Searcher
     leaves: list  # (reader, offset, _SegmentData)
     size: int
     key: tuple  # changes whenever a segment or its deletions change
@@ -255,7 +256,7 @@ class View:
                 local_values, local = data.ordinal(reader, fieldname)
                 remap = np.array([index.setdefault(v, len(index)) for v in local_values], np.int32)
                 parts.append(remap[local])
-            values = sorted(index, key=index.get)
+            values = sorted(index, key=lambda value: index[value])
             self._cache[name] = (values, np.concatenate(parts) if parts else np.zeros(0, np.int32))
         return self._cache[name]
 
@@ -422,9 +423,10 @@ def _phrase_holds(check: PhraseCheck, view: View, docnums: np.ndarray) -> np.nda
     per_word = [_positions(view, check.fieldname, word, docnums) for word in check.words]
     held = np.zeros(len(docnums), bool)
     for i, docnum in enumerate(docnums.tolist()):
-        lists = [p.get(docnum) for p in per_word]
-        if any(p is None for p in lists):
+        found = [p.get(docnum) for p in per_word]
+        if any(p is None for p in found):
             continue
+        lists: list[list[int]] = [p for p in found if p is not None]
         later = [set(p) for p in lists[1:]]
         for start in lists[0]:
             if all(

@@ -46,7 +46,8 @@ def plain(text: str) -> str:
 
 def query_terms(q) -> tuple[set[str], set[str]]:
     """The indexed terms a query looks for: (run bigrams/unigrams, word forms)."""
-    runs, words = set(), set()
+    runs: set[str] = set()
+    words: set[str] = set()
     for leaf in q.leaves():
         texts = []
         if isinstance(leaf, wq.Term) and leaf.fieldname in ("title", "body"):

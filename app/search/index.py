@@ -60,7 +60,7 @@ def _adopt_deletions(reader, segment) -> bool:
         return False
     if reader.segment().deleted_count() > segment.deleted_count():
         return False  # never un-delete
-    reader._segment = perdoc._segment = segment
+    reader._segment = perdoc._segment = segment  # type: ignore[union-attr]  # checked W3PerDocReader above
     reader.__dict__.pop("deleted_docs_set", None)  # a cached_property over the deletions
     return True
 

@@ -174,7 +174,7 @@ def _batches(session: Session, model, batch: int, after: int = 0) -> Iterator[li
                                .limit(batch).options(*options)).all()
         if not rows:
             return
-        yield rows
+        yield list(rows)
         last = rows[-1].id
         session.expunge_all()  # bounded memory: drop the batch before the next
 

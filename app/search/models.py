@@ -8,10 +8,10 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import UTCDateTime, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
-class IndexOutbox(db.Model):
+class IndexOutbox(Model):
     """One row per change that affects search, written in the same
     transaction as the change. The indexer deletes rows it has applied."""
 

@@ -41,8 +41,8 @@ def _term_for(user: User):
 
     def term_for(field: str, value) -> Term:
         if field == "department_id":
-            return Term("department", user.department.code if value == user.department_id
-                        else db.session.get(Department, value).code)
+            department = db.session.get(Department, value)  # the identity map holds the user's
+            return Term("department", department.code if department else "")
         return Term(field, str(value))
 
     return term_for
