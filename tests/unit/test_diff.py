@@ -16,12 +16,23 @@ def changed(result):
 
 
 def test_tokens_keep_codes_and_words_whole():
-    assert tokenize("X200 馬達 B2311-07 overheats.") == ["X200", " ", "馬", "達", " ", "B2311-07", " ",
-                                                         "overheats", "."]
+    assert tokenize("X200 馬達 B2311-07 overheats.") == [
+        "X200",
+        " ",
+        "馬",
+        "達",
+        " ",
+        "B2311-07",
+        " ",
+        "overheats",
+        ".",
+    ]
 
 
 def test_chinese_changes_are_per_character():
-    result = diff_texts("鎖附扭力為 1.2 N·m，散熱方式為自然對流。", "鎖附扭力為 1.5 N·m，散熱方式為強制風冷。")
+    result = diff_texts(
+        "鎖附扭力為 1.2 N·m，散熱方式為自然對流。", "鎖附扭力為 1.5 N·m，散熱方式為強制風冷。"
+    )
     ops = changed(result)
     assert ("replace", "1.2", "1.5") in ops
     assert ("replace", "自然對流", "強制風冷") in ops
@@ -47,7 +58,7 @@ def test_both_sides_are_reproduced_exactly():
         new = list(old)
         for _ in range(rng.randint(0, 6)):
             pos = rng.randint(0, len(new))
-            new[pos:pos + rng.randint(0, 3)] = rng.choice(alphabet)
+            new[pos : pos + rng.randint(0, 3)] = rng.choice(alphabet)
         new = "".join(new)
         result = diff_texts(old, new)
         assert "".join(c.old for c in result.changes if c.op != "insert") == old
@@ -66,18 +77,25 @@ def test_side_by_side_rows_follow_lines():
 
 def test_as_dict_shape():
     body = diff_texts("a", "b").as_dict(1, 2)
-    assert body == {"from": 1, "to": 2, "changes": [{"op": "replace", "old": "a", "new": "b"}],
-                    "stats": {"inserted": 1, "deleted": 1}, "partial": False}
+    assert body == {
+        "from": 1,
+        "to": 2,
+        "changes": [{"op": "replace", "old": "a", "new": "b"}],
+        "stats": {"inserted": 1, "deleted": 1},
+        "partial": False,
+    }
 
 
-@pytest.mark.parametrize("make", [dos_inputs.short_lines, dos_inputs.one_paragraph, dos_inputs.scattered_words])
+@pytest.mark.parametrize(
+    "make", [dos_inputs.short_lines, dos_inputs.one_paragraph, dos_inputs.scattered_words]
+)
 def test_the_worst_known_inputs_are_compared_in_bounded_time(make):
     """difflib took 8.9 s (8,000 short lines) and 21.7 s (56 KB paragraph,
     one word changed); the comparison now stops at its deadline."""
     old, new = make()
     started = time.perf_counter()
     result = diff_texts(old, new, timeout_s=0.1)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 2.0
     # Whatever was cut short, the changes still rebuild both texts.
     assert "".join(c.old for c in result.changes) == old
     assert "".join(c.new for c in result.changes) == new
@@ -86,13 +104,14 @@ def test_the_worst_known_inputs_are_compared_in_bounded_time(make):
 def test_a_comparison_cut_short_says_so():
     old, new = dos_inputs.short_lines()
     assert diff_texts(old, new, timeout_s=0.01).partial
-    small = diff_texts("a\nb\n", "a\nc\n", timeout_s=0.01)
+    small = diff_texts("a\nb\n", "a\nc\n", timeout_s=1.0)
     assert not small.partial and changed(small) == [("replace", "b", "c")]
 
 
 def test_one_changed_word_in_a_long_paragraph_is_found_exactly():
+    # Correctness, not the bound: a generous deadline so a loaded machine cannot cut it short.
     old, new = dos_inputs.one_paragraph()
-    result = diff_texts(old, new, timeout_s=0.1)
+    result = diff_texts(old, new, timeout_s=5.0)
     assert not result.partial
     assert [op for op, _, _ in changed(result)] == ["replace"]
     assert changed(result)[0][2] == "changed"
