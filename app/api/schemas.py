@@ -8,8 +8,10 @@ from app import limits
 from app.auth.contacts import email_for_viewer
 from app.documents.models import ALL_DOC_TYPES, Category, Confidentiality, VersionState
 
-EMAIL_NOTE = ("e-mail address; null unless it is the caller's, in the caller's department, a reviewer's "
-              "(department head, leader), or the caller is an admin or leader")
+EMAIL_NOTE = (
+    "e-mail address; null unless it is the caller's, in the caller's department, a reviewer's "
+    "(department head, leader), or the caller is an admin or leader"
+)
 
 
 class ErrorSchema(Schema):
@@ -31,8 +33,9 @@ class VersionSchema(Schema):
     media_type = fields.String()
     filename = fields.String()
     change_note = fields.String()
-    author = fields.Function(lambda v: email_for_viewer(v.author), allow_none=True,
-                             metadata={"description": EMAIL_NOTE})
+    author = fields.Function(
+        lambda v: email_for_viewer(v.author), allow_none=True, metadata={"description": EMAIL_NOTE}
+    )
     author_name = fields.Function(lambda v: v.author.name)
     created_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
@@ -68,9 +71,7 @@ class DocumentSchema(Schema):
     confidentiality = fields.String()
     review_due = fields.Date(allow_none=True)
     review_interval_months = fields.Integer(allow_none=True)
-    effective_version = fields.Function(
-        lambda d: d.effective_version.number if d.effective_version else None
-    )
+    effective_version = fields.Function(lambda d: d.effective_version.number if d.effective_version else None)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     versions = fields.List(fields.Nested(VersionSchema))
@@ -152,15 +153,20 @@ class DiffSchema(Schema):
     to = fields.Integer()
     changes = fields.List(fields.Nested(ChangeSchema))
     stats = fields.Dict()
-    partial = fields.Boolean(metadata={"description": "true when the versions were too large to compare "
-                                       "in full within the time limit: the rest is one replaced block"})
+    partial = fields.Boolean(
+        metadata={
+            "description": "true when the versions were too large to compare "
+            "in full within the time limit: the rest is one replaced block"
+        }
+    )
 
 
 class AuditEventSchema(Schema):
     id = fields.Integer()
     at = fields.DateTime()
-    actor = fields.Function(lambda e: email_for_viewer(e.actor), allow_none=True,
-                            metadata={"description": EMAIL_NOTE})
+    actor = fields.Function(
+        lambda e: email_for_viewer(e.actor), allow_none=True, metadata={"description": EMAIL_NOTE}
+    )
     actor_name = fields.Function(lambda e: e.actor.name if e.actor else None, allow_none=True)
     verb = fields.String()
     action = fields.Function(lambda e: e.verb)

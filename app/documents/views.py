@@ -34,8 +34,10 @@ DOCUMENT_PANELS: list = []
 @bp.app_context_processor
 def _labels():
     return {
-        "CATEGORY_LABELS": CATEGORY_LABELS, "DOC_TYPE_LABELS": DOC_TYPE_LABELS,
-        "CONFIDENTIALITY_LABELS": CONFIDENTIALITY_LABELS, "VersionState": VersionState,
+        "CATEGORY_LABELS": CATEGORY_LABELS,
+        "DOC_TYPE_LABELS": DOC_TYPE_LABELS,
+        "CONFIDENTIALITY_LABELS": CONFIDENTIALITY_LABELS,
+        "VersionState": VersionState,
     }
 
 
@@ -46,15 +48,24 @@ def _departments():
 @bp.get("/")
 @login_required
 def index():
-    flt = service.DocumentFilter(**{
-        key: text_arg(key, limits.SEARCH_QUERY if key == "q" else limits.FILTER)
-        for key in ("category", "doc_type", "department", "product", "state", "q", "review")
-    })
+    flt = service.DocumentFilter(
+        **{
+            key: text_arg(key, limits.SEARCH_QUERY if key == "q" else limits.FILTER)
+            for key in ("category", "doc_type", "department", "product", "state", "q", "review")
+        }
+    )
     page = int_arg("page", 1)
     items, total = service.list_documents(current_user, flt, page=page, per_page=25)
     return render_template(
-        "documents/list.html", documents=items, total=total, page=page, per_page=25,
-        flt=flt, departments=_departments(), categories=list(Category), doc_types=DOC_TYPES,
+        "documents/list.html",
+        documents=items,
+        total=total,
+        page=page,
+        per_page=25,
+        flt=flt,
+        departments=_departments(),
+        categories=list(Category),
+        doc_types=DOC_TYPES,
         states=list(VersionState),
     )
 
@@ -68,9 +79,13 @@ def new():
         form.department.data = current_user.department.code
     if form.validate_on_submit():
         fields = service.DocumentFields(
-            title=form.title.data, category=form.category.data, doc_type=form.doc_type.data,
-            department=form.department.data, product=form.product.data,
-            important=form.important.data, confidentiality=form.confidentiality.data,
+            title=form.title.data,
+            category=form.category.data,
+            doc_type=form.doc_type.data,
+            department=form.department.data,
+            product=form.product.data,
+            important=form.important.data,
+            confidentiality=form.confidentiality.data,
             review_interval_months=form.review_interval_months.data,
         )
         upload = service.Upload(form.file.data.stream, form.file.data.filename)
@@ -92,7 +107,8 @@ def detail(document_id: int):
     document = service.get_document(current_user, document_id)
     panels = [panel(document) for panel in DOCUMENT_PANELS]
     return render_template(
-        "documents/detail.html", document=document,
+        "documents/detail.html",
+        document=document,
         linked_issues=issues_linked_to_document(document),
         panels=[p for p in panels if p],
     )
@@ -139,13 +155,16 @@ def effective(document_id: int):
 @bp.get("/<int:document_id>/diff")
 @login_required
 def diff(document_id: int):
-    old, new, result = service.diff_versions(
-        current_user, document_id, int_arg("from"), int_arg("to")
-    )
+    old, new, result = service.diff_versions(current_user, document_id, int_arg("from"), int_arg("to"))
     mode = "side" if request.args.get("mode") == "side" else "inline"
     return render_template(
-        "documents/diff.html", document=old.document, old=old, new=new, result=result,
-        rows=side_by_side(result) if mode == "side" else None, mode=mode,
+        "documents/diff.html",
+        document=old.document,
+        old=old,
+        new=new,
+        result=result,
+        rows=side_by_side(result) if mode == "side" else None,
+        mode=mode,
     )
 
 
@@ -154,6 +173,7 @@ def diff(document_id: int):
 def history(document_id: int):
     document = service.get_document(current_user, document_id)
     return render_template(
-        "documents/history.html", document=document,
+        "documents/history.html",
+        document=document,
         events=service.history(current_user, document_id),
     )

@@ -36,10 +36,18 @@ from app.issues.workflow import Action, Context, State, can_triage, rule_for
 from app.search.outbox import queue_index
 
 TEXT_FIELDS = ("title", "phenomenon", "found_by", "location", "scope", "customer_ref", "product", "analysis")
-TEXT_LIMITS = {"title": limits.TITLE, "phenomenon": limits.LONG_TEXT, "found_by": limits.NAME,
-               "location": limits.PLACE, "scope": limits.LONG_TEXT, "customer_ref": limits.CODE,
-               "product": limits.CODE, "analysis": limits.LONG_TEXT, "resolution": limits.LONG_TEXT,
-               "comment": limits.LONG_TEXT}
+TEXT_LIMITS = {
+    "title": limits.TITLE,
+    "phenomenon": limits.LONG_TEXT,
+    "found_by": limits.NAME,
+    "location": limits.PLACE,
+    "scope": limits.LONG_TEXT,
+    "customer_ref": limits.CODE,
+    "product": limits.CODE,
+    "analysis": limits.LONG_TEXT,
+    "resolution": limits.LONG_TEXT,
+    "comment": limits.LONG_TEXT,
+}
 EDITABLE_FIELDS = TEXT_FIELDS + ("found_at", "source")
 
 
@@ -49,10 +57,12 @@ def context_for(actor: User, issue: Issue) -> Context:
 
 # Validation ----------------------------------------------------------------
 
+
 def parse_category(value) -> str:
     if value not in IssueCategory.__members__:
         raise ValidationFailed(
-            f"unknown category {value!r}; expected one of {', '.join(IssueCategory)}", field="category")
+            f"unknown category {value!r}; expected one of {', '.join(IssueCategory)}", field="category"
+        )
     return value
 
 
@@ -63,14 +73,16 @@ def parse_severity(value) -> int:
     except (TypeError, ValueError):
         raise ValidationFailed(
             f"unknown severity {value!r}; expected 1 (major), 2 (significant) or 3 (general)",
-            field="severity") from None
+            field="severity",
+        ) from None
     return severity
 
 
 def parse_source(value) -> str:
     if value not in IssueSource.__members__:
         raise ValidationFailed(
-            f"unknown source {value!r}; expected one of {', '.join(IssueSource)}", field="source")
+            f"unknown source {value!r}; expected one of {', '.join(IssueSource)}", field="source"
+        )
     return value
 
 
@@ -102,8 +114,11 @@ def _check_report(issue: Issue) -> None:
 
 # Recording -----------------------------------------------------------------
 
+
 def create_issue(actor: User, data: dict) -> Issue:
-    issue = Issue(reported_by=actor, state=State.reported, source=parse_source(data.get("source", "internal")))
+    issue = Issue(
+        reported_by=actor, state=State.reported, source=parse_source(data.get("source", "internal"))
+    )
     for name in TEXT_FIELDS:
         setattr(issue, name, (data.get(name) or "").strip())
     issue.found_at = parse_found_at(data.get("found_at"))
@@ -120,16 +135,21 @@ def create_issue(actor: User, data: dict) -> Issue:
     if triage and len(triage) == 3:
         act(issue, Action.triage, actor=actor, fields=triage)
     elif triage:
-        raise ValidationFailed("classify with category, severity and department together",
-                               field=next(k for k in ("category", "severity", "department") if k not in triage))
+        raise ValidationFailed(
+            "classify with category, severity and department together",
+            field=next(k for k in ("category", "severity", "department") if k not in triage),
+        )
     queue_index("issue", issue.id)
     return issue
 
 
 def _triage_values(fields: dict, partial: bool = False) -> dict:
     values = {}
-    for name, parse in (("category", parse_category), ("severity", parse_severity),
-                        ("department", lambda code: department_by_code(code))):
+    for name, parse in (
+        ("category", parse_category),
+        ("severity", parse_severity),
+        ("department", lambda code: department_by_code(code)),
+    ):
         if fields.get(name) in (None, ""):
             if partial:
                 continue
@@ -140,8 +160,11 @@ def _triage_values(fields: dict, partial: bool = False) -> dict:
 
 def update_issue(actor: User, issue: Issue, data: dict) -> Issue:
     ctx = context_for(actor, issue)
-    allowed = (actor.id == issue.reported_by_id and issue.state == State.reported) or can_triage(ctx) \
+    allowed = (
+        (actor.id == issue.reported_by_id and issue.state == State.reported)
+        or can_triage(ctx)
         or (issue.department_id is not None and actor.department_id == issue.department_id)
+    )
     if not allowed:
         raise PermissionDenied("only the reporter, customer service or the responsible department may edit")
     unknown = set(data) - set(EDITABLE_FIELDS)
@@ -168,12 +191,14 @@ def update_issue(actor: User, issue: Issue, data: dict) -> Issue:
 
 # Workflow ------------------------------------------------------------------
 
+
 def _parse_action(action) -> Action:
     try:
         return Action(action)
     except ValueError:
-        raise ValidationFailed(f"unknown action {action!r}; expected one of {', '.join(Action)}",
-                               field="action") from None
+        raise ValidationFailed(
+            f"unknown action {action!r}; expected one of {', '.join(Action)}", field="action"
+        ) from None
 
 
 def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | None = None) -> Issue:
@@ -221,10 +246,20 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
     issue.state = rule.to
     if comment and action in (Action.send_back, Action.reopen):
         _add_comment(issue, actor, comment, kind=action.value)
-    details = {"category": issue.category, "severity": issue.severity,
-               "department": issue.department.code} if action == Action.triage else None
-    record_event(actor, action.value, issue, from_state=from_state, to_state=issue.state,
-                 comment=comment, details=details)
+    details = (
+        {"category": issue.category, "severity": issue.severity, "department": issue.department.code}
+        if action == Action.triage
+        else None
+    )
+    record_event(
+        actor,
+        action.value,
+        issue,
+        from_state=from_state,
+        to_state=issue.state,
+        comment=comment,
+        details=details,
+    )
     queue_index("issue", issue.id)
     db.session.flush()
     return issue
@@ -232,10 +267,15 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
 
 # Progress log and links -----------------------------------------------------
 
+
 def _may_participate(actor: User, issue: Issue) -> bool:
     ctx = context_for(actor, issue)
-    return (actor.id == issue.reported_by_id or can_triage(ctx) or ctx.actor_roles & {"qc", "leader"}
-            or (issue.department_id is not None and actor.department_id == issue.department_id))
+    return (
+        actor.id == issue.reported_by_id
+        or can_triage(ctx)
+        or ctx.actor_roles & {"qc", "leader"}
+        or (issue.department_id is not None and actor.department_id == issue.department_id)
+    )
 
 
 def _add_comment(issue: Issue, actor: User, body: str, kind: str = "progress") -> IssueComment:
@@ -261,8 +301,9 @@ def add_link(actor: User, issue: Issue, document_id: int, number: int, relation:
     if not _may_participate(actor, issue):
         raise PermissionDenied("only people working on this report may link documents")
     if relation not in LinkRelation.__members__:
-        raise ValidationFailed(f"unknown relation {relation!r}; expected one of {', '.join(LinkRelation)}",
-                               field="relation")
+        raise ValidationFailed(
+            f"unknown relation {relation!r}; expected one of {', '.join(LinkRelation)}", field="relation"
+        )
     document = db.session.get(Document, document_id)
     if document is None or not can_view_document(actor, document):
         raise NotFound(f"document {document_id} not found")
@@ -275,8 +316,9 @@ def add_link(actor: User, issue: Issue, document_id: int, number: int, relation:
         db.session.flush()
     except IntegrityError:  # the unique (issue, version, relation) constraint
         raise Conflict("this version is already linked with that relation") from None
-    record_event(actor, "link", issue, details={"document_id": document_id, "version": number,
-                                                "relation": relation})
+    record_event(
+        actor, "link", issue, details={"document_id": document_id, "version": number, "relation": relation}
+    )
     return link
 
 
@@ -288,8 +330,11 @@ def remove_link(actor: User, issue: Issue, link_id: int) -> None:
     # (it is hidden on the page too), so they cannot remove it either.
     if link is None or link.issue_id != issue.id or not can_view_document(actor, link.version.document):
         raise NotFound("no such link")
-    details = {"document_id": link.version.document_id, "version": link.version.number,
-               "relation": link.relation}
+    details = {
+        "document_id": link.version.document_id,
+        "version": link.version.number,
+        "relation": link.relation,
+    }
     db.session.delete(link)
     record_event(actor, "unlink", issue, details=details)
     db.session.flush()
@@ -321,18 +366,22 @@ def visible_links(user: User, issue: Issue) -> list[LinkView]:
             continue
         effective = document.effective_version
         number = effective.number if effective else None
-        views.append(LinkView(link, document, link.version.number, number,
-                              stale=link.version.state != "effective"))
+        views.append(
+            LinkView(link, document, link.version.number, number, stale=link.version.state != "effective")
+        )
     return views
 
 
 def visible_history(user: User, issue: Issue) -> list[AuditEvent]:
     """The report's audit events, without those naming a document ``user``
     may not see (linking or unlinking a restricted document)."""
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.issue_id == issue.id)
-                                .order_by(AuditEvent.id)).all()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.issue_id == issue.id).order_by(AuditEvent.id)
+    ).all()
     named = {(e.details or {}).get("document_id") for e in events} - {None}
-    documents = {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(named)))} if named else {}
+    documents = (
+        {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(named)))} if named else {}
+    )
     visible = []
     for event in events:
         document_id = (event.details or {}).get("document_id")

@@ -36,15 +36,22 @@ FILTER_KEYS = ("state", "category", "severity", "department", "product", "source
 
 @bp.app_context_processor
 def _labels():
-    return {"ISSUE_STATE_LABELS": STATE_LABELS, "ISSUE_CATEGORY_LABELS": CATEGORY_LABELS,
-            "SEVERITY_LABELS": SEVERITY_LABELS, "SOURCE_LABELS": SOURCE_LABELS,
-            "ACTION_LABELS": ACTION_LABELS, "RELATION_LABELS": RELATION_LABELS}
+    return {
+        "ISSUE_STATE_LABELS": STATE_LABELS,
+        "ISSUE_CATEGORY_LABELS": CATEGORY_LABELS,
+        "SEVERITY_LABELS": SEVERITY_LABELS,
+        "SOURCE_LABELS": SOURCE_LABELS,
+        "ACTION_LABELS": ACTION_LABELS,
+        "RELATION_LABELS": RELATION_LABELS,
+    }
 
 
 def _filter_from_args() -> queries.IssueFilter:
     return queries.IssueFilter(
         **{key: text_arg(key, limits.FILTER) for key in FILTER_KEYS},
-        overdue=request.args.get("overdue") == "1", sort=text_arg("sort", limits.FILTER, "created"))
+        overdue=request.args.get("overdue") == "1",
+        sort=text_arg("sort", limits.FILTER, "created"),
+    )
 
 
 @bp.get("/")
@@ -53,16 +60,27 @@ def index():
     flt = _filter_from_args()
     page = int_arg("page", 1)
     items, total = queries.list_issues(flt, page, 25)
-    return render_template("issues/list.html", issues=items, total=total, page=page, per_page=25,
-                           flt=flt, departments=service.departments(), is_overdue=queries.is_overdue)
+    return render_template(
+        "issues/list.html",
+        issues=items,
+        total=total,
+        page=page,
+        per_page=25,
+        flt=flt,
+        departments=service.departments(),
+        is_overdue=queries.is_overdue,
+    )
 
 
 @bp.get("/export.csv")
 @login_required
 def export_csv():
     body = export.to_csv(queries.all_issues(_filter_from_args()), current_user)
-    return Response(body, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=problem-reports.csv"})
+    return Response(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": "attachment; filename=problem-reports.csv"},
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -71,9 +89,23 @@ def new():
     form = IssueForm()
     if form.validate_on_submit():
         try:
-            issue = service.create_issue(current_user, {name: form[name].data for name in (
-                "title", "phenomenon", "found_at", "found_by", "location", "scope", "source",
-                "customer_ref", "product")})
+            issue = service.create_issue(
+                current_user,
+                {
+                    name: form[name].data
+                    for name in (
+                        "title",
+                        "phenomenon",
+                        "found_at",
+                        "found_by",
+                        "location",
+                        "scope",
+                        "source",
+                        "customer_ref",
+                        "product",
+                    )
+                },
+            )
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -89,13 +121,21 @@ def new():
 def detail(issue_id: int):
     issue = service.get_issue(issue_id)
     action_form = ActionForm()
-    action_form.department.choices = [("", "")] + [(d.code, f"{d.code} {d.name}") for d in service.departments()]
+    action_form.department.choices = [("", "")] + [
+        (d.code, f"{d.code} {d.name}") for d in service.departments()
+    ]
     actions = [a.value for a in allowed_actions(issue.state, service.context_for(current_user, issue))]
     similar = _similar(issue)
     return render_template(
-        "issues/detail.html", issue=issue, actions=actions, action_form=action_form,
-        comment_form=CommentForm(), link_form=LinkForm(), unlink_form=UnlinkForm(),
-        links=service.visible_links(current_user, issue), overdue=queries.is_overdue(issue),
+        "issues/detail.html",
+        issue=issue,
+        actions=actions,
+        action_form=action_form,
+        comment_form=CommentForm(),
+        link_form=LinkForm(),
+        unlink_form=UnlinkForm(),
+        links=service.visible_links(current_user, issue),
+        overdue=queries.is_overdue(issue),
         similar=similar,
     )
 
@@ -121,8 +161,11 @@ def act(issue_id: int, action: str):
     if not form.validate_on_submit():
         flash(_("The form expired; please try again."), "error")
         return _back(issue_id)
-    fields = {name: form[name].data for name in ("category", "severity", "department", "analysis", "resolution")
-              if form[name].data not in (None, "")}
+    fields = {
+        name: form[name].data
+        for name in ("category", "severity", "department", "analysis", "resolution")
+        if form[name].data not in (None, "")
+    }
     try:
         service.act(issue, action, actor=current_user, comment=form.comment.data, fields=fields)
     except DomainError as exc:
@@ -159,7 +202,9 @@ def link(issue_id: int):
     form = LinkForm()
     if form.validate_on_submit():
         try:
-            service.add_link(current_user, issue, form.document_id.data, form.version.data, form.relation.data)
+            service.add_link(
+                current_user, issue, form.document_id.data, form.version.data, form.relation.data
+            )
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -191,8 +236,10 @@ def metrics_page():
     today = datetime.now(UTC).date()
     end = date_arg("to", today)
     start = date_arg("from", end - timedelta(days=90))
-    result = metrics.compute(datetime(start.year, start.month, start.day, tzinfo=UTC),
-                             datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1))
+    result = metrics.compute(
+        datetime(start.year, start.month, start.day, tzinfo=UTC),
+        datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1),
+    )
     return render_template("issues/metrics.html", m=result, start=start, end=end)
 
 

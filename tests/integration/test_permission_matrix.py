@@ -44,16 +44,24 @@ def build_world() -> dict:
         "qc": factories.make_user("qc", "QC", email="qc@qc.test"),
     }
     author, head = users["author"], users["head"]
-    restricted = factories.make_document(author, title="Restricted X900 thermal design", confidentiality="restricted",
-                                         content=f"{SECRET} thermal margins of the X900.\n")
-    public = factories.make_document(author, title="X200 user manual", content="X200 manual, first edition.\n")
+    restricted = factories.make_document(
+        author,
+        title="Restricted X900 thermal design",
+        confidentiality="restricted",
+        content=f"{SECRET} thermal margins of the X900.\n",
+    )
+    public = factories.make_document(
+        author, title="X200 user manual", content="X200 manual, first edition.\n"
+    )
     for document in (restricted, public):
         version = document.versions[0]
         approval.act(version, "submit", actor=author)
         approval.act(version, "approve", actor=head, comment="ok")
     db.session.commit()
     factories.add_version(restricted, author, f"{SECRET} thermal margins, second edition.\n")
-    issue = issues.create_issue(users["support"], {"title": "X200 overheats", "phenomenon": "stops after two hours"})
+    issue = issues.create_issue(
+        users["support"], {"title": "X200 overheats", "phenomenon": "stops after two hours"}
+    )
     db.session.flush()
     issues.add_link(users["support"], issue, public.id, 1, "manual")
     restricted_link = issues.add_link(users["admin"], issue, restricted.id, 1, "spec")
@@ -68,8 +76,17 @@ def build_world() -> dict:
     db.session.commit()
     indexer.drain(current_app.config)
     token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == author.id))
-    return dict(users=users, D=restricted.id, P=public.id, I=issue.id, L=restricted_link.id, M=other_link.id,
-                N=notification.id, T=token.id, U=users["qc"].id)
+    return dict(
+        users=users,
+        D=restricted.id,
+        P=public.id,
+        I=issue.id,
+        L=restricted_link.id,
+        M=other_link.id,
+        N=notification.id,
+        T=token.id,
+        U=users["qc"].id,
+    )
 
 
 def _file():
@@ -77,9 +94,16 @@ def _file():
 
 
 def _doc_form():
-    return {"title": "Matrix doc", "category": "technical", "doc_type": "spec", "product": "X200",
-            "department": "RD", "confidentiality": "internal", "change_note": "",
-            "file": (io.BytesIO(b"matrix text\n"), "m.txt")}
+    return {
+        "title": "Matrix doc",
+        "category": "technical",
+        "doc_type": "spec",
+        "product": "X200",
+        "department": "RD",
+        "confidentiality": "internal",
+        "change_note": "",
+        "file": (io.BytesIO(b"matrix text\n"), "m.txt"),
+    }
 
 
 def everyone(code="ok"):
@@ -126,13 +150,23 @@ ROUTES = [
     ("issues.detail", "GET", "/issues/{I}", None, everyone()),
     ("issues.export_csv", "GET", "/issues/export.csv", None, everyone()),
     ("issues.metrics_page", "GET", "/issues/metrics", None, everyone()),
-    ("issues.act", "POST", "/issues/{I}/act/triage", {"category": "quality", "severity": "2",
-                                                      "department": "RD"}, everyone("reach")),
+    (
+        "issues.act",
+        "POST",
+        "/issues/{I}/act/triage",
+        {"category": "quality", "severity": "2", "department": "RD"},
+        everyone("reach"),
+    ),
     ("issues.comment", "POST", "/issues/{I}/comments", {"body": "progress"}, everyone("reach")),
     # The HTML forms answer a refusal with a flashed message and a redirect; that nothing
     # changed for outsiders is checked after the run (links to the restricted document).
-    ("issues.link", "POST", "/issues/{I}/links", {"document_id": "{D}", "version": "1", "relation": "spec"},
-     everyone("reach")),
+    (
+        "issues.link",
+        "POST",
+        "/issues/{I}/links",
+        {"document_id": "{D}", "version": "1", "relation": "spec"},
+        everyone("reach"),
+    ),
     ("issues.unlink", "POST", "/issues/{I}/links/{L}/delete", {}, everyone("reach")),
     ("search.page", "GET", "/search?q=X200", None, everyone()),
     ("auth.profile", "GET", "/profile", None, everyone()),
@@ -140,12 +174,27 @@ ROUTES = [
     ("auth.revoke_token", "POST", "/profile/tokens/{T}/revoke", {}, owner_only()),
     ("auth.logout", "POST", "/logout", {}, everyone("login")),  # back to the login page
     ("auth.change_password", "GET", "/profile/password", None, everyone()),
-    ("auth.change_password", "POST", "/profile/password",  # a wrong current password changes nothing
-     {"current_password": "not the password", "new_password": "matrix-pass-1", "confirm": "matrix-pass-1"},
-     everyone(400)),
+    (
+        "auth.change_password",
+        "POST",
+        "/profile/password",  # a wrong current password changes nothing
+        {"current_password": "not the password", "new_password": "matrix-pass-1", "confirm": "matrix-pass-1"},
+        everyone(400),
+    ),
     ("admin.users", "GET", "/admin/users", None, admin_only()),
-    ("admin.users", "POST", "/admin/users", {"email": "new@x.test", "name": "N", "department": "RD",
-                                             "roles": "author", "password": "long enough pw"}, admin_only()),
+    (
+        "admin.users",
+        "POST",
+        "/admin/users",
+        {
+            "email": "new@x.test",
+            "name": "N",
+            "department": "RD",
+            "roles": "author",
+            "password": "long enough pw",
+        },
+        admin_only(),
+    ),
     ("admin.user_active", "POST", "/admin/users/{U}/active", {"active": "0"}, admin_only()),
     ("admin.user_roles", "POST", "/admin/users/{U}/roles", {"roles": "qc"}, admin_only()),
     ("admin.departments", "GET", "/admin/departments", None, admin_only()),
@@ -157,29 +206,73 @@ ROUTES = [
     ("api_documents.create_document", "POST", "/api/v1/documents", _doc_form, everyone("reach")),
     ("api_documents.get_document", "GET", "/api/v1/documents/{D}", None, insiders_only()),
     ("api_documents.get_document", "GET", "/api/v1/documents/{P}", None, everyone()),
-    ("api_documents.patch_document", "PATCH", "/api/v1/documents/{D}", {"json": {"title": "Renamed"}},
-     insiders_only("reach")),
+    (
+        "api_documents.patch_document",
+        "PATCH",
+        "/api/v1/documents/{D}",
+        {"json": {"title": "Renamed"}},
+        insiders_only("reach"),
+    ),
     ("api_documents.diff", "GET", "/api/v1/documents/{D}/diff?from=1&to=2", None, insiders_only()),
     ("api_documents.download_effective", "GET", "/api/v1/documents/{D}/effective", None, insiders_only()),
     ("api_documents.history", "GET", "/api/v1/documents/{D}/history", None, insiders_only()),
     ("api_documents.add_version", "POST", "/api/v1/documents/{D}/versions", _file, insiders_only("reach")),
     ("api_documents.get_version", "GET", "/api/v1/documents/{D}/versions/1", None, insiders_only()),
     ("api_documents.download_version", "GET", "/api/v1/documents/{D}/versions/1/file", None, insiders_only()),
-    ("api_approval.version_action", "POST", "/api/v1/documents/{D}/versions/2/actions",
-     {"json": {"action": "submit"}}, insiders_only("reach")),
+    (
+        "api_approval.version_action",
+        "POST",
+        "/api/v1/documents/{D}/versions/2/actions",
+        {"json": {"action": "submit"}},
+        insiders_only("reach"),
+    ),
     ("api_approval.inbox", "GET", "/api/v1/approvals/inbox", None, everyone()),
     ("api_approval.list_notifications", "GET", "/api/v1/notifications", None, everyone()),
     ("api_approval.read_notification", "POST", "/api/v1/notifications/{N}/read", {"json": {}}, owner_only()),
     ("api_issues.list_issues", "GET", "/api/v1/issues", None, everyone()),
-    ("api_issues.create_issue", "POST", "/api/v1/issues", {"json": {"title": "t", "phenomenon": "p"}}, everyone()),
+    (
+        "api_issues.create_issue",
+        "POST",
+        "/api/v1/issues",
+        {"json": {"title": "t", "phenomenon": "p"}},
+        everyone(),
+    ),
     ("api_issues.get_issue", "GET", "/api/v1/issues/{I}", None, everyone()),
-    ("api_issues.patch_issue", "PATCH", "/api/v1/issues/{I}", {"json": {"location": "Line 3"}}, everyone("reach")),
-    ("api_issues.issue_action", "POST", "/api/v1/issues/{I}/actions",
-     {"json": {"action": "triage", "category": "quality", "severity": 2, "department": "RD"}}, everyone("reach")),
-    ("api_issues.add_comment", "POST", "/api/v1/issues/{I}/comments", {"json": {"body": "note"}}, everyone("reach")),
-    ("api_issues.add_link", "POST", "/api/v1/issues/{I}/links",
-     {"json": {"document_id": "{D}", "version": 1, "relation": "spec"}}, insiders_only("reach", {403, 404})),
-    ("api_issues.delete_link", "DELETE", "/api/v1/issues/{I}/links/{M}", None, insiders_only("reach", {403, 404})),
+    (
+        "api_issues.patch_issue",
+        "PATCH",
+        "/api/v1/issues/{I}",
+        {"json": {"location": "Line 3"}},
+        everyone("reach"),
+    ),
+    (
+        "api_issues.issue_action",
+        "POST",
+        "/api/v1/issues/{I}/actions",
+        {"json": {"action": "triage", "category": "quality", "severity": 2, "department": "RD"}},
+        everyone("reach"),
+    ),
+    (
+        "api_issues.add_comment",
+        "POST",
+        "/api/v1/issues/{I}/comments",
+        {"json": {"body": "note"}},
+        everyone("reach"),
+    ),
+    (
+        "api_issues.add_link",
+        "POST",
+        "/api/v1/issues/{I}/links",
+        {"json": {"document_id": "{D}", "version": 1, "relation": "spec"}},
+        insiders_only("reach", {403, 404}),
+    ),
+    (
+        "api_issues.delete_link",
+        "DELETE",
+        "/api/v1/issues/{I}/links/{M}",
+        None,
+        insiders_only("reach", {403, 404}),
+    ),
     ("api_search.similar", "GET", "/api/v1/issues/{I}/similar", None, everyone()),
     ("api_issues.export_issues", "GET", "/api/v1/issues/export.csv", None, everyone()),
     ("api_issues.issue_metrics", "GET", "/api/v1/issues/metrics", None, everyone()),
@@ -188,8 +281,11 @@ ROUTES = [
     ("api_backups.create_backup", "POST", "/api/v1/backups", {"json": {}}, admin_only()),
 ]
 PUBLIC = [  # no login needed, same answer for everybody
-    ("auth.login", "GET", "/login"), ("auth.login", "POST", "/login"), ("auth.set_language", "POST", "/language/en"),
-    ("api_health.health", "GET", "/api/v1/health"), ("api-docs.openapi_json", "GET", "/api/v1/openapi.json"),
+    ("auth.login", "GET", "/login"),
+    ("auth.login", "POST", "/login"),
+    ("auth.set_language", "POST", "/language/en"),
+    ("api_health.health", "GET", "/api/v1/health"),
+    ("api-docs.openapi_json", "GET", "/api/v1/openapi.json"),
     ("static", "GET", "/static/css/app.css"),
 ]
 
@@ -269,8 +365,10 @@ def test_permission_matrix(app, client, persona):
         response = _call(client, world, method, path, body, token)
         got = _outcome(response)
         if not _matches(got, want):
-            wrong.append(f"{method} {_fill(path, world)}: expected {want}, got {got} "
-                         f"{response.get_data(as_text=True)[:120]!r}")
+            wrong.append(
+                f"{method} {_fill(path, world)}: expected {want}, got {got} "
+                f"{response.get_data(as_text=True)[:120]!r}"
+            )
     for _endpoint, method, path in PUBLIC:
         if _call(client, world, method, path, {} if method == "POST" else None, token).status_code >= 500:
             wrong.append(f"{method} {path}: 5xx")
@@ -280,7 +378,10 @@ def test_permission_matrix(app, client, persona):
         from app.issues.models import IssueLink
 
         links = db.session.scalars(select(IssueLink).where(IssueLink.issue_id == world["I"])).all()
-        assert sorted(link.id for link in links if link.version.document_id == world["D"]) == [world["L"], world["M"]]
+        assert sorted(link.id for link in links if link.version.document_id == world["D"]) == [
+            world["L"],
+            world["M"],
+        ]
 
 
 @pytest.mark.parametrize("persona", sorted(set(PERSONAS) - {"anon"}))
