@@ -39,14 +39,16 @@ def _upload_from_request() -> service.Upload:
 @blp.response(201, DocumentDetailSchema)
 def create_document(form):
     fields = service.DocumentFields(
-        title=form["title"], category=form["category"], doc_type=form["doc_type"],
-        department=form["department"], product=form["product"], important=form["important"],
+        title=form["title"],
+        category=form["category"],
+        doc_type=form["doc_type"],
+        department=form["department"],
+        product=form["product"],
+        important=form["important"],
         confidentiality=form["confidentiality"],
         review_interval_months=form["review_interval_months"],
     )
-    document = service.create_document(
-        current_user, fields, _upload_from_request(), form["change_note"]
-    )
+    document = service.create_document(current_user, fields, _upload_from_request(), form["change_note"])
     db.session.commit()
     return document
 
@@ -109,9 +111,7 @@ def download_effective(document_id):
 @blp.arguments(DiffArgs, location="query")
 @blp.response(200, DiffSchema)
 def diff(args, document_id):
-    old, new, result = service.diff_versions(
-        current_user, document_id, args.get("from_"), args.get("to")
-    )
+    old, new, result = service.diff_versions(current_user, document_id, args.get("from_"), args.get("to"))
     return result.as_dict(old.number, new.number)
 
 
