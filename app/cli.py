@@ -38,8 +38,13 @@ departments_cli = AppGroup("departments", help="Manage departments.")
 @click.argument("email")
 @click.option("--name", required=True)
 @click.option("--department", "department_code", required=True, help="Department code, e.g. RD")
-@click.option("--role", "roles", multiple=True, required=True,
-              help="admin, leader, dept_head, author, support or qc (repeatable)")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    help="admin, leader, dept_head, author, support or qc (repeatable)",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @domain_errors_as_messages
 def users_create(email, name, department_code, roles, password_stdin):
@@ -49,8 +54,9 @@ def users_create(email, name, department_code, roles, password_stdin):
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    user = service.create_user(email, name=name, department_code=department_code,
-                               roles=list(roles), password=password)
+    user = service.create_user(
+        email, name=name, department_code=department_code, roles=list(roles), password=password
+    )
     db.session.commit()
     click.echo(f"created user {user.email} ({', '.join(sorted(user.roles))}) in {user.department.code}")
 

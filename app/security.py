@@ -20,16 +20,18 @@ from flask_limiter.util import get_remote_address
 
 from app.extensions import limiter
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 def login_failed(response) -> bool:
@@ -43,8 +45,13 @@ def lockout_message() -> str:
 def throttle_login(view):
     """Decorate a login view: a per-address limit on failed POSTs (the
     per-account one is app.auth.throttle, keyed by account and address)."""
-    per_address = limiter.limit(lambda: limiter_config("LOGIN_RATE_PER_ADDRESS"), key_func=get_remote_address,
-                                methods=["POST"], deduct_when=login_failed, error_message=lockout_message)
+    per_address = limiter.limit(
+        lambda: limiter_config("LOGIN_RATE_PER_ADDRESS"),
+        key_func=get_remote_address,
+        methods=["POST"],
+        deduct_when=login_failed,
+        error_message=lockout_message,
+    )
     return per_address(view)
 
 

@@ -11,6 +11,7 @@ from app.api import api_blueprint
 from app.api.schemas import VersionSchema
 from app.approval import service
 from app.approval.states import Action
+from app.auth.contacts import email_for_viewer
 from app.auth.service import MAX_PASSWORD_LENGTH
 from app.documents import service as documents
 from app.extensions import db
@@ -35,7 +36,9 @@ class ReviewArgs(Schema):
 
 
 class SignatureSchema(Schema):
-    signer = fields.Function(lambda s: s.signer.email)
+    signer = fields.Function(lambda s: email_for_viewer(s.signer), allow_none=True,
+                             metadata={"description": "the signer's e-mail, where the caller may see it"})
+    signer_name = fields.Function(lambda s: s.signer.name)
     role = fields.String()
     meaning = fields.String()
     method = fields.String()
@@ -60,7 +63,8 @@ class InboxItemSchema(Schema):
     version = fields.Function(lambda v: v.number)
     state = fields.String()
     change_note = fields.String()
-    author = fields.Function(lambda v: v.author.email)
+    author = fields.Function(lambda v: email_for_viewer(v.author), allow_none=True)
+    author_name = fields.Function(lambda v: v.author.name)
     submitted_at = fields.DateTime()
     diff_url = fields.Function(lambda v: url_for(
         "api_documents.diff", document_id=v.document_id, to=v.number,

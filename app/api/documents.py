@@ -9,15 +9,14 @@ from app.api import api_blueprint, page_body
 from app.api.schemas import (
     DiffArgs,
     DiffSchema,
-    DocumentCreateForm,
     DocumentDetailSchema,
     DocumentListArgs,
     DocumentListSchema,
     DocumentPatchArgs,
-    FileUpload,
+    DocumentUploadForm,
     HistorySchema,
-    VersionCreateForm,
     VersionSchema,
+    VersionUploadForm,
     VersionWithTextSchema,
 )
 from app.documents import service
@@ -36,19 +35,20 @@ def _upload_from_request() -> service.Upload:
 
 
 @blp.post("/documents")
-@blp.arguments(DocumentCreateForm, location="form")
-@blp.arguments(FileUpload, location="files")
+@blp.arguments(DocumentUploadForm, location="form", content_type="multipart/form-data")
 @blp.response(201, DocumentDetailSchema)
-def create_document(form, _files):
+def create_document(form):
     fields = service.DocumentFields(
-        title=form["title"], category=form["category"], doc_type=form["doc_type"],
-        department=form["department"], product=form["product"], important=form["important"],
+        title=form["title"],
+        category=form["category"],
+        doc_type=form["doc_type"],
+        department=form["department"],
+        product=form["product"],
+        important=form["important"],
         confidentiality=form["confidentiality"],
         review_interval_months=form["review_interval_months"],
     )
-    document = service.create_document(
-        current_user, fields, _upload_from_request(), form["change_note"]
-    )
+    document = service.create_document(current_user, fields, _upload_from_request(), form["change_note"])
     db.session.commit()
     return document
 
@@ -80,10 +80,9 @@ def patch_document(args, document_id):
 
 
 @blp.post("/documents/<int:document_id>/versions")
-@blp.arguments(VersionCreateForm, location="form")
-@blp.arguments(FileUpload, location="files")
+@blp.arguments(VersionUploadForm, location="form", content_type="multipart/form-data")
 @blp.response(201, VersionSchema)
-def add_version(form, _files, document_id):
+def add_version(form, document_id):
     document = service.get_document(current_user, document_id)
     version = service.add_version(current_user, document, _upload_from_request(), form["change_note"])
     db.session.commit()
@@ -112,9 +111,7 @@ def download_effective(document_id):
 @blp.arguments(DiffArgs, location="query")
 @blp.response(200, DiffSchema)
 def diff(args, document_id):
-    old, new, result = service.diff_versions(
-        current_user, document_id, args.get("from_"), args.get("to")
-    )
+    old, new, result = service.diff_versions(current_user, document_id, args.get("from_"), args.get("to"))
     return result.as_dict(old.number, new.number)
 
 

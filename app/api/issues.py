@@ -22,8 +22,9 @@ blp = api_blueprint("issues", "Problem reports")
 class CommentSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
-    author = fields.Function(lambda c: email_for_viewer(c.author), allow_none=True,
-                             metadata={"description": EMAIL_NOTE})
+    author = fields.Function(
+        lambda c: email_for_viewer(c.author), allow_none=True, metadata={"description": EMAIL_NOTE}
+    )
     author_name = fields.Function(lambda c: c.author.name)
     body = fields.String()
     body_html = fields.String()
@@ -58,8 +59,9 @@ class IssueSchema(Schema):
     state = fields.String()
     analysis = fields.String()
     resolution = fields.String()
-    reported_by = fields.Function(lambda i: email_for_viewer(i.reported_by), allow_none=True,
-                                  metadata={"description": EMAIL_NOTE})
+    reported_by = fields.Function(
+        lambda i: email_for_viewer(i.reported_by), allow_none=True, metadata={"description": EMAIL_NOTE}
+    )
     reported_by_name = fields.Function(lambda i: i.reported_by.name)
     created_at = fields.DateTime()
     triaged_at = fields.DateTime(allow_none=True)
@@ -102,7 +104,9 @@ class IssueCreateArgs(Schema):
     product = fields.String(load_default="", validate=validate.Length(max=limits.CODE))
     category = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER))
     severity = fields.Raw(load_default=None, allow_none=True)
-    department = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER))
+    department = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER)
+    )
     analysis = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
 
 
@@ -159,9 +163,13 @@ class MetricsArgs(Schema):
 
 
 def _filter(args: dict) -> queries.IssueFilter:
-    return queries.IssueFilter(**{k: args.get(k) for k in (
-        "state", "category", "severity", "department", "product", "source", "overdue")},
-        sort=args.get("sort", "created"))
+    return queries.IssueFilter(
+        **{
+            k: args.get(k)
+            for k in ("state", "category", "severity", "department", "product", "source", "overdue")
+        },
+        sort=args.get("sort", "created"),
+    )
 
 
 @blp.post("/issues")
@@ -186,8 +194,11 @@ def list_issues(args):
 @blp.response(200, description="The filtered list as CSV (UTF-8 with BOM).")
 def export_issues(args):
     body = export.to_csv(queries.all_issues(_filter(args)), current_user)
-    return Response(body, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=problem-reports.csv"})
+    return Response(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": "attachment; filename=problem-reports.csv"},
+    )
 
 
 @blp.get("/issues/metrics")

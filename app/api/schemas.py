@@ -143,7 +143,7 @@ class DocumentCreateForm(Schema):
 class FileUpload(Schema):
     # The marshmallow type is only for the OpenAPI description; the service
     # reads the stream itself so the size limit applies while reading.
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    file = fields.Raw(metadata={"type": "string", "format": "binary", "description": "the file (required)"})
 
 
 class DocumentPatchArgs(Schema):
@@ -159,6 +159,15 @@ class DocumentPatchArgs(Schema):
 
 class VersionCreateForm(Schema):
     change_note = fields.String(required=True, validate=validate.Length(min=1, max=limits.LONG_TEXT))
+
+
+class DocumentUploadForm(DocumentCreateForm, FileUpload):
+    """The whole multipart body of a new document (flask-smorest documents
+    only one body schema per route: the form fields and the file in one)."""
+
+
+class VersionUploadForm(VersionCreateForm, FileUpload):
+    """The whole multipart body of a new version."""
 
 
 class DocumentListArgs(Schema):

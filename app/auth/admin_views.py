@@ -18,8 +18,14 @@ from app.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-ROLE_LABELS = {"admin": _l("Administrator"), "leader": _l("Leader"), "dept_head": _l("Department head"),
-               "author": _l("Author"), "support": _l("Customer support"), "qc": _l("Quality control")}
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "leader": _l("Leader"),
+    "dept_head": _l("Department head"),
+    "author": _l("Author"),
+    "support": _l("Customer support"),
+    "qc": _l("Quality control"),
+}
 
 
 class UserForm(FlaskForm):
@@ -67,14 +73,27 @@ def users():
     form = UserForm()
     form.department.choices = [(d.code, f"{d.code} {d.name}") for d in _departments()]
     if form.validate_on_submit():
-        _attempt(lambda: service.create_user(
-            form.email.data, name=form.name.data, department_code=form.department.data,
-            roles=form.roles.data, password=form.password.data, actor=current_user),
-            _("User %(email)s created.", email=form.email.data))
+        _attempt(
+            lambda: service.create_user(
+                form.email.data,
+                name=form.name.data,
+                department_code=form.department.data,
+                roles=form.roles.data,
+                password=form.password.data,
+                actor=current_user,
+            ),
+            _("User %(email)s created.", email=form.email.data),
+        )
         return redirect(url_for("admin.users"))
     people = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("admin/users.html", form=form, users=people, roles_form=RolesForm(),
-                           ROLE_LABELS=ROLE_LABELS, all_roles=list(Role))
+    return render_template(
+        "admin/users.html",
+        form=form,
+        users=people,
+        roles_form=RolesForm(),
+        ROLE_LABELS=ROLE_LABELS,
+        all_roles=list(Role),
+    )
 
 
 @bp.post("/users/<int:user_id>/roles")
@@ -82,8 +101,10 @@ def user_roles(user_id: int):
     user = db.get_or_404(User, user_id)
     form = RolesForm()
     if form.validate_on_submit():
-        _attempt(lambda: service.set_roles(current_user, user, form.roles.data),
-                 _("Roles of %(email)s updated.", email=user.email))
+        _attempt(
+            lambda: service.set_roles(current_user, user, form.roles.data),
+            _("Roles of %(email)s updated.", email=user.email),
+        )
     return redirect(url_for("admin.users"))
 
 
@@ -92,9 +113,12 @@ def user_active(user_id: int):
     user = db.get_or_404(User, user_id)
     if RolesForm().validate_on_submit():
         active = request.form.get("active") == "1"
-        _attempt(lambda: service.set_active(current_user, user, active),
-                 _("%(email)s is now active.", email=user.email) if active
-                 else _("%(email)s is now deactivated.", email=user.email))
+        _attempt(
+            lambda: service.set_active(current_user, user, active),
+            _("%(email)s is now active.", email=user.email)
+            if active
+            else _("%(email)s is now deactivated.", email=user.email),
+        )
     return redirect(url_for("admin.users"))
 
 
@@ -102,7 +126,9 @@ def user_active(user_id: int):
 def departments():
     form = DepartmentForm()
     if form.validate_on_submit():
-        _attempt(lambda: service.create_department(form.code.data, form.name.data, actor=current_user),
-                 _("Department %(code)s created.", code=form.code.data.upper()))
+        _attempt(
+            lambda: service.create_department(form.code.data, form.name.data, actor=current_user),
+            _("Department %(code)s created.", code=form.code.data.upper()),
+        )
         return redirect(url_for("admin.departments"))
     return render_template("admin/departments.html", form=form, departments=_departments())

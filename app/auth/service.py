@@ -190,6 +190,7 @@ def user_for_token(token: str) -> User | None:
 
 # flask-login loaders -------------------------------------------------------
 
+
 def _bearer_header(req) -> bool:
     return req.headers.get("Authorization", "").lower().startswith("bearer ")
 
@@ -225,7 +226,8 @@ def set_roles(actor: User, user: User, roles: list[str]) -> None:
     unknown = [r for r in roles if r not in Role.__members__]
     if unknown or not roles:
         raise ValidationFailed(
-            f"unknown role {', '.join(unknown)}" if unknown else "at least one role is required", field="role")
+            f"unknown role {', '.join(unknown)}" if unknown else "at least one role is required", field="role"
+        )
     if user.id == actor.id and "admin" not in roles:
         raise ValidationFailed("you cannot remove your own admin role", field="role")
     before = sorted(user.roles)

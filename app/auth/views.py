@@ -83,17 +83,20 @@ def change_password():
     status = 200
     if form.validate_on_submit():
         try:
-            service.change_password(current_user, form.current_password.data, form.new_password.data,
-                                    request.remote_addr or "")
+            service.change_password(
+                current_user, form.current_password.data, form.new_password.data, request.remote_addr or ""
+            )
         except TooManyAttempts as exc:
             db.session.rollback()
             flash(exc.message, "error")
             return render_template("auth/password.html", form=form), 429
         except ValidationFailed as exc:
             db.session.rollback()
-            message = (_("The current password is wrong.") if exc.field == "current_password"
-                       else _("The new password must have at least %(n)s characters.",
-                              n=service.MIN_PASSWORD_LENGTH))
+            message = (
+                _("The current password is wrong.")
+                if exc.field == "current_password"
+                else _("The new password must have at least %(n)s characters.", n=service.MIN_PASSWORD_LENGTH)
+            )
             flash(message, "error")
             return render_template("auth/password.html", form=form), 400
         db.session.commit()

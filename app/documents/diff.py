@@ -48,7 +48,8 @@ class DiffResult:
 
     def as_dict(self, from_n: int, to_n: int) -> dict:
         return {
-            "from": from_n, "to": to_n,
+            "from": from_n,
+            "to": to_n,
             "changes": [{"op": c.op, "old": c.old, "new": c.new} for c in self.changes],
             "stats": {"inserted": self.inserted, "deleted": self.deleted},
             "partial": self.partial,

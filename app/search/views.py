@@ -19,7 +19,8 @@ def page():
     args = service.SearchArgs(
         q=text_arg("q", limits.SEARCH_QUERY, ""),
         **{name: text_arg(name, limits.FILTER) for name in service.FILTERS},
-        date_from=date_arg("from"), date_to=date_arg("to"),
+        date_from=date_arg("from"),
+        date_to=date_arg("to"),
         sort=text_arg("sort", limits.FILTER, "relevance"),
         page=int_arg("page", 1),
         per_page=10,

@@ -15,9 +15,13 @@ from tests.factories import add_version
 
 @pytest.fixture
 def people(make_user):
-    return {"rd": make_user("author", "RD"), "rd_head": make_user("dept_head", "RD"),
-            "qc": make_user("qc", "QC"), "support": make_user("support", "CS"),
-            "leader": make_user("leader", "MGMT")}
+    return {
+        "rd": make_user("author", "RD"),
+        "rd_head": make_user("dept_head", "RD"),
+        "qc": make_user("qc", "QC"),
+        "support": make_user("support", "CS"),
+        "leader": make_user("leader", "MGMT"),
+    }
 
 
 def approve(api_as, people, document, number=1):
@@ -33,18 +37,40 @@ def approve(api_as, people, document, number=1):
 
 @pytest.fixture
 def corpus(api_as, people, make_document):
-    analysis = make_document(people["qc"], title="X200 馬達過熱問題分析報告", category="quality",
-                             doc_type="problem_analysis",
-                             content="經拆解分析，散熱片與功率模組間之導熱膏塗布不均，產品質量問題導致過熱。\n")
-    secret = make_document(people["qc"], title="B2311 內部檢驗報告", category="quality",
-                           doc_type="inspection_report", confidentiality="restricted",
-                           content="B2311 批次高溫老化，過熱三台，內部資料。\n")
-    manual = make_document(people["rd"], title="X300 user manual", content="The motor overheats when vents are blocked.\n")
+    analysis = make_document(
+        people["qc"],
+        title="X200 馬達過熱問題分析報告",
+        category="quality",
+        doc_type="problem_analysis",
+        content="經拆解分析，散熱片與功率模組間之導熱膏塗布不均，產品質量問題導致過熱。\n",
+    )
+    secret = make_document(
+        people["qc"],
+        title="B2311 內部檢驗報告",
+        category="quality",
+        doc_type="inspection_report",
+        confidentiality="restricted",
+        content="B2311 批次高溫老化，過熱三台，內部資料。\n",
+    )
+    manual = make_document(
+        people["rd"], title="X300 user manual", content="The motor overheats when vents are blocked.\n"
+    )
     for document in (analysis, secret, manual):
         approve(api_as, people, document)
-    issue = api_as(people["support"]).post("/issues", json={
-        "title": "客户投诉 X200 过热停机", "phenomenon": "车间温度 38°C 时跳过热保护", "source": "customer",
-        "customer_ref": "C-231104", "product": "X200"}).json
+    issue = (
+        api_as(people["support"])
+        .post(
+            "/issues",
+            json={
+                "title": "客户投诉 X200 过热停机",
+                "phenomenon": "车间温度 38°C 时跳过热保护",
+                "source": "customer",
+                "customer_ref": "C-231104",
+                "product": "X200",
+            },
+        )
+        .json
+    )
     return {"analysis": analysis, "secret": secret, "manual": manual, "issue": issue}
 
 
@@ -74,7 +100,9 @@ def test_two_character_word_inside_a_longer_sentence(api_as, people, corpus):
 
 def test_english_is_stemmed_and_codes_exact(api_as, people, corpus):
     api = api_as(people["rd"])
-    assert ("document", corpus["manual"].id) in keys(api.get("/search", query_string={"q": "overheating"}).json)
+    assert ("document", corpus["manual"].id) in keys(
+        api.get("/search", query_string={"q": "overheating"}).json
+    )
     assert keys(api.get("/search", query_string={"q": "X200"}).json) >= {("issue", corpus["issue"]["id"])}
     assert api.get("/search", query_string={"q": "X20"}).json["total"] == 0
 
@@ -95,7 +123,9 @@ def test_restricted_documents_never_appear_not_even_in_counts(api_as, people, co
 
 def test_drafts_are_found_only_by_their_author_and_reviewers(api_as, people, corpus):
     add_version(corpus["manual"], people["rd"], "The motor overheats; new firmware limits torque.\n")
-    api_as(people["rd"]).post(f"/documents/{corpus['manual'].id}/versions/2/actions", json={"action": "submit"})
+    api_as(people["rd"]).post(
+        f"/documents/{corpus['manual'].id}/versions/2/actions", json={"action": "submit"}
+    )
     for who, sees in (("rd", True), ("rd_head", True), ("support", False), ("qc", False)):
         result = api_as(people[who]).get("/search", query_string={"q": "firmware"}).json
         assert (("document", corpus["manual"].id) in keys(result)) is sees, who
@@ -123,13 +153,17 @@ def test_filters_facets_paging_and_sort(api_as, people, corpus):
 
 def test_phrases_and_and_by_default(api_as, people, corpus):
     api = api_as(people["leader"])
-    assert ("document", corpus["analysis"].id) in keys(api.get("/search", query_string={"q": '"導熱膏 塗布"'}).json)
+    assert ("document", corpus["analysis"].id) in keys(
+        api.get("/search", query_string={"q": '"導熱膏 塗布"'}).json
+    )
     assert api.get("/search", query_string={"q": '"塗布導熱膏"'}).json["total"] == 0
     assert api.get("/search", query_string={"q": "導熱膏 watchdog"}).json["total"] == 0
 
 
 def test_highlights_are_sanitised(api_as, people, make_document):
-    document = make_document(people["rd"], title="XSS", content='過熱 <img src=x onerror=alert(1)> <script>x</script>\n')
+    document = make_document(
+        people["rd"], title="XSS", content="過熱 <img src=x onerror=alert(1)> <script>x</script>\n"
+    )
     approve(api_as, people, document)
     hit = api_as(people["rd"]).get("/search", query_string={"q": "過熱"}).json["items"][0]
     html = " ".join(hit["highlights"])
@@ -145,10 +179,19 @@ def test_search_page_shows_highlights_and_facets(client, login, people, corpus):
 
 def test_similar_past_reports(api_as, people, corpus):
     api = api_as(people["support"])
-    other = api.post("/issues", json={"title": "X200 夏季過熱跳 E03", "phenomenon": "高溫環境過熱保護停機",
-                                      "source": "internal", "product": "X200"}).json
-    api.post("/issues", json={"title": "Hotline callback slow", "phenomenon": "waited three days",
-                              "source": "internal"})
+    other = api.post(
+        "/issues",
+        json={
+            "title": "X200 夏季過熱跳 E03",
+            "phenomenon": "高溫環境過熱保護停機",
+            "source": "internal",
+            "product": "X200",
+        },
+    ).json
+    api.post(
+        "/issues",
+        json={"title": "Hotline callback slow", "phenomenon": "waited three days", "source": "internal"},
+    )
     similar = api.get(f"/issues/{corpus['issue']['id']}/similar").json["items"]
     ids = [(s["kind"], s["id"]) for s in similar]
     assert ("issue", other["id"]) in ids

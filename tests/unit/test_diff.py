@@ -77,7 +77,7 @@ def test_the_worst_known_inputs_are_compared_in_bounded_time(make):
     old, new = make()
     started = time.perf_counter()
     result = diff_texts(old, new, timeout_s=0.1)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 2.0
     # Whatever was cut short, the changes still rebuild both texts.
     assert "".join(c.old for c in result.changes) == old
     assert "".join(c.new for c in result.changes) == new
@@ -86,7 +86,7 @@ def test_the_worst_known_inputs_are_compared_in_bounded_time(make):
 def test_a_comparison_cut_short_says_so():
     old, new = dos_inputs.short_lines()
     assert diff_texts(old, new, timeout_s=0.01).partial
-    small = diff_texts("a\nb\n", "a\nc\n", timeout_s=0.01)
+    small = diff_texts("a\nb\n", "a\nc\n", timeout_s=1.0)
     assert not small.partial and changed(small) == [("replace", "b", "c")]
 
 
