@@ -120,7 +120,7 @@ def test_round_trip_while_writes_continue(tmp_path, scratch):
     assert written, "the writer thread made no change during the test"
     assert service.verify_backup(path) == []
     body = manifest.read(path)
-    assert body["schema_revision"] == "0001" and body["database"] in ("sqlite", "postgresql")
+    assert body["schema_revision"] == _migrations_head() and body["database"] in ("sqlite", "postgresql")
 
     target_dir = tmp_path / "restored"
     url = scratch.url("target")
@@ -322,3 +322,12 @@ def test_admin_page_lists_and_starts_backups(tmp_path, scratch):
     page = client.get("/admin/backups/").get_data(as_text=True)
     assert "doctrack-" in page and "Verified" in page
 
+
+def _migrations_head() -> str:
+    """The newest migration: a backup records the schema it was taken from."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).resolve().parents[2] / "migrations"))
+    return ScriptDirectory.from_config(config).get_current_head()
