@@ -18,7 +18,7 @@ def sqlalchemy_url(url: str) -> str:
     """postgresql:// (as libpq and pg_dump spell it) means the psycopg 3 driver."""
     for plain in ("postgresql://", "postgres://"):
         if url.startswith(plain):
-            return "postgresql+psycopg://" + url[len(plain):]
+            return "postgresql+psycopg://" + url[len(plain) :]
     return url
 
 
@@ -66,15 +66,12 @@ def load_config(overrides: dict | None = None) -> dict:
     """Build the Flask config dict. ``overrides`` (tests) win over the
     environment, which wins over the defaults."""
     overrides = dict(overrides or {})
-    instance_dir = Path(
-        overrides.pop("INSTANCE_DIR", None) or _env("INSTANCE_DIR", "instance")
-    ).resolve()
-    storage_dir = Path(
-        overrides.pop("STORAGE_DIR", None) or _env("STORAGE_DIR", "storage")
-    ).resolve()
-    database_url = sqlalchemy_url(overrides.pop("DATABASE_URL", None) or _env(
-        "DATABASE_URL", f"sqlite:///{instance_dir / 'doctrack.db'}"
-    ))
+    instance_dir = Path(overrides.pop("INSTANCE_DIR", None) or _env("INSTANCE_DIR", "instance")).resolve()
+    storage_dir = Path(overrides.pop("STORAGE_DIR", None) or _env("STORAGE_DIR", "storage")).resolve()
+    database_url = sqlalchemy_url(
+        overrides.pop("DATABASE_URL", None)
+        or _env("DATABASE_URL", f"sqlite:///{instance_dir / 'doctrack.db'}")
+    )
     max_upload_mb = _env_int("MAX_UPLOAD_MB", 50)
     config = {
         "INSTANCE_DIR": str(instance_dir),

@@ -43,12 +43,22 @@ def _body(version: DocumentVersion) -> str:
 
 def _document_fields(document: Document, version: DocumentVersion, variant: str) -> dict:
     return {
-        "key": f"document:{document.id}:{variant}", "kind": "document", "variant": variant,
-        "object_id": document.id, "version": version.number, "title": document.title,
-        "body": _body(version), "category": document.category, "doc_type": document.doc_type,
-        "department": document.department.code, "product": document.product or "",
-        "state": version.state, "severity": "", "source": "",
-        "confidentiality": document.confidentiality, "author_id": str(version.author_id),
+        "key": f"document:{document.id}:{variant}",
+        "kind": "document",
+        "variant": variant,
+        "object_id": document.id,
+        "version": version.number,
+        "title": document.title,
+        "body": _body(version),
+        "category": document.category,
+        "doc_type": document.doc_type,
+        "department": document.department.code,
+        "product": document.product or "",
+        "state": version.state,
+        "severity": "",
+        "source": "",
+        "confidentiality": document.confidentiality,
+        "author_id": str(version.author_id),
         "updated": _naive_utc(version.effective_at or version.created_at),
     }
 
@@ -57,8 +67,10 @@ def document_entries(document: Document | None, document_id: int) -> dict[str, d
     """Index entries of a document: its effective version, and its newest
     version still under way (visible to its author and reviewers only).
     A None value means: delete that entry."""
-    entries: dict[str, dict | None] = {f"document:{document_id}:effective": None,
-                                        f"document:{document_id}:draft": None}
+    entries: dict[str, dict | None] = {
+        f"document:{document_id}:effective": None,
+        f"document:{document_id}:draft": None,
+    }
     if document is None:
         return entries
     effective = document.effective_version
@@ -71,8 +83,15 @@ def document_entries(document: Document | None, document_id: int) -> dict[str, d
 
 
 def issue_text(issue: Issue) -> str:
-    parts = [issue.phenomenon, issue.location, issue.scope, issue.customer_ref, issue.found_by,
-             issue.analysis, issue.resolution] + [c.body for c in issue.comments]
+    parts = [
+        issue.phenomenon,
+        issue.location,
+        issue.scope,
+        issue.customer_ref,
+        issue.found_by,
+        issue.analysis,
+        issue.resolution,
+    ] + [c.body for c in issue.comments]
     return "\n".join(p for p in parts if p)
 
 
@@ -80,14 +99,27 @@ def issue_entries(issue: Issue | None, issue_id: int) -> dict[str, dict | None]:
     key = f"issue:{issue_id}"
     if issue is None:
         return {key: None}
-    return {key: {
-        "key": key, "kind": "issue", "variant": "", "object_id": issue.id, "version": 0,
-        "title": issue.title, "body": issue_text(issue), "category": issue.category or "",
-        "doc_type": "", "department": issue.department.code if issue.department else "",
-        "product": issue.product or "", "state": issue.state,
-        "severity": str(issue.severity or ""), "source": issue.source, "confidentiality": "internal",
-        "author_id": str(issue.reported_by_id), "updated": _naive_utc(issue.updated_at),
-    }}
+    return {
+        key: {
+            "key": key,
+            "kind": "issue",
+            "variant": "",
+            "object_id": issue.id,
+            "version": 0,
+            "title": issue.title,
+            "body": issue_text(issue),
+            "category": issue.category or "",
+            "doc_type": "",
+            "department": issue.department.code if issue.department else "",
+            "product": issue.product or "",
+            "state": issue.state,
+            "severity": str(issue.severity or ""),
+            "source": issue.source,
+            "confidentiality": "internal",
+            "author_id": str(issue.reported_by_id),
+            "updated": _naive_utc(issue.updated_at),
+        }
+    }
 
 
 def entries_for(session: Session, kind: str, object_id: int) -> dict[str, dict | None]:
@@ -114,8 +146,11 @@ def _drain_locked(config, batch_size: int) -> int:
     done = 0
     with Session(db.engine) as session:
         while True:
-            rows = session.execute(select(IndexOutbox.id, IndexOutbox.kind, IndexOutbox.object_id)
-                                   .order_by(IndexOutbox.id).limit(batch_size)).all()
+            rows = session.execute(
+                select(IndexOutbox.id, IndexOutbox.kind, IndexOutbox.object_id)
+                .order_by(IndexOutbox.id)
+                .limit(batch_size)
+            ).all()
             if not rows:
                 return done
             targets = dict.fromkeys((kind, object_id) for _, kind, object_id in rows)
@@ -152,8 +187,9 @@ def _batches(session: Session, model, batch: int) -> Iterator[list]:
     last = 0
     options = [selectinload(Document.versions)] if model is Document else [selectinload(Issue.comments)]
     while True:
-        rows = session.scalars(select(model).where(model.id > last).order_by(model.id)
-                               .limit(batch).options(*options)).all()
+        rows = session.scalars(
+            select(model).where(model.id > last).order_by(model.id).limit(batch).options(*options)
+        ).all()
         if not rows:
             return
         yield rows
@@ -199,13 +235,17 @@ def rebuild(config, *, batch_size: int = 200) -> dict:
         index.searchers.clear()
         with Session(db.engine) as session:
             for start in range(0, len(covered), 1000):
-                session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(covered[start:start + 1000])))
+                session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(covered[start : start + 1000])))
             session.commit()
         applied = _drain_locked(config, 500)
         if old is not None and old.exists() and old.name != name:
             shutil.rmtree(old, ignore_errors=True)
-    return {**counts, "outbox_applied": applied, "outbox_covered": len(covered),
-            "seconds": round(time.monotonic() - started, 2)}
+    return {
+        **counts,
+        "outbox_applied": applied,
+        "outbox_covered": len(covered),
+        "seconds": round(time.monotonic() - started, 2),
+    }
 
 
 def _apply_new(writer, entries: dict[str, dict | None]) -> None:
@@ -216,7 +256,9 @@ def _apply_new(writer, entries: dict[str, dict | None]) -> None:
 
 def status(config) -> dict:
     with Session(db.engine) as session:
-        lag, oldest = session.execute(select(func.count(IndexOutbox.id), func.min(IndexOutbox.created_at))).one()
+        lag, oldest = session.execute(
+            select(func.count(IndexOutbox.id), func.min(IndexOutbox.created_at))
+        ).one()
     path = index.current_dir(config)
     entries = None
     if path is not None and Path(path).exists():
@@ -226,8 +268,12 @@ def status(config) -> dict:
     if oldest is not None:
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
         oldest_age = round((datetime.now(UTC) - oldest).total_seconds(), 1)
-    return {"index_lag": lag, "oldest_pending_seconds": oldest_age, "entries": entries,
-            "index_dir": str(path) if path else None}
+    return {
+        "index_lag": lag,
+        "oldest_pending_seconds": oldest_age,
+        "entries": entries,
+        "index_dir": str(path) if path else None,
+    }
 
 
 def check(config) -> dict:
@@ -249,7 +295,8 @@ def check(config) -> dict:
             for stored in searcher.all_stored_fields():
                 actual[stored["key"]] = (stored.get("version"), stored.get("state"), stored.get("title"))
     return {
-        "expected": len(expected), "indexed": len(actual),
+        "expected": len(expected),
+        "indexed": len(actual),
         "missing": sorted(set(expected) - set(actual)),
         "extra": sorted(set(actual) - set(expected)),
         "stale": sorted(k for k in set(expected) & set(actual) if expected[k] != actual[k]),

@@ -47,10 +47,17 @@ def scratch(tmp_path, worker_id):
 
 
 def make_instance(tmp_path: Path, scratch: Scratch, label: str):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_DIR": str(tmp_path / label),
-                      "STORAGE_DIR": str(tmp_path / label / "storage"), "DATABASE_URL": scratch.url(label),
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "BACKUP_DIR": str(tmp_path / "backups")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "INSTANCE_DIR": str(tmp_path / label),
+            "STORAGE_DIR": str(tmp_path / label / "storage"),
+            "DATABASE_URL": scratch.url(label),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "BACKUP_DIR": str(tmp_path / "backups"),
+        }
+    )
     with app.app_context():
         upgrade()
     return app
@@ -76,7 +83,9 @@ def fill(app):
             db.session.commit()
             docs.append(document)
         issue = issues.create_issue(support, {"title": "X200 過熱", "source": "internal"})
-        issues.act(issue, "triage", actor=support, fields={"category": "quality", "severity": 1, "department": "RD"})
+        issues.act(
+            issue, "triage", actor=support, fields={"category": "quality", "severity": 1, "department": "RD"}
+        )
         issues.add_comment(qc, issue, "已寄回分析")
         issues.add_link(support, issue, docs[0].id, 1, "manual")
         db.session.commit()
@@ -106,7 +115,9 @@ def test_round_trip_while_writes_continue(tmp_path, scratch):
             author = factories.make_user("author", "RD")
             n = 0
             while not stop.is_set() and n < 200:
-                document = factories.make_document(author, title=f"concurrent {n}", content=f"concurrent {n}\n")
+                document = factories.make_document(
+                    author, title=f"concurrent {n}", content=f"concurrent {n}\n"
+                )
                 written.append(document.id)
                 n += 1
 
@@ -126,8 +137,15 @@ def test_round_trip_while_writes_continue(tmp_path, scratch):
     url = scratch.url("target")
     result = restore_backup(path, into=target_dir, database_url=url)
     assert result["rows"] == sum(body["row_counts"].values())
-    target = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_DIR": str(target_dir),
-                         "STORAGE_DIR": str(target_dir / "storage"), "DATABASE_URL": url})
+    target = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "INSTANCE_DIR": str(target_dir),
+            "STORAGE_DIR": str(target_dir / "storage"),
+            "DATABASE_URL": url,
+        }
+    )
     restored = table_rows(target)
     after = table_rows(source)
     for name, rows in restored.items():
@@ -173,8 +191,9 @@ def test_verify_names_a_changed_blob_and_a_changed_manifest(tmp_path, scratch):
     manifest_path.write_text(text_body.replace('"app_version": "0.1.0"', '"app_version": "0.1.1"'))
     extra = path / "stray.txt"
     extra.write_text("x")
-    (path / "database.sqlite3").unlink(missing_ok=True) if (path / "database.sqlite3").exists() else \
-        (path / "database.pgdump").unlink()
+    (path / "database.sqlite3").unlink(missing_ok=True) if (path / "database.sqlite3").exists() else (
+        path / "database.pgdump"
+    ).unlink()
     problems = service.verify_backup(path)
     relative = str(blob.relative_to(path))
     assert any(p.startswith(relative) and "changed" in p for p in problems), problems
@@ -192,10 +211,18 @@ def test_restore_refusals(tmp_path, scratch):
     path = service.create_backup(source)
     # Non-empty target: the source itself.
     with pytest.raises(service.BackupError, match="not empty"):
-        restore_backup(path, into=tmp_path / "source", database_url=source.config["SQLALCHEMY_DATABASE_URI"],
-                       storage_dir=source.config["STORAGE_DIR"])
+        restore_backup(
+            path,
+            into=tmp_path / "source",
+            database_url=source.config["SQLALCHEMY_DATABASE_URI"],
+            storage_dir=source.config["STORAGE_DIR"],
+        )
     # Cross database kinds.
-    other = "sqlite:///" + str(tmp_path / "x.db") if PG_URL else "postgresql+psycopg://postgres@127.0.0.1:5432/none"
+    other = (
+        "sqlite:///" + str(tmp_path / "x.db")
+        if PG_URL
+        else "postgresql+psycopg://postgres@127.0.0.1:5432/none"
+    )
     with pytest.raises(service.BackupError, match="restores onto"):
         restore_backup(path, into=tmp_path / "cross", database_url=other)
     # A schema revision newer than the code.
@@ -279,8 +306,9 @@ def test_scheduler_job_logs_failures_and_the_next_run_retries(tmp_path, scratch,
 
 
 def test_scheduler_uses_the_configured_cron(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_DIR": str(tmp_path),
-                      "BACKUP_CRON": "30 3 * * 1"})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_DIR": str(tmp_path), "BACKUP_CRON": "30 3 * * 1"}
+    )
     scheduler = make_scheduler(app)
     job = scheduler.get_jobs()[0]
     fields = {f.name: str(f) for f in job.trigger.fields}
@@ -298,7 +326,9 @@ def test_health_and_admin_api(tmp_path, scratch):
 
         admin_token, author_token = create_token(admin), create_token(author)
         db.session.commit()
-    assert client.get("/api/v1/backups", headers={"Authorization": f"Bearer {author_token}"}).status_code == 403
+    assert (
+        client.get("/api/v1/backups", headers={"Authorization": f"Bearer {author_token}"}).status_code == 403
+    )
     created = client.post("/api/v1/backups", headers={"Authorization": f"Bearer {admin_token}"})
     assert created.status_code == 201 and created.json["verified"] is True
     listed = client.get("/api/v1/backups", headers={"Authorization": f"Bearer {admin_token}"}).json["items"]
