@@ -79,9 +79,7 @@ def _validate_fields(fields: DocumentFields) -> None:
             field="doc_type",
         )
     if fields.confidentiality not in Confidentiality.__members__:
-        raise ValidationFailed(
-            f"unknown confidentiality {fields.confidentiality!r}", field="confidentiality"
-        )
+        raise ValidationFailed(f"unknown confidentiality {fields.confidentiality!r}", field="confidentiality")
     interval = fields.review_interval_months
     if interval is not None and not 1 <= interval <= 120:
         raise ValidationFailed("review interval must be 1 to 120 months", field="review_interval_months")
@@ -108,7 +106,8 @@ def _ingest(upload: Upload) -> DocumentVersion:
         raise ValidationFailed("the file is empty", field="file")
     try:
         extracted = inspect_bounded(
-            staged.path, filename,
+            staged.path,
+            filename,
             max_unpacked_bytes=current_app.config["MAX_UNPACKED_MB"] * 1024 * 1024,
             timeout_s=current_app.config["EXTRACT_TIMEOUT_S"],
             per_page_s=current_app.config["EXTRACT_MS_PER_PAGE"] / 1000,
@@ -157,10 +156,21 @@ def create_document(actor: User, fields: DocumentFields, upload: Upload, change_
     version.state = VersionState.draft
     document.versions.append(version)
     db.session.flush()
-    record_event(actor, "create", document, to_state=None,
-                 details={"title": document.title, "category": document.category})
-    record_event(actor, "upload_version", version, to_state=VersionState.draft,
-                 comment=version.change_note, details={"number": 1, "sha256": version.sha256})
+    record_event(
+        actor,
+        "create",
+        document,
+        to_state=None,
+        details={"title": document.title, "category": document.category},
+    )
+    record_event(
+        actor,
+        "upload_version",
+        version,
+        to_state=VersionState.draft,
+        comment=version.change_note,
+        details={"number": 1, "sha256": version.sha256},
+    )
     queue_index("document", document.id)
     return document
 
@@ -173,26 +183,33 @@ def add_version(actor: User, document: Document, upload: Upload, change_note: st
     version = _ingest(upload)
     # Lock the document row so two uploads cannot take the same number; the
     # unique (document_id, number) constraint backs this up.
-    db.session.execute(
-        select(Document.id).where(Document.id == document.id).with_for_update()
+    db.session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
+    last = (
+        db.session.scalar(
+            select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)
+        )
+        or 0
     )
-    last = db.session.scalar(
-        select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)
-    ) or 0
     version.number = last + 1
     version.author = actor
     version.change_note = change_note.strip()
     version.state = VersionState.draft
     document.versions.append(version)
     db.session.flush()
-    record_event(actor, "upload_version", version, to_state=VersionState.draft,
-                 comment=version.change_note,
-                 details={"number": version.number, "sha256": version.sha256})
+    record_event(
+        actor,
+        "upload_version",
+        version,
+        to_state=VersionState.draft,
+        comment=version.change_note,
+        details={"number": version.number, "sha256": version.sha256},
+    )
     queue_index("document", document.id)
     return version
 
 
 # Reading -------------------------------------------------------------------
+
 
 def get_document(user: User, document_id: int) -> Document:
     """The document, or NotFound also when ``user`` may not see it."""
@@ -237,9 +254,7 @@ def document_query(user: User, flt: DocumentFilter) -> Select:
         if flt.state not in VersionState.__members__:
             raise ValidationFailed(f"unknown state {flt.state!r}", field="state")
         query = query.where(
-            exists().where(
-                DocumentVersion.document_id == Document.id, DocumentVersion.state == flt.state
-            )
+            exists().where(DocumentVersion.document_id == Document.id, DocumentVersion.state == flt.state)
         )
     if flt.q:
         pattern = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -251,18 +266,23 @@ def document_query(user: User, flt: DocumentFilter) -> Select:
     return query
 
 
-def list_documents(user: User, flt: DocumentFilter, *, page: int = 1, per_page: int = 20) -> tuple[Sequence[Document], int]:
+def list_documents(
+    user: User, flt: DocumentFilter, *, page: int = 1, per_page: int = 20
+) -> tuple[Sequence[Document], int]:
     query = document_query(user, flt)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(
         query.options(selectinload(Document.versions))
         .order_by(Document.updated_at.desc(), Document.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     return items, total
 
 
-def diff_versions(user: User, document_id: int, from_n: int | None, to_n: int | None) -> tuple[DocumentVersion, DocumentVersion, DiffResult]:
+def diff_versions(
+    user: User, document_id: int, from_n: int | None, to_n: int | None
+) -> tuple[DocumentVersion, DocumentVersion, DiffResult]:
     document = get_document(user, document_id)
     if not document.versions:
         raise NotFound("document has no versions")
@@ -298,15 +318,20 @@ EDITABLE = ("title", "product", "important", "confidentiality", "review_interval
 def update_document(actor: User, document: Document, data: dict) -> Document:
     """Edit a document's metadata (not its versions). Changing the review
     interval moves the next review date of an effective document."""
-    if not (can_add_version(actor, document)
-            or (actor.has_role("dept_head") and actor.department_id == document.department_id)):
+    if not (
+        can_add_version(actor, document)
+        or (actor.has_role("dept_head") and actor.department_id == document.department_id)
+    ):
         raise PermissionDenied("only the owning department may edit this document")
     unknown = sorted(set(data) - set(EDITABLE))
     if unknown:
         raise ValidationFailed(f"{unknown[0]} cannot be edited", field=unknown[0])
     fields = DocumentFields(
-        title=data.get("title", document.title), category=document.category, doc_type=document.doc_type,
-        department=document.department.code, product=data.get("product", document.product),
+        title=data.get("title", document.title),
+        category=document.category,
+        doc_type=document.doc_type,
+        department=document.department.code,
+        product=data.get("product", document.product),
         important=data.get("important", document.important),
         confidentiality=data.get("confidentiality", document.confidentiality),
         review_interval_months=data.get("review_interval_months", document.review_interval_months),
