@@ -47,8 +47,9 @@ class VersionSchema(Schema):
 
 
 class TrackedChangeSchema(Schema):
-    kind = fields.String(metadata={"description": "insertion | deletion | replacement | moved_from | moved_to "
-                                                  "| formatting"})
+    kind = fields.String(
+        metadata={"description": "insertion | deletion | replacement | moved_from | moved_to | formatting"}
+    )
     author = fields.String()
     date = fields.String(metadata={"description": "as recorded in the file (ISO 8601), may be empty"})
     old = fields.String()
@@ -93,9 +94,7 @@ class DocumentSchema(Schema):
     confidentiality = fields.String()
     review_due = fields.Date(allow_none=True)
     review_interval_months = fields.Integer(allow_none=True)
-    effective_version = fields.Function(
-        lambda d: d.effective_version.number if d.effective_version else None
-    )
+    effective_version = fields.Function(lambda d: d.effective_version.number if d.effective_version else None)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     versions = fields.Method("get_versions", metadata={

@@ -99,10 +99,6 @@ class DocxContent:
 # Text walk -------------------------------------------------------------------
 
 
-def _local(tag) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
 def _alternate_choice(element):
     """mc:AlternateContent holds one rendering in mc:Choice and a copy in
     mc:Fallback: read one of them, not both."""

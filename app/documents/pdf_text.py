@@ -4,6 +4,9 @@ Opens PDFs encrypted with an empty user password (they open in any viewer;
 AES needs the ``cryptography`` package), refuses those that need a real
 password, tolerates bytes after the last %%EOF, and tells how many pages
 there are before reading them so the caller can scale its time budget.
+pypdf reads the built-in encoding of compact (CFF) Type 1 fonts, which TeX
+documents use for their mathematics, only with ``fonttools`` installed
+(pinned): without it Greek letters and symbols of those fonts were lost.
 """
 
 from __future__ import annotations

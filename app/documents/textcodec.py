@@ -1,7 +1,7 @@
 """Which encoding a plain-text or Markdown upload is in.
 
 Strict decodings only: a candidate that fails to decode is out. Among those
-that succeed, a Chinese decoding wins when most of its Chinese characters
+that succeed, a Chinese decoding wins when enough of its Chinese characters
 are common ones of its own script (wrong decodings of Big5 as GB18030, of
 GB18030 as Big5, or of Windows-1252 quotes as either yield rare characters);
 otherwise Windows-1252, the usual encoding of Western text from Windows.
@@ -19,8 +19,9 @@ def _(message: str) -> str:  # marks a message for the catalogue; translated whe
     return message
 
 
-# A decoding whose Chinese characters are at least this share common ones reads as Chinese.
-MIN_COMMON_SHARE = 0.5
+# A decoding whose Chinese characters are at least this share common ones reads as Chinese
+# (right decodings of real text score 0.45-1.0; Windows-1252 bytes read as Chinese score ~0).
+MIN_COMMON_SHARE = 0.25
 _ALLOWED_CONTROLS = "\t\n\r\f\x1b"
 
 

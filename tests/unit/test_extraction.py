@@ -30,15 +30,18 @@ def inspect_bytes(tmp_path, data: bytes, name: str):
     return inspect_upload(path, name)
 
 
-@pytest.mark.parametrize("text, encoding, expected", [
-    (TRADITIONAL, "utf-8", "utf-8"),
-    (TRADITIONAL, "utf-8-sig", "utf-8-sig"),
-    (TRADITIONAL, "utf-16", "utf-16"),
-    (SIMPLIFIED, "utf-16-be", None),
-    (TRADITIONAL, "big5", "big5"),
-    (SIMPLIFIED, "gb18030", "gb18030"),
-    ("English only, X200 torque 1.5 N·m", "utf-8", "utf-8"),
-])
+@pytest.mark.parametrize(
+    "text, encoding, expected",
+    [
+        (TRADITIONAL, "utf-8", "utf-8"),
+        (TRADITIONAL, "utf-8-sig", "utf-8-sig"),
+        (TRADITIONAL, "utf-16", "utf-16"),
+        (SIMPLIFIED, "utf-16-be", None),
+        (TRADITIONAL, "big5", "big5"),
+        (SIMPLIFIED, "gb18030", "gb18030"),
+        ("English only, X200 torque 1.5 N·m", "utf-8", "utf-8"),
+    ],
+)
 def test_text_encodings(tmp_path, text, encoding, expected):
     data = text.encode(encoding)
     if encoding == "utf-16-be":
@@ -74,10 +77,15 @@ def test_line_endings_and_trailing_space_are_normalised(tmp_path):
     assert result.text == "line one\nline two"
 
 
-@pytest.mark.parametrize("data, name", [
-    (PNG_BYTES, "x.pdf"), (b"\xd0\xcf\x11\xe0" + bytes(600), "old.doc"),
-    (bytes(range(256)) * 8, "data.txt"), (b"\x00\x01\x02\x03" * 100, "x.md"),
-])
+@pytest.mark.parametrize(
+    "data, name",
+    [
+        (PNG_BYTES, "x.pdf"),
+        (b"\xd0\xcf\x11\xe0" + bytes(600), "old.doc"),
+        (bytes(range(256)) * 8, "data.txt"),
+        (b"\x00\x01\x02\x03" * 100, "x.md"),
+    ],
+)
 def test_unsupported_types(tmp_path, data, name):
     with pytest.raises(UnsupportedFileType):
         inspect_bytes(tmp_path, data, name)
@@ -93,16 +101,28 @@ def test_zip_that_is_not_a_word_document_is_unsupported(tmp_path):
 
 
 def test_docx_paragraphs_tables_headers_and_footers_in_order(tmp_path):
-    data = docx_bytes(["第一段：安裝前請關閉電源。", "Second paragraph"], table=[["參數", "數值"], ["扭力", "1.5 N·m"]],
-                      header="研發部 RD-MAN-X200", footer="第 1 頁")
+    data = docx_bytes(
+        ["第一段：安裝前請關閉電源。", "Second paragraph"],
+        table=[["參數", "數值"], ["扭力", "1.5 N·m"]],
+        header="研發部 RD-MAN-X200",
+        footer="第 1 頁",
+    )
     result = inspect_bytes(tmp_path, data, "manual.docx")
     assert result.media_type == MEDIA_DOCX and result.status == "ok"
     lines = result.text.split("\n")
-    assert lines == ["研發部 RD-MAN-X200", "第一段：安裝前請關閉電源。", "Second paragraph", "參數\t數值",
-                     "扭力\t1.5 N·m", "第 1 頁"]
+    assert lines == [
+        "研發部 RD-MAN-X200",
+        "第一段：安裝前請關閉電源。",
+        "Second paragraph",
+        "參數\t數值",
+        "扭力\t1.5 N·m",
+        "第 1 頁",
+    ]
 
 
-@pytest.mark.parametrize("lang, text", [("zh-Hant", TRADITIONAL), ("zh-Hans", SIMPLIFIED), ("en", "Motor overheats")])
+@pytest.mark.parametrize(
+    "lang, text", [("zh-Hant", TRADITIONAL), ("zh-Hans", SIMPLIFIED), ("en", "Motor overheats")]
+)
 def test_pdf_text_round_trips_in_every_script(tmp_path, lang, text):
     result = inspect_bytes(tmp_path, pdf_bytes([text, "X200 / B2311"], lang=lang), "a.pdf")
     assert result.media_type == MEDIA_PDF and result.pages == 1
@@ -114,11 +134,14 @@ def test_image_only_pdf_is_empty_not_an_error(tmp_path):
     assert (result.status, result.text, result.pages) == ("empty", "", 1)
 
 
-@pytest.mark.parametrize("name, expected, pages", [
-    ("minimal-document.pdf", "Lorem ipsum dolor sit amet", 1),
-    ("pdflatex-4-pages.pdf", "Hello, here is some text without a meaning", 4),
-    ("google-doc-document.pdf", "Readability counts.", 1),
-])
+@pytest.mark.parametrize(
+    "name, expected, pages",
+    [
+        ("minimal-document.pdf", "Lorem ipsum dolor sit amet", 1),
+        ("pdflatex-4-pages.pdf", "Hello, here is some text without a meaning", 4),
+        ("google-doc-document.pdf", "Readability counts.", 1),
+    ],
+)
 def test_real_world_pdfs(name, expected, pages):
     result = inspect_upload(DATA / name, name)
     assert expected in result.text and result.pages == pages

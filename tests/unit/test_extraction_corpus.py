@@ -92,9 +92,10 @@ CORPUS = {
     "pypdf-r4-aes-user-password.pdf": ("encrypted_pdf", []),  # AES-128 with a real user password
 }
 
-# Text PDFs whose words pdftotext reads fully: math set in TeX fonts without
-# a Unicode map (GeoTopo) comes out of pypdf partly as other symbols.
-LOW_RECALL = {"GeoTopo-komprimiert.pdf": 0.85}
+# All-token recall of a math-heavy PDF: pypdf and pdftotext space TeX's
+# subscripts differently ("f1" against "f 1"); its prose words are checked
+# at 0.98 like every PDF's.
+LOW_RECALL = {"GeoTopo-komprimiert.pdf": 0.92}
 
 _W = (
     "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}",
@@ -142,6 +143,13 @@ def pdftotext_words(path: Path) -> collections.Counter:
     return words(result.stdout)
 
 
+def prose(counts: collections.Counter) -> collections.Counter:
+    """Words of three or more letters (no formula variables or numbers)."""
+    return collections.Counter(
+        {w: n for w, n in counts.items() if len(w) >= 3 and not any(c.isdigit() for c in w)}
+    )
+
+
 def recall(expected: collections.Counter, got: collections.Counter) -> float:
     total = sum(expected.values())
     return sum(min(count, got[word]) for word, count in expected.items()) / total if total else 1.0
@@ -173,6 +181,8 @@ def test_real_world_file(name):
     elif shutil.which("pdftotext"):
         # pdftotext joins words hyphenated at a line end; the stored text keeps the hyphen.
         joined = re.sub(r"(\w)-\n(\w)", r"\1\2", result.text)
-        assert recall(pdftotext_words(path), words(joined)) >= LOW_RECALL.get(name, 0.98)
+        expected, got = pdftotext_words(path), words(joined)
+        assert recall(expected, got) >= LOW_RECALL.get(name, 0.98)
+        assert recall(prose(expected), prose(got)) >= 0.98
     else:
         pytest.skip("pdftotext (poppler-utils) is not installed")
