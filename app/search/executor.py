@@ -85,28 +85,37 @@ class _LRU:
 _postings = _LRU(max_bytes=POSTINGS_CACHE_BYTES)
 _masks = _LRU(max_entries=MASK_CACHE_ENTRIES)
 _segments: dict[str, _SegmentData] = {}
+_generations: dict[tuple, dict] = {}
 _segments_lock = threading.Lock()
 
 
+def _unwrap(matcher):
+    """The on-disk matcher under Whoosh's deletion filter: deleted documents
+    are masked out here by the live-document mask instead."""
+    while type(matcher) is not W3LeafMatcher and hasattr(matcher, "child"):
+        matcher = matcher.child
+    return matcher
+
+
 def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Document numbers (int64) and weights (float32) of one term in one
+    """Document numbers (int32) and weights (float32) of one term in one
     segment, decoded a block at a time (not a posting at a time)."""
     try:
-        matcher = reader.postings(fieldname, text)
+        matcher = _unwrap(reader.postings(fieldname, text))
     except Exception:  # noqa: BLE001 - TermNotFound and friends: no postings
-        return np.empty(0, np.int64), np.empty(0, np.float32)
+        return np.empty(0, np.int32), np.empty(0, np.float32)
     if type(matcher) is not W3LeafMatcher:
         ids, weights = [], []
         while matcher.is_active():
             ids.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-        return np.asarray(ids, np.int64), np.asarray(weights, np.float32)
+        return np.asarray(ids, np.int32), np.asarray(weights, np.float32)
     id_parts, weight_parts = [], []
     while not matcher._atend:
         matcher._read_data()
         ids, weights = matcher._data[0], matcher._data[1]
-        block = np.cumsum(np.asarray(ids, dtype=np.int64))  # ids are delta-encoded per block
+        block = np.cumsum(np.asarray(ids, dtype=np.int32), dtype=np.int32)  # ids are delta-encoded per block
         id_parts.append(block)
         if weights is None:
             weight_parts.append(np.ones(len(block), np.float32))
@@ -118,7 +127,7 @@ def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
             break
         matcher._goto(matcher._nextoffset)
     if not id_parts:
-        return np.empty(0, np.int64), np.empty(0, np.float32)
+        return np.empty(0, np.int32), np.empty(0, np.float32)
     return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
@@ -227,7 +236,15 @@ class View:
                 if not stale.startswith("mem-") and len(_segments) > 64:
                     _segments.pop(stale, None)
         size = searcher.doc_count_all()
-        return cls(searcher, leaves, size, tuple(key))
+        key = tuple(key)
+        with _segments_lock:
+            # Arrays over all segments, shared by every query of this index
+            # generation (a commit makes a new one).
+            cache = _generations.get(key)
+            if cache is None:
+                _generations.clear()
+                cache = _generations[key] = {}
+        return cls(searcher, leaves, size, key, cache)
 
     def _concat(self, name: str, per_leaf) -> np.ndarray:
         if name not in self._cache:
@@ -390,23 +407,46 @@ def filter_mask(view: View, q) -> np.ndarray:
 
 
 def _positions(view: View, fieldname: str, word: str, docnums: np.ndarray) -> dict[int, list[int]]:
-    """Positions of ``word`` in each of ``docnums`` (ascending), one pass
-    over its postings that skips blocks without a wanted document."""
+    """Positions of ``word`` in each of ``docnums`` (ascending): only the
+    posting blocks that hold a wanted document are decoded."""
     out: dict[int, list[int]] = {}
     for reader, offset, data in view.leaves:
         local = docnums[(docnums >= offset) & (docnums < offset + data.size)] - offset
         if not len(local):
             continue
         try:
-            matcher = reader.postings(fieldname, word)
-        except Exception:  # noqa: BLE001
+            matcher = _unwrap(reader.postings(fieldname, word))
+        except Exception:  # noqa: BLE001 - term not in this segment
             continue
-        for docnum in local.tolist():
-            if not matcher.is_active():
+        decode = reader.schema[fieldname].format.decode_positions
+        if type(matcher) is not W3LeafMatcher:
+            wanted = set(local.tolist())
+            while matcher.is_active():
+                if matcher.id() in wanted:
+                    out[matcher.id() + offset] = matcher.value_as("positions")
+                matcher.next()
+            continue
+        i = 0
+        while i < len(local):
+            while matcher._maxid < local[i]:  # skip blocks by their header only
+                if matcher._lastblock:
+                    break
+                matcher._goto(matcher._nextoffset)
+            if matcher._maxid < local[i]:
                 break
-            matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                out[docnum + offset] = matcher.value_as("positions")
+            matcher._read_data()
+            ids = np.cumsum(np.asarray(matcher._data[0], dtype=np.int64))
+            values = matcher._data[2]
+            block_end = int(np.searchsorted(local, matcher._maxid, side="right"))
+            wanted = local[i:block_end]
+            at = np.searchsorted(ids, wanted)
+            for docnum, j in zip(wanted.tolist(), at.tolist(), strict=True):
+                if j < len(ids) and ids[j] == docnum:
+                    out[docnum + offset] = decode(values[j])
+            i = block_end
+            if matcher._lastblock:
+                break
+            matcher._goto(matcher._nextoffset)
     return out
 
 
@@ -531,3 +571,4 @@ def clear_caches() -> None:
     _masks.clear()
     with _segments_lock:
         _segments.clear()
+        _generations.clear()

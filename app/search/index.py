@@ -24,8 +24,9 @@ from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
 from whoosh.reading import SegmentReader
 from whoosh.util import IDCHARS
+from whoosh.writing import SegmentWriter
 
-from app.search.analysis import analyzer
+from app.search.analysis import BigramPositions, analyzer
 
 POINTER = "CURRENT"
 # 2: no character offsets in postings (highlights find the terms in the
@@ -118,6 +119,37 @@ def _reader(cls, storage, schema, segments, generation, reuse=None):
 whoosh_index.FileIndex._reader = classmethod(_reader)
 
 
+class _ListedLengths:
+    """Field lengths of a segment being written, read once per field into a
+    list: Whoosh looks one up per posting when it writes a segment (a fifth
+    of indexing time, through a file read and an unpack each)."""
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._fields: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self._fields.get(fieldname)
+        if lengths is None:
+            count = self._reader.doc_count_all()
+            lengths = self._fields[fieldname] = [self._reader.doc_field_length(i, fieldname, 0) or 0
+                                                 for i in range(count)]
+        return lengths[docnum] if docnum < len(lengths) else default
+
+
+def _flush_segment(self):
+    self.perdocwriter.close()
+    reader = self.per_document_reader() if self.codec.length_stats else None
+    self.fieldwriter.add_postings(self.schema, _ListedLengths(reader) if reader else None,
+                                  self.pool.iter_postings())
+    self.fieldwriter.close()
+    if reader:
+        reader.close()
+
+
+SegmentWriter._flush_segment = _flush_segment
+
+
 def make_schema() -> Schema:
     text = analyzer()
     return Schema(
@@ -141,7 +173,14 @@ def make_schema() -> Schema:
     )
 
 
-SCHEMA = make_schema()
+def _fast_text(schema: Schema) -> Schema:
+    for name in ("title", "body"):
+        field = schema[name]
+        field.format = BigramPositions(field_boost=field.format.field_boost)
+    return schema
+
+
+SCHEMA = _fast_text(make_schema())
 
 
 def index_root(config) -> Path:

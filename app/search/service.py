@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from html import escape
 
 import bleach
 from flask import current_app
@@ -142,8 +143,10 @@ def search(user: User, args: SearchArgs) -> dict:
         title = highlight.highlight_title(hit["title"], runs, words) if runs or words else ""
         items.append({
             "kind": hit["kind"], "id": hit["object_id"], "title": hit["title"],
-            "title_html": _clean(title) or bleach.clean(hit["title"]),
-            "score": round(hit["_score"] or 0.0, 4), "highlights": [_clean(s) for s in snippets],
+            # highlight.mark() escapes all text and adds only <mark>: no
+            # sanitiser pass needed (bleach was 60% of a search request).
+            "title_html": title or escape(hit["title"], quote=False),
+            "score": round(hit["_score"] or 0.0, 4), "highlights": snippets,
             "category": hit.get("category") or None, "doc_type": hit.get("doc_type") or None,
             "department": hit.get("department") or None, "product": hit.get("product") or None,
             "state": hit.get("state"), "severity": int(hit["severity"]) if hit.get("severity") else None,

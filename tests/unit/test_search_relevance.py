@@ -122,3 +122,15 @@ def test_english_stemming_joins_verb_and_noun():
 
     assert stem_of("calibrating") == stem_of("calibration") == stem_of("calibrated") == stem_of("calibrate")
     assert stem_of("overheating") == stem_of("overheated") == stem_of("overheat") == stem_of("overheats")
+
+
+def test_indexing_shortcut_yields_what_the_analyzer_yields():
+    from collections import defaultdict
+
+    from app.search.analysis import term_positions
+
+    text = "X200 馬達過熱，產品質量\n問題 café ﬁrmware こんにちは 안녕 calibrating 熱 B2311-07 Привет"
+    expected = defaultdict(list)
+    for token in analyzer()(text, positions=True, mode="index"):
+        expected[token.text].append(token.pos)
+    assert term_positions(text) == dict(expected)
