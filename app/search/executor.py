@@ -84,6 +84,8 @@ class _LRU:
 
 _postings = _LRU(max_bytes=POSTINGS_CACHE_BYTES)
 _masks = _LRU(max_entries=MASK_CACHE_ENTRIES)
+# Decoded posting blocks with positions (phrase checks), ~10 KB each.
+_blocks = _LRU(max_entries=4096)
 _segments: dict[str, _SegmentData] = {}
 _generations: dict[tuple, dict] = {}
 _segments_lock = threading.Lock()
@@ -434,9 +436,13 @@ def _positions(view: View, fieldname: str, word: str, docnums: np.ndarray) -> di
                 matcher._goto(matcher._nextoffset)
             if matcher._maxid < local[i]:
                 break
-            matcher._read_data()
-            ids = np.cumsum(np.asarray(matcher._data[0], dtype=np.int64))
-            values = matcher._data[2]
+            block_key = (_segment_key(reader), fieldname, word, matcher._dataoffset)
+            block = _blocks.get(block_key)
+            if block is None:
+                matcher._read_data()
+                block = (np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)), matcher._data[2])
+                _blocks.put(block_key, block)
+            ids, values = block
             block_end = int(np.searchsorted(local, matcher._maxid, side="right"))
             wanted = local[i:block_end]
             at = np.searchsorted(ids, wanted)
@@ -485,7 +491,7 @@ class Page:
     facets: dict[str, dict[str, int]]
 
 
-VERIFY_ALL_BELOW = 400  # phrase candidates checked exhaustively up to here
+VERIFY_ALL_BELOW = 200  # phrase candidates checked exhaustively up to here
 VERIFY_BATCH = 64
 
 
@@ -569,6 +575,7 @@ def _verify_phrases(view: View, phrases, mask, score, want, sort_by_date):
 def clear_caches() -> None:
     _postings.clear()
     _masks.clear()
+    _blocks.clear()
     with _segments_lock:
         _segments.clear()
         _generations.clear()
