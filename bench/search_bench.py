@@ -106,10 +106,11 @@ def pct(values: list[float], q: float) -> float:
 
 def run_whoosh(path: Path, sqlite_path: Path, queries: dict[str, list[str]]) -> dict:
     from whoosh import index as whoosh_index
-    from whoosh.query import And, Or, Term
+    from whoosh.query import Or, Term
 
+    from app.search import executor, highlight
     from app.search.index import SCHEMA
-    from app.search.service import _FORMATTER, _FRAGMENTER, parse
+    from app.search.service import parse
 
     ix = whoosh_index.open_dir(str(path), schema=SCHEMA)
     conn = sqlite3.connect(sqlite_path)
@@ -121,17 +122,17 @@ def run_whoosh(path: Path, sqlite_path: Path, queries: dict[str, list[str]]) -> 
         for text in texts:
             started = time.perf_counter()
             query = parse(text)
-            if kind == "filtered":
-                query = And([query, allowed, Term("category", "quality")])
-            results = searcher.search(query, limit=10, terms=True)
-            results.fragmenter, results.formatter = _FRAGMENTER, _FORMATTER
-            ids = [hit["object_id"] for hit in results]
+            filters = [allowed, Term("category", "quality")] if kind == "filtered" else []
+            page = executor.run(searcher, query, filters, facets=("category", "department", "product"), page=1,
+                                per_page=10, sort_by_date=False)
+            ids = [searcher.stored_fields(d)["object_id"] for d in page.docnums]
             bodies = dict(conn.execute(
                 f"SELECT id, body FROM docs WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()) if ids else {}
-            for hit in results:
-                hit.highlights("body", text=bodies.get(hit["object_id"], ""))
+            runs, words = highlight.query_terms(query)
+            for doc_id in ids:
+                highlight.fragments(bodies.get(doc_id, ""), runs, words)
             timings.append((time.perf_counter() - started) * 1000)
-            hits_total += len(results)
+            hits_total += len(ids)
         out[kind] = {"p50": pct(timings, 0.5), "p95": pct(timings, 0.95), "hits": hits_total}
     # How long until a changed document is searchable: one update + commit.
     update_ms = []

@@ -378,7 +378,9 @@ def evaluate(view: View, q) -> Evaluated:
             mask = np.zeros(view.size, bool)
             score = np.zeros(view.size, np.float32)
             for text in texts:
-                part = _term(view, q.fieldname, text.decode("utf-8") if isinstance(text, bytes) else text, q.boost)
+                part = _term(
+                    view, q.fieldname, text.decode("utf-8") if isinstance(text, bytes) else text, q.boost
+                )
                 mask |= part.mask
                 np.maximum(score, part.score, out=score)
             return Evaluated(mask, score)
