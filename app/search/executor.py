@@ -349,16 +349,22 @@ def evaluate(view: View, q) -> Evaluated:
         parts = [evaluate(view, child) for child in q.subqueries]
         if not parts:
             return evaluate(view, wq.NullQuery)
-        mask, score, phrases = parts[0].mask.copy(), parts[0].score.copy(), list(parts[0].phrases)
+        mask, score = parts[0].mask.copy(), parts[0].score.copy()
         for part in parts[1:]:
             mask |= part.mask
             score += part.score
-            phrases += part.phrases
-        if len(phrases) > 1:
-            # An Or of phrases (title or body): a candidate needs any one
-            # to hold, checked together below.
-            phrases = [_AnyPhrase(phrases, mask)]
-        return Evaluated(mask, score, phrases)
+        if not any(part.phrases for part in parts):
+            return Evaluated(mask, score)
+        if len(parts) == 1:
+            return Evaluated(mask, score, parts[0].phrases)
+        # A phrase in title or body, or a phrase or a word: a candidate holds
+        # when any alternative does (one without phrases holds outright).
+        free = np.zeros(view.size, bool)
+        for part in parts:
+            if not part.phrases:
+                free |= part.mask
+        alternatives = [(part.mask, part.phrases) for part in parts if part.phrases]
+        return Evaluated(mask, score, [_AnyPhrase(alternatives, free, mask)])
     if isinstance(q, wq.Not):
         inner = evaluate(view, q.query)
         return Evaluated(~inner.mask & view.live(), np.zeros(view.size, np.float32))
@@ -393,9 +399,18 @@ def evaluate(view: View, q) -> Evaluated:
 
 
 class _AnyPhrase(PhraseCheck):
-    def __init__(self, alternatives: list[PhraseCheck], candidates: np.ndarray):
+    """Holds where ``free`` is set or where all phrases of one alternative
+    (its candidate mask, its phrases) hold."""
+
+    def __init__(
+        self,
+        alternatives: list[tuple[np.ndarray, list[PhraseCheck]]],
+        free: np.ndarray,
+        candidates: np.ndarray,
+    ):
         super().__init__("", [], 1, candidates)
         self.alternatives = alternatives
+        self.free = free
 
 
 def filter_mask(view: View, q) -> np.ndarray:
@@ -461,11 +476,14 @@ def _positions(view: View, fieldname: str, word: str, docnums: np.ndarray) -> di
 def _phrase_holds(check: PhraseCheck, view: View, docnums: np.ndarray) -> np.ndarray:
     """Which of ``docnums`` (ascending) contain the phrase."""
     if isinstance(check, _AnyPhrase):
-        held = np.zeros(len(docnums), bool)
-        for alternative in check.alternatives:
-            inside = alternative.candidates[docnums] & ~held
+        held = check.free[docnums].copy()
+        for candidates, phrases in check.alternatives:
+            inside = candidates[docnums] & ~held
             if inside.any():
-                held[inside] = _phrase_holds(alternative, view, docnums[inside])
+                ok = np.ones(int(inside.sum()), bool)
+                for phrase in phrases:
+                    ok &= _phrase_holds(phrase, view, docnums[inside])
+                held[inside] = ok
         return held
     per_word = [_positions(view, check.fieldname, word, docnums) for word in check.words]
     held = np.zeros(len(docnums), bool)

@@ -134,3 +134,15 @@ def test_indexing_shortcut_yields_what_the_analyzer_yields():
     for token in analyzer()(text, positions=True, mode="index"):
         expected[token.text].append(token.pos)
     assert term_positions(text) == dict(expected)
+
+
+def test_a_phrase_or_a_word(searcher):
+    """An Or of a phrase and a word: documents with the word count without the phrase."""
+    from whoosh.qparser import MultifieldParser, OrGroup
+
+    from app.search import executor
+
+    q = MultifieldParser(["body"], SCHEMA, group=OrGroup).parse('"塗布導熱膏" OR watchdog')
+    page = executor.run(searcher, q, [], facets=(), page=1, per_page=50, sort_by_date=False)
+    keys = {searcher.stored_fields(d)["key"] for d in page.docnums}
+    assert keys == {hit["key"] for hit in searcher.search(q, limit=None)} == {"m2", "e1"}
