@@ -41,8 +41,10 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = _CJK + "\u3040-\u30ff\u31f0-\u31ff\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\u0e00-\u0e7f"
 # Letters of spaced scripts: Latin (accented, ligatures), Greek, Cyrillic,
 # and combining accents inside a word.
-_LETTERS = ("A-Za-z0-9\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
-            "\u0300-\u036f\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\ufb00-\ufb06")
+_LETTERS = (
+    "A-Za-z0-9\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+    "\u0300-\u036f\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\ufb00-\ufb06"
+)
 _TOKEN = re.compile(
     rf"(?P<cjk>[{_RUNS}](?:[\r\n]*[{_RUNS}])*)"
     rf"|(?P<word>[{_LETTERS}]+(?:[._\-/][A-Za-z0-9]+)*)"
@@ -122,8 +124,19 @@ class CJKBigramTokenizer(Tokenizer):
     def __eq__(self, other):
         return other is not None and other.__class__ is self.__class__
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         folded = fold(value)
         pos = start_pos
@@ -133,7 +146,7 @@ class CJKBigramTokenizer(Tokenizer):
                 token.boost = 1.0
                 token.stopped = False
                 if keeporiginal:
-                    token.original = value[match.start():match.end()]
+                    token.original = value[match.start() : match.end()]
                 if positions:
                     token.pos = pos
                 if chars:

@@ -89,8 +89,9 @@ def _reader(cls, storage, schema, segments, generation, reuse=None):
 
     def open_segment(segment):
         reader = reusable.get(segment.segment_id())
-        if reader is not None and (reader.segment().deleted_count() == segment.deleted_count()
-                                   or _adopt_deletions(reader, segment)):
+        if reader is not None and (
+            reader.segment().deleted_count() == segment.deleted_count() or _adopt_deletions(reader, segment)
+        ):
             kept.add(segment.segment_id())
             return reader
         opened.append(reading.SegmentReader(storage, schema, segment, generation=generation))
@@ -103,7 +104,9 @@ def _reader(cls, storage, schema, segments, generation, reuse=None):
             result = open_segment(segments[0])
         else:
             # A MultiReader carries the new generation even over one reused reader.
-            result = reading.MultiReader([open_segment(segment) for segment in segments], generation=generation)
+            result = reading.MultiReader(
+                [open_segment(segment) for segment in segments], generation=generation
+            )
     except BaseException:
         # FileIndex.reader() retries when a merge deleted a file under us, with
         # the same ``reuse``: leave it untouched, close only what was opened here.
@@ -132,16 +135,18 @@ class _ListedLengths:
         lengths = self._fields.get(fieldname)
         if lengths is None:
             count = self._reader.doc_count_all()
-            lengths = self._fields[fieldname] = [self._reader.doc_field_length(i, fieldname, 0) or 0
-                                                 for i in range(count)]
+            lengths = self._fields[fieldname] = [
+                self._reader.doc_field_length(i, fieldname, 0) or 0 for i in range(count)
+            ]
         return lengths[docnum] if docnum < len(lengths) else default
 
 
 def _flush_segment(self):
     self.perdocwriter.close()
     reader = self.per_document_reader() if self.codec.length_stats else None
-    self.fieldwriter.add_postings(self.schema, _ListedLengths(reader) if reader else None,
-                                  self.pool.iter_postings())
+    self.fieldwriter.add_postings(
+        self.schema, _ListedLengths(reader) if reader else None, self.pool.iter_postings()
+    )
     self.fieldwriter.close()
     if reader:
         reader.close()
@@ -153,9 +158,9 @@ SegmentWriter._flush_segment = _flush_segment
 def make_schema() -> Schema:
     text = analyzer()
     return Schema(
-        key=ID(unique=True, stored=True),            # document:12:effective, issue:7
-        kind=ID(stored=True, sortable=True),          # document | issue
-        variant=ID(stored=True),                      # effective | draft (documents)
+        key=ID(unique=True, stored=True),  # document:12:effective, issue:7
+        kind=ID(stored=True, sortable=True),  # document | issue
+        variant=ID(stored=True),  # effective | draft (documents)
         object_id=NUMERIC(stored=True, signed=False),
         version=NUMERIC(stored=True, signed=False),
         title=TEXT(analyzer=text, phrase=True, stored=True, field_boost=2.0),
