@@ -40,14 +40,29 @@ def _build_whoosh(n: int, path: str, procs: int, queue) -> None:
         options.update(procs=procs, multisegment=True)
     writer = ix.writer(**options)
     for doc in generate(n):
-        writer.add_document(key=f"document:{doc['id']}:effective", kind="document", variant="effective",
-                            object_id=doc["id"], version=1, title=doc["title"], body=doc["body"],
-                            category=doc["category"], department=doc["department"], product=doc["product"],
-                            state="effective", confidentiality=doc["confidentiality"])
+        writer.add_document(
+            key=f"document:{doc['id']}:effective",
+            kind="document",
+            variant="effective",
+            object_id=doc["id"],
+            version=1,
+            title=doc["title"],
+            body=doc["body"],
+            category=doc["category"],
+            department=doc["department"],
+            product=doc["product"],
+            state="effective",
+            confidentiality=doc["confidentiality"],
+        )
     writer.commit()
     seconds = time.perf_counter() - started
-    queue.put({"seconds": seconds, "docs_per_s": n / seconds,
-               "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+    queue.put(
+        {
+            "seconds": seconds,
+            "docs_per_s": n / seconds,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    )
 
 
 def build_whoosh(n: int, path: Path, procs: int = 1) -> dict:
@@ -64,12 +79,18 @@ def build_whoosh(n: int, path: Path, procs: int = 1) -> dict:
 def build_sqlite(n: int, path: Path) -> dict:
     started = time.perf_counter()
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE docs (id INTEGER PRIMARY KEY, title TEXT, body TEXT, category TEXT, "
-                 "confidentiality TEXT, department TEXT)")
-    conn.execute("CREATE VIRTUAL TABLE fts USING fts5(title, body, content='docs', content_rowid='id', "
-                 "tokenize='trigram')")
-    rows = ((d["id"], d["title"], d["body"], d["category"], d["confidentiality"], d["department"])
-            for d in generate(n))
+    conn.execute(
+        "CREATE TABLE docs (id INTEGER PRIMARY KEY, title TEXT, body TEXT, category TEXT, "
+        "confidentiality TEXT, department TEXT)"
+    )
+    conn.execute(
+        "CREATE VIRTUAL TABLE fts USING fts5(title, body, content='docs', content_rowid='id', "
+        "tokenize='trigram')"
+    )
+    rows = (
+        (d["id"], d["title"], d["body"], d["category"], d["confidentiality"], d["department"])
+        for d in generate(n)
+    )
     conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)", rows)
     base_seconds = time.perf_counter() - started
     conn.execute("INSERT INTO fts(rowid, title, body) SELECT id, title, body FROM docs")
@@ -106,10 +127,11 @@ def pct(values: list[float], q: float) -> float:
 
 def run_whoosh(path: Path, sqlite_path: Path, queries: dict[str, list[str]]) -> dict:
     from whoosh import index as whoosh_index
-    from whoosh.query import And, Or, Term
+    from whoosh.query import Or, Term
 
+    from app.search import executor, highlight
     from app.search.index import SCHEMA
-    from app.search.service import _FORMATTER, _FRAGMENTER, parse
+    from app.search.service import parse
 
     ix = whoosh_index.open_dir(str(path), schema=SCHEMA)
     conn = sqlite3.connect(sqlite_path)
@@ -121,26 +143,48 @@ def run_whoosh(path: Path, sqlite_path: Path, queries: dict[str, list[str]]) -> 
         for text in texts:
             started = time.perf_counter()
             query = parse(text)
-            if kind == "filtered":
-                query = And([query, allowed, Term("category", "quality")])
-            results = searcher.search(query, limit=10, terms=True)
-            results.fragmenter, results.formatter = _FRAGMENTER, _FORMATTER
-            ids = [hit["object_id"] for hit in results]
-            bodies = dict(conn.execute(
-                f"SELECT id, body FROM docs WHERE id IN ({','.join('?' * len(ids))})", ids).fetchall()) if ids else {}
-            for hit in results:
-                hit.highlights("body", text=bodies.get(hit["object_id"], ""))
+            filters = [allowed, Term("category", "quality")] if kind == "filtered" else []
+            page = executor.run(
+                searcher,
+                query,
+                filters,
+                facets=("category", "department", "product"),
+                page=1,
+                per_page=10,
+                sort_by_date=False,
+            )
+            ids = [searcher.stored_fields(d)["object_id"] for d in page.docnums]
+            bodies = (
+                dict(
+                    conn.execute(
+                        f"SELECT id, body FROM docs WHERE id IN ({','.join('?' * len(ids))})", ids
+                    ).fetchall()
+                )
+                if ids
+                else {}
+            )
+            runs, words = highlight.query_terms(query)
+            for doc_id in ids:
+                highlight.fragments(bodies.get(doc_id, ""), runs, words)
             timings.append((time.perf_counter() - started) * 1000)
-            hits_total += len(results)
+            hits_total += len(ids)
         out[kind] = {"p50": pct(timings, 0.5), "p95": pct(timings, 0.95), "hits": hits_total}
     # How long until a changed document is searchable: one update + commit.
     update_ms = []
     for i in range(10):
         started = time.perf_counter()
         writer = ix.writer()
-        writer.update_document(key=f"document:{i}:effective", kind="document", variant="effective",
-                               object_id=i, version=2, title="updated", body="新版本 密封不良 updated",
-                               category="quality", confidentiality="internal")
+        writer.update_document(
+            key=f"document:{i}:effective",
+            kind="document",
+            variant="effective",
+            object_id=i,
+            version=2,
+            title="updated",
+            body="新版本 密封不良 updated",
+            category="quality",
+            confidentiality="internal",
+        )
         writer.commit()
         searcher = searcher.refresh()
         # Visible: the new version is what the key finds (query speed is measured above).
@@ -158,20 +202,26 @@ def run_sqlite(sqlite_path: Path, queries: dict[str, list[str]], mode: str) -> d
         timings, hits_total = [], 0
         for text in texts:
             terms = [t.strip('"') for t in text.split()] if not text.startswith('"') else [text.strip('"')]
-            extra = " AND category = 'quality' AND (confidentiality = 'internal' OR department = 'QC')" \
-                if kind == "filtered" else ""
+            extra = (
+                " AND category = 'quality' AND (confidentiality = 'internal' OR department = 'QC')"
+                if kind == "filtered"
+                else ""
+            )
             started = time.perf_counter()
             if mode == "fts5" and all(len(t) >= 3 for t in terms):
                 match = " AND ".join(f'"{t}"' for t in terms)
                 rows = conn.execute(
                     "SELECT d.id, snippet(fts, 1, '<mark>', '</mark>', '…', 16) FROM fts JOIN docs d ON d.id = fts.rowid "
-                    f"WHERE fts MATCH ?{extra} ORDER BY rank LIMIT 10", (match,)).fetchall()
+                    f"WHERE fts MATCH ?{extra} ORDER BY rank LIMIT 10",
+                    (match,),
+                ).fetchall()
             else:
                 # LIKE scan; also FTS5's fallback for two-character CJK terms,
                 # which its trigram tokenizer cannot match.
                 where = " AND ".join("instr(body, ?) > 0" for _ in terms)
-                rows = conn.execute(f"SELECT id, substr(body, 1, 200) FROM docs WHERE {where}{extra} LIMIT 10",
-                                    terms).fetchall()
+                rows = conn.execute(
+                    f"SELECT id, substr(body, 1, 200) FROM docs WHERE {where}{extra} LIMIT 10", terms
+                ).fetchall()
             timings.append((time.perf_counter() - started) * 1000)
             hits_total += len(rows)
         out[kind] = {"p50": pct(timings, 0.5), "p95": pct(timings, 0.95), "hits": hits_total}
@@ -184,9 +234,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--procs", type=int, default=1, help="Whoosh writer processes")
     parser.add_argument("--keep", help="keep the work directory here")
-    parser.add_argument("--e2e", action="store_true",
-                        help="end to end: Chinese-dense corpus, flask search rebuild, the JSON API over HTTP "
-                             "(bench/search_e2e.py)")
+    parser.add_argument(
+        "--e2e",
+        action="store_true",
+        help="end to end: Chinese-dense corpus, flask search rebuild, the JSON API over HTTP "
+        "(bench/search_e2e.py)",
+    )
     args = parser.parse_args()
     if args.e2e:
         from bench import search_e2e
@@ -198,8 +251,11 @@ def main() -> None:
     (work / "whoosh").mkdir(exist_ok=True)
     print(f"corpus: {args.n} documents (seeded), work dir {work}", flush=True)
     build = build_whoosh(args.n, work / "whoosh", args.procs)
-    print(f"whoosh build: {build['docs_per_s']:.0f} docs/s, peak {build['peak_mb']:.0f} MB, "
-          f"index {build['index_mb']:.0f} MB", flush=True)
+    print(
+        f"whoosh build: {build['docs_per_s']:.0f} docs/s, peak {build['peak_mb']:.0f} MB, "
+        f"index {build['index_mb']:.0f} MB",
+        flush=True,
+    )
     sqlite_build = build_sqlite(args.n, work / "baseline.db")
     queries = make_queries(args.queries)
     whoosh = run_whoosh(work / "whoosh", work / "baseline.db", queries)
@@ -214,8 +270,10 @@ def main() -> None:
     ]
     for kind in queries:
         w, f, lk = whoosh[kind], fts5[kind], like[kind]
-        lines.append(f"| {kind} | {w['p50']:.1f} / {w['p95']:.1f} | {f['p50']:.1f} / {f['p95']:.1f} | "
-                     f"{lk['p50']:.1f} / {lk['p95']:.1f} | {f['p95'] / w['p95']:.2f} | {lk['p95'] / w['p95']:.2f} |")
+        lines.append(
+            f"| {kind} | {w['p50']:.1f} / {w['p95']:.1f} | {f['p50']:.1f} / {f['p95']:.1f} | "
+            f"{lk['p50']:.1f} / {lk['p95']:.1f} | {f['p95'] / w['p95']:.2f} | {lk['p95'] / w['p95']:.2f} |"
+        )
     lines += [
         "",
         f"Index build: Whoosh {build['docs_per_s']:.0f} docs/s (peak {build['peak_mb']:.0f} MB, index "
@@ -227,9 +285,19 @@ def main() -> None:
     print("\n".join(lines))
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
-    (results / f"search-{args.n}.json").write_text(json.dumps(
-        {"n": args.n, "build": build, "sqlite_build": sqlite_build, "whoosh": whoosh, "fts5": fts5, "like": like},
-        indent=2))
+    (results / f"search-{args.n}.json").write_text(
+        json.dumps(
+            {
+                "n": args.n,
+                "build": build,
+                "sqlite_build": sqlite_build,
+                "whoosh": whoosh,
+                "fts5": fts5,
+                "like": like,
+            },
+            indent=2,
+        )
+    )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

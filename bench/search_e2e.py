@@ -55,8 +55,12 @@ ENGLISH_SENTENCES = [
 ]
 PRODUCTS = ["X200", "X300", "M10", "M20", "S5", "T800", "P100", "C5"]
 CATEGORIES = ["technical", "quality", "market", "customer"]
-DOC_TYPES = {"technical": "spec", "quality": "problem_analysis", "market": "market_research",
-             "customer": "feedback_record"}
+DOC_TYPES = {
+    "technical": "spec",
+    "quality": "problem_analysis",
+    "market": "market_research",
+    "customer": "feedback_record",
+}
 DEPARTMENTS = ["RD", "PROD", "QC", "CS", "MKT"]
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -103,7 +107,14 @@ def generate(n: int, seed: int = 15):
         body = "".join(parts)
         title = f"{product} {rng.choice(source)[:16]}"
         category = CATEGORIES[i % 4]
-        yield (title, body, category, product, DEPARTMENTS[i % 5], "restricted" if i % 10 == 0 else "internal")
+        yield (
+            title,
+            body,
+            category,
+            product,
+            DEPARTMENTS[i % 5],
+            "restricted" if i % 10 == 0 else "internal",
+        )
 
 
 def make_instance(work: Path, n: int) -> dict:
@@ -117,19 +128,30 @@ def make_instance(work: Path, n: int) -> dict:
     from app.documents.models import Blob, Document, DocumentVersion
     from app.extensions import db
 
-    env = {"INSTANCE_DIR": str(work / "instance"), "STORAGE_DIR": str(work / "storage"),
-           "DATABASE_URL": f"sqlite:///{work / 'instance' / 'doctrack.db'}", "SECRET_KEY": "bench",
-           "SEARCH_INLINE_INDEXING": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    env = {
+        "INSTANCE_DIR": str(work / "instance"),
+        "STORAGE_DIR": str(work / "storage"),
+        "DATABASE_URL": f"sqlite:///{work / 'instance' / 'doctrack.db'}",
+        "SECRET_KEY": "bench",
+        "SEARCH_INLINE_INDEXING": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
     app = create_app(env)
     text_bytes = 0
     with app.app_context():
         upgrade()
         for code in DEPARTMENTS:
             auth.create_department(code, code)
-        author = auth.create_user("author@bench.local", name="A", department_code="RD", roles=["author"],
-                                  password="bench-password")
-        support = auth.create_user("support@bench.local", name="S", department_code="CS", roles=["support"],
-                                   password="bench-password")
+        author = auth.create_user(
+            "author@bench.local", name="A", department_code="RD", roles=["author"], password="bench-password"
+        )
+        support = auth.create_user(
+            "support@bench.local",
+            name="S",
+            department_code="CS",
+            roles=["support"],
+            password="bench-password",
+        )
         db.session.commit()
         token = auth.create_token(support, "bench")
         db.session.commit()
@@ -139,14 +161,36 @@ def make_instance(work: Path, n: int) -> dict:
         batch_docs, batch_versions = [], []
         for i, (title, body, category, product, department, conf) in enumerate(generate(n), start=1):
             text_bytes += len(body.encode())
-            batch_docs.append({"id": i, "title": title, "category": category, "doc_type": DOC_TYPES[category],
-                               "product": product, "department_id": departments[department], "important": False,
-                               "confidentiality": conf, "created_by_id": author.id, "created_at": now,
-                               "updated_at": now})
-            batch_versions.append({"document_id": i, "number": 1, "sha256": "0" * 64, "filename": "doc.txt",
-                                   "media_type": "text/plain", "size": len(body), "text": body,
-                                   "author_id": author.id, "state": "effective", "created_at": now,
-                                   "effective_at": now})
+            batch_docs.append(
+                {
+                    "id": i,
+                    "title": title,
+                    "category": category,
+                    "doc_type": DOC_TYPES[category],
+                    "product": product,
+                    "department_id": departments[department],
+                    "important": False,
+                    "confidentiality": conf,
+                    "created_by_id": author.id,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            batch_versions.append(
+                {
+                    "document_id": i,
+                    "number": 1,
+                    "sha256": "0" * 64,
+                    "filename": "doc.txt",
+                    "media_type": "text/plain",
+                    "size": len(body),
+                    "text": body,
+                    "author_id": author.id,
+                    "state": "effective",
+                    "created_at": now,
+                    "effective_at": now,
+                }
+            )
             if len(batch_docs) == 2000:
                 db.session.execute(insert(Document), batch_docs)
                 db.session.execute(insert(DocumentVersion), batch_versions)
@@ -160,9 +204,17 @@ def make_instance(work: Path, n: int) -> dict:
 
 def _flask_env(env: dict) -> dict:
     out = dict(os.environ)
-    out.update({"DOCTRACK_INSTANCE_DIR": env["INSTANCE_DIR"], "DOCTRACK_STORAGE_DIR": env["STORAGE_DIR"],
-                "DOCTRACK_DATABASE_URL": env["DATABASE_URL"], "DOCTRACK_SECRET_KEY": "bench",
-                "DOCTRACK_SEARCH_INLINE": "false", "FLASK_APP": "wsgi", "DOCTRACK_RATELIMIT_ENABLED": "false"})
+    out.update(
+        {
+            "DOCTRACK_INSTANCE_DIR": env["INSTANCE_DIR"],
+            "DOCTRACK_STORAGE_DIR": env["STORAGE_DIR"],
+            "DOCTRACK_DATABASE_URL": env["DATABASE_URL"],
+            "DOCTRACK_SECRET_KEY": "bench",
+            "DOCTRACK_SEARCH_INLINE": "false",
+            "FLASK_APP": "wsgi",
+            "DOCTRACK_RATELIMIT_ENABLED": "false",
+        }
+    )
     return out
 
 
@@ -170,8 +222,13 @@ def rebuild(env: dict) -> dict:
     """``flask search rebuild`` in a child process: seconds, peak RSS."""
     started = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run([sys.executable, "-m", "flask", "search", "rebuild", "--quiet"], env=_flask_env(env),
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "search", "rebuild", "--quiet"],
+        env=_flask_env(env),
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     index_dir = Path(env["INSTANCE_DIR"]) / "index"
@@ -188,8 +245,22 @@ def _free_port() -> int:
 def start_server(env: dict) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        env=_flask_env(env), cwd=ROOT, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "1",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        env=_flask_env(env),
+        cwd=ROOT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}/api/v1"
     for _ in range(200):
         try:
@@ -225,7 +296,7 @@ def make_queries(count: int, seed: int = 7) -> dict[str, list[dict]]:
     def word(length: int) -> str:
         run = rng.choice(runs)
         start = rng.randrange(len(run) - length + 1)
-        text = run[start:start + length]
+        text = run[start : start + length]
         return to_simplified.convert(text) if rng.random() < 0.5 else text
 
     english = [w for s in ENGLISH_SENTENCES for w in re.findall(r"[a-z]{5,}", s)]
@@ -245,8 +316,13 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
 
 
-MATCH_BUCKETS = [(0, 0, "0"), (1, 100, "1-100"), (101, 1000, "101-1k"), (1001, 10**4, "1k-10k"),
-                 (10**4 + 1, 10**9, ">10k")]
+MATCH_BUCKETS = [
+    (0, 0, "0"),
+    (1, 100, "1-100"),
+    (101, 1000, "101-1k"),
+    (1001, 10**4, "1k-10k"),
+    (10**4 + 1, 10**9, ">10k"),
+]
 
 
 def run_api(base: str, token: str, queries: dict[str, list[dict]]) -> dict:
@@ -261,11 +337,17 @@ def run_api(base: str, token: str, queries: dict[str, list[dict]]) -> dict:
             totals.append(body["total"])
             label = next(lb for lo, hi, lb in MATCH_BUCKETS if lo <= body["total"] <= hi)
             by_matches[label].append(ms)
-        out[kind] = {"p50": pct(timings, 0.5), "p95": pct(timings, 0.95), "median_total": pct(totals, 0.5),
-                     "max_total": max(totals)}
+        out[kind] = {
+            "p50": pct(timings, 0.5),
+            "p95": pct(timings, 0.95),
+            "median_total": pct(totals, 0.5),
+            "max_total": max(totals),
+        }
     health = [get(base, "/health")[0] for _ in range(50)]
     out["_health"] = {"p50": pct(health, 0.5), "p95": pct(health, 0.95)}
-    out["_by_matches"] = {k: {"n": len(v), "p50": pct(v, 0.5), "p95": pct(v, 0.95)} for k, v in by_matches.items()}
+    out["_by_matches"] = {
+        k: {"n": len(v), "p50": pct(v, 0.5), "p95": pct(v, 0.95)} for k, v in by_matches.items()
+    }
     return out
 
 
@@ -296,9 +378,16 @@ def run_tantivy(work: Path, n: int, queries: dict[str, list[dict]]) -> dict | No
     writer = index.writer(heap_size=128_000_000, num_threads=1)
     started = time.perf_counter()
     for i, (title, body, category, _product, department, conf) in enumerate(generate(n), start=1):
-        writer.add_document(tantivy.Document(id=i, title=" ".join(_tokens(title, "query")),
-                                             body=" ".join(_tokens(body, "query")), category=category,
-                                             confidentiality=conf, department=department))
+        writer.add_document(
+            tantivy.Document(
+                id=i,
+                title=" ".join(_tokens(title, "query")),
+                body=" ".join(_tokens(body, "query")),
+                category=category,
+                confidentiality=conf,
+                department=department,
+            )
+        )
     writer.commit()
     build_s = time.perf_counter() - started
     index.reload()
@@ -310,14 +399,19 @@ def run_tantivy(work: Path, n: int, queries: dict[str, list[dict]]) -> dict | No
         for params in items:
             started = time.perf_counter()
             clauses = []
-            for word in params["q"].strip('"').split() if not params["q"].startswith('"') else [params["q"].strip('"')]:
+            for word in (
+                params["q"].strip('"').split()
+                if not params["q"].startswith('"')
+                else [params["q"].strip('"')]
+            ):
                 tokens = _tokens(word, "query")
                 if not tokens:
                     continue
                 term = tokens[0] if len(tokens) == 1 else '"' + " ".join(tokens) + '"'
                 clauses.append(f"(title:{term} OR body:{term})")
-            text = " AND ".join(clauses + [allowed] + ([f"category:{params['category']}"] if "category" in params
-                                                        else []))
+            text = " AND ".join(
+                clauses + [allowed] + ([f"category:{params['category']}"] if "category" in params else [])
+            )
             query = index.parse_query(text)
             result = searcher.search(query, 10, count=True)
             _ = result.count, [searcher.doc(addr) for _, addr in result.hits]
@@ -329,10 +423,14 @@ def run_tantivy(work: Path, n: int, queries: dict[str, list[dict]]) -> dict | No
 def run_fts5(work: Path, n: int, queries: dict[str, list[dict]]) -> dict:
     path = work / "fts5.db"
     conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE docs (id INTEGER PRIMARY KEY, title TEXT, body TEXT, category TEXT, "
-                 "confidentiality TEXT, department TEXT)")
-    conn.execute("CREATE VIRTUAL TABLE fts USING fts5(title, body, content='docs', content_rowid='id', "
-                 "tokenize='trigram')")
+    conn.execute(
+        "CREATE TABLE docs (id INTEGER PRIMARY KEY, title TEXT, body TEXT, category TEXT, "
+        "confidentiality TEXT, department TEXT)"
+    )
+    conn.execute(
+        "CREATE VIRTUAL TABLE fts USING fts5(title, body, content='docs', content_rowid='id', "
+        "tokenize='trigram')"
+    )
     rows = ((i, t, b, c, conf, d) for i, (t, b, c, _p, d, conf) in enumerate(generate(n), start=1))
     conn.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)", rows)
     started = time.perf_counter()
@@ -352,15 +450,20 @@ def run_fts5(work: Path, n: int, queries: dict[str, list[dict]]) -> dict:
             if all(len(t) >= 3 for t in terms):
                 match = " AND ".join(f'"{t}"' for t in terms)
                 args = [match] + ([params["category"]] if "category" in params else [])
-                conn.execute("SELECT d.id, snippet(fts, 1, '<mark>', '</mark>', '…', 16) FROM fts JOIN docs d "
-                             f"ON d.id = fts.rowid WHERE fts MATCH ?{extra} ORDER BY rank LIMIT 10", args).fetchall()
-                conn.execute(f"SELECT count(*) FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?{extra}",
-                             args).fetchall()
+                conn.execute(
+                    "SELECT d.id, snippet(fts, 1, '<mark>', '</mark>', '…', 16) FROM fts JOIN docs d "
+                    f"ON d.id = fts.rowid WHERE fts MATCH ?{extra} ORDER BY rank LIMIT 10",
+                    args,
+                ).fetchall()
+                conn.execute(
+                    f"SELECT count(*) FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ?{extra}", args
+                ).fetchall()
             else:
                 where = " AND ".join("instr(d.body, ?) > 0" for _ in terms)
                 args = terms + ([params["category"]] if "category" in params else [])
-                conn.execute(f"SELECT d.id, substr(d.body, 1, 200) FROM docs d WHERE {where}{extra} LIMIT 10",
-                             args).fetchall()
+                conn.execute(
+                    f"SELECT d.id, substr(d.body, 1, 200) FROM docs d WHERE {where}{extra} LIMIT 10", args
+                ).fetchall()
             timings.append((time.perf_counter() - started) * 1000)
         out[kind] = {"p50": pct(timings, 0.5), "p95": pct(timings, 0.95)}
     conn.close()
@@ -373,8 +476,13 @@ def update_to_searchable(env: dict, base: str, token: str, rounds: int = 10) -> 
     with ``flask search work`` draining the outbox."""
     from sqlalchemy import create_engine, text
 
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "search", "work", "--interval", "0.2"],
-                              env=_flask_env(env), cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "search", "work", "--interval", "0.2"],
+        env=_flask_env(env),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     engine = create_engine(env["DATABASE_URL"])
     timings = []
     try:
@@ -383,10 +491,16 @@ def update_to_searchable(env: dict, base: str, token: str, rounds: int = 10) -> 
             doc_id = 2 + i * 10  # not restricted (ids 1, 11, 21... are)
             started = time.perf_counter()
             with engine.begin() as conn:
-                conn.execute(text("UPDATE document_version SET text = text || :w WHERE document_id = :d"),
-                             {"w": " " + word, "d": doc_id})
-                conn.execute(text("INSERT INTO index_outbox (kind, object_id, created_at) "
-                                  "VALUES ('document', :d, :now)"), {"d": doc_id, "now": datetime.now(UTC)})
+                conn.execute(
+                    text("UPDATE document_version SET text = text || :w WHERE document_id = :d"),
+                    {"w": " " + word, "d": doc_id},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO index_outbox (kind, object_id, created_at) VALUES ('document', :d, :now)"
+                    ),
+                    {"d": doc_id, "now": datetime.now(UTC)},
+                )
             while True:
                 _, body = get(base, "/search", token, q=word)
                 if body["total"]:
@@ -408,11 +522,16 @@ def main(n: int, count: int, keep: str | None) -> None:
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     instance = make_instance(work, n)
-    print(f"loaded {n} documents ({instance['text_mb']:.1f} MB of text) in {time.perf_counter() - started:.0f} s",
-          flush=True)
+    print(
+        f"loaded {n} documents ({instance['text_mb']:.1f} MB of text) in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     build = rebuild(instance["env"])
-    print(f"flask search rebuild: {n / build['seconds']:.0f} docs/s, peak {build['peak_mb']:.0f} MB, "
-          f"index {build['index_mb']:.0f} MB ({build['index_mb'] / instance['text_mb']:.1f}x text)", flush=True)
+    print(
+        f"flask search rebuild: {n / build['seconds']:.0f} docs/s, peak {build['peak_mb']:.0f} MB, "
+        f"index {build['index_mb']:.0f} MB ({build['index_mb'] / instance['text_mb']:.1f}x text)",
+        flush=True,
+    )
     queries = make_queries(count)
     server, base = start_server(instance["env"])
     try:
@@ -423,14 +542,17 @@ def main(n: int, count: int, keep: str | None) -> None:
         stop(server)
     tantivy = run_tantivy(work, n, queries)
     fts5 = run_fts5(work, n, queries)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
-    lines = [f"End to end, {n:,} documents ({instance['text_mb']:.1f} MB text), {count} queries per kind, "
-             f"commit {commit}; API = gunicorn 1 worker over HTTP as a support user, first pass (second pass):",
-             "",
-             "| query | API p50 / p95 ms | 2nd pass p50 / p95 | median / max total | tantivy p50 / p95 | "
-             "FTS5 p50 / p95 | tantivy ÷ API (p95) | FTS5 ÷ API (p95) |",
-             "|---|---|---|---|---|---|---|---|"]
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    lines = [
+        f"End to end, {n:,} documents ({instance['text_mb']:.1f} MB text), {count} queries per kind, "
+        f"commit {commit}; API = gunicorn 1 worker over HTTP as a support user, first pass (second pass):",
+        "",
+        "| query | API p50 / p95 ms | 2nd pass p50 / p95 | median / max total | tantivy p50 / p95 | "
+        "FTS5 p50 / p95 | tantivy ÷ API (p95) | FTS5 ÷ API (p95) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for kind in queries:
         a, b, f = api[kind], api_again[kind], fts5[kind]
         t = tantivy[kind] if tantivy else None
@@ -440,25 +562,41 @@ def main(n: int, count: int, keep: str | None) -> None:
             + (f"{t['p50']:.2f} / {t['p95']:.2f} | " if t else "not installed | ")
             + f"{f['p50']:.1f} / {f['p95']:.1f} | "
             + (f"{t['p95'] / a['p95']:.3f} | " if t else "- | ")
-            + f"{f['p95'] / a['p95']:.2f} |")
+            + f"{f['p95'] / a['p95']:.2f} |"
+        )
     lines += ["", "| matches (total) | queries | API p50 / p95 ms |", "|---|---|---|"]
     for label, m in api["_by_matches"].items():
         if m["n"]:
             lines.append(f"| {label} | {m['n']} | {m['p50']:.1f} / {m['p95']:.1f} |")
-    lines += ["",
-              f"Health: p50 {api['_health']['p50']:.1f} ms, p95 {api['_health']['p95']:.1f} ms. "
-              f"Changed document searchable through the API (outbox + `flask search work`): "
-              f"p50 {update['p50']:.0f} ms, p95 {update['p95']:.0f} ms.",
-              f"Rebuild: {n / build['seconds']:.0f} docs/s, peak RSS {build['peak_mb']:.0f} MB, index "
-              f"{build['index_mb']:.0f} MB for {instance['text_mb']:.1f} MB text "
-              f"({build['index_mb'] / instance['text_mb']:.1f}x)"
-              + (f"; tantivy {tantivy['_build_docs_per_s']:.0f} docs/s" if tantivy else "")
-              + f"; FTS5 trigram {fts5['_build_docs_per_s']:.0f} docs/s."]
+    lines += [
+        "",
+        f"Health: p50 {api['_health']['p50']:.1f} ms, p95 {api['_health']['p95']:.1f} ms. "
+        f"Changed document searchable through the API (outbox + `flask search work`): "
+        f"p50 {update['p50']:.0f} ms, p95 {update['p95']:.0f} ms.",
+        f"Rebuild: {n / build['seconds']:.0f} docs/s, peak RSS {build['peak_mb']:.0f} MB, index "
+        f"{build['index_mb']:.0f} MB for {instance['text_mb']:.1f} MB text "
+        f"({build['index_mb'] / instance['text_mb']:.1f}x)"
+        + (f"; tantivy {tantivy['_build_docs_per_s']:.0f} docs/s" if tantivy else "")
+        + f"; FTS5 trigram {fts5['_build_docs_per_s']:.0f} docs/s.",
+    ]
     print("\n".join(lines))
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
-    (results / f"search-e2e-{n}.json").write_text(json.dumps(
-        {"n": n, "commit": commit, "build": build, "api": api, "api_again": api_again, "update": update,
-         "tantivy": tantivy, "fts5": fts5, "text_mb": instance["text_mb"]}, indent=2))
+    (results / f"search-e2e-{n}.json").write_text(
+        json.dumps(
+            {
+                "n": n,
+                "commit": commit,
+                "build": build,
+                "api": api,
+                "api_again": api_again,
+                "update": update,
+                "tantivy": tantivy,
+                "fts5": fts5,
+                "text_mb": instance["text_mb"],
+            },
+            indent=2,
+        )
+    )
     if not keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -33,6 +33,7 @@ import unicodedata
 from functools import lru_cache
 
 from whoosh.analysis import Composable, Token, Tokenizer
+from whoosh.formats import Positions
 from whoosh.lang.porter import stem
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -40,8 +41,10 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = _CJK + "\u3040-\u30ff\u31f0-\u31ff\uac00-\ud7af\u1100-\u11ff\u3130-\u318f\u0e00-\u0e7f"
 # Letters of spaced scripts: Latin (accented, ligatures), Greek, Cyrillic,
 # and combining accents inside a word.
-_LETTERS = ("A-Za-z0-9\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
-            "\u0300-\u036f\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\ufb00-\ufb06")
+_LETTERS = (
+    "A-Za-z0-9\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+    "\u0300-\u036f\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\ufb00-\ufb06"
+)
 _TOKEN = re.compile(
     rf"(?P<cjk>[{_RUNS}](?:[\r\n]*[{_RUNS}])*)"
     rf"|(?P<word>[{_LETTERS}]+(?:[._\-/][A-Za-z0-9]+)*)"
@@ -121,8 +124,19 @@ class CJKBigramTokenizer(Tokenizer):
     def __eq__(self, other):
         return other is not None and other.__class__ is self.__class__
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         folded = fold(value)
         pos = start_pos
@@ -132,7 +146,7 @@ class CJKBigramTokenizer(Tokenizer):
                 token.boost = 1.0
                 token.stopped = False
                 if keeporiginal:
-                    token.original = value[match.start():match.end()]
+                    token.original = value[match.start() : match.end()]
                 if positions:
                     token.pos = pos
                 if chars:
@@ -171,3 +185,34 @@ class CJKBigramTokenizer(Tokenizer):
 
 def analyzer() -> Composable:
     return CJKBigramTokenizer()
+
+
+def term_positions(value: str) -> dict[str, list[int]]:
+    """What ``CJKBigramTokenizer`` yields at indexing, as term -> positions,
+    computed without a Token object per term (indexing spends most of its
+    time there otherwise)."""
+    out: dict[str, list[int]] = {}
+    pos = 0
+    for match in _TOKEN.finditer(fold(value)):
+        if match.lastgroup == "word":
+            out.setdefault(word_token(match.group()), []).append(pos)
+            pos += 1
+            continue
+        run = match.group()
+        if "\n" in run or "\r" in run:
+            run = _NEWLINES.sub("", run)
+        for i in range(len(run) - 1):
+            out.setdefault(run[i : i + 2], []).append(pos + i)
+        out.setdefault(run[-1], []).append(pos + len(run) - 1)
+        pos += len(run)
+    return out
+
+
+class BigramPositions(Positions):
+    """Whoosh's Positions format fed by ``term_positions``: the same terms,
+    positions and weights as running the analyzer, about ten times faster."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        boost = self.field_boost
+        for term, positions in term_positions(value).items():
+            yield term, len(positions), len(positions) * boost, self.encode(positions)

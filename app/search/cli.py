@@ -38,8 +38,12 @@ def work(once: bool, interval: float, batch_size: int):
 
 @search_cli.command("rebuild")
 @click.option("--batch-size", default=500, show_default=True, help="Rows read from the database at a time.")
-@click.option("--commit-every", default=20000, show_default=True,
-              help="Objects between index commits (where a killed rebuild resumes).")
+@click.option(
+    "--commit-every",
+    default=20000,
+    show_default=True,
+    help="Objects between index commits (where a killed rebuild resumes).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def rebuild_command(batch_size: int, commit_every: int, quiet: bool):
     """Recreate the index from the database (built beside, then swapped).
@@ -53,21 +57,31 @@ def rebuild_command(batch_size: int, commit_every: int, quiet: bool):
         if quiet:
             return
         if "bar" not in bar:
-            bar["bar"] = click.progressbar(length=max(total, 1), label="indexing", show_pos=True,
-                                           show_percent=True, show_eta=True, file=sys.stderr)
+            bar["bar"] = click.progressbar(
+                length=max(total, 1),
+                label="indexing",
+                show_pos=True,
+                show_percent=True,
+                show_eta=True,
+                file=sys.stderr,
+            )
             bar["bar"].__enter__()
             shown["done"] = 0
         bar["bar"].update(done - shown["done"])
         shown["done"] = done
 
     try:
-        result = rebuild(current_app.config, batch_size=batch_size, commit_every=commit_every, progress=progress)
+        result = rebuild(
+            current_app.config, batch_size=batch_size, commit_every=commit_every, progress=progress
+        )
     finally:
         if "bar" in bar:
             bar["bar"].__exit__(None, None, None)
     resumed = " (resumed)" if result["resumed"] else ""
-    click.echo(f"indexed {result['document']} documents and {result['issue']} problem reports{resumed} "
-               f"in {result['seconds']} s; applied {result['outbox_applied']} pending outbox rows")
+    click.echo(
+        f"indexed {result['document']} documents and {result['issue']} problem reports{resumed} "
+        f"in {result['seconds']} s; applied {result['outbox_applied']} pending outbox rows"
+    )
 
 
 @search_cli.command("status")

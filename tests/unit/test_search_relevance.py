@@ -122,3 +122,27 @@ def test_english_stemming_joins_verb_and_noun():
 
     assert stem_of("calibrating") == stem_of("calibration") == stem_of("calibrated") == stem_of("calibrate")
     assert stem_of("overheating") == stem_of("overheated") == stem_of("overheat") == stem_of("overheats")
+
+
+def test_indexing_shortcut_yields_what_the_analyzer_yields():
+    from collections import defaultdict
+
+    from app.search.analysis import term_positions
+
+    text = "X200 馬達過熱，產品質量\n問題 café ﬁrmware こんにちは 안녕 calibrating 熱 B2311-07 Привет"
+    expected = defaultdict(list)
+    for token in analyzer()(text, positions=True, mode="index"):
+        expected[token.text].append(token.pos)
+    assert term_positions(text) == dict(expected)
+
+
+def test_a_phrase_or_a_word(searcher):
+    """An Or of a phrase and a word: documents with the word count without the phrase."""
+    from whoosh.qparser import MultifieldParser, OrGroup
+
+    from app.search import executor
+
+    q = MultifieldParser(["body"], SCHEMA, group=OrGroup).parse('"塗布導熱膏" OR watchdog')
+    page = executor.run(searcher, q, [], facets=(), page=1, per_page=50, sort_by_date=False)
+    keys = {searcher.stored_fields(d)["key"] for d in page.docnums}
+    assert keys == {hit["key"] for hit in searcher.search(q, limit=None)} == {"m2", "e1"}
