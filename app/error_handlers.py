@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
@@ -88,6 +89,13 @@ def init_app(app: Flask) -> None:
         # raises OverflowError, PostgreSQL a DataError): bad input, not a crash.
         db.session.rollback()
         return error_response(400, "invalid_field", "a number in the request is out of range")
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc):
+        # A JSON body nested a thousand levels deep (the JSON parser recurses
+        # per level) or a query nested as deep: bad input, not a crash.
+        db.session.rollback()
+        return error_response(400, "input_too_deep", _("the request is nested too deeply to read"))
 
     @app.errorhandler(DomainError)
     def _domain_error(exc: DomainError):

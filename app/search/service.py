@@ -32,6 +32,7 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(rf"[{_RUNS}]")
 _SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _QUOTED = re.compile(r'"[^"]*"')
+_SYNTAX = re.compile(r'[()"\[\]{}^~*?:+\-!]')
 
 
 def _term_for(user: User):
@@ -66,7 +67,15 @@ def parse(text: str):
     if not text:
         return Every()
     parser = MultifieldParser(["title", "body"], index.SCHEMA, group=AndGroup)
-    return _one_character_terms(parser.parse(text))
+    try:
+        return _one_character_terms(parser.parse(text))
+    except (IndexError, ValueError, RecursionError):
+        # Whoosh's parser trips on some operator soups ("NOT NOT ... x"): read
+        # the words alone, without operators or grouping, rather than fail.
+        words = [w for w in _SYNTAX.sub(" ", text).split() if w.upper() not in ("AND", "OR", "NOT", "ANDNOT")]
+        if not words:
+            return Every()
+        return _one_character_terms(parser.parse(" ".join(words)))
 
 
 def _one_character_terms(q):
