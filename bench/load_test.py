@@ -62,7 +62,10 @@ def free_port() -> int:
 def server_env(database_url: str, work: Path, port: int) -> dict:
     return {**os.environ, "DOCTRACK_DATABASE_URL": database_url, "DOCTRACK_INSTANCE_DIR": str(work / "instance"),
             "DOCTRACK_STORAGE_DIR": str(work / "storage"), "DOCTRACK_SECRET_KEY": secrets.token_hex(32),
-            "DOCTRACK_BIND": f"127.0.0.1:{port}", "DOCTRACK_BACKUP_DIR": str(work / "backups")}
+            "DOCTRACK_BIND": f"127.0.0.1:{port}", "DOCTRACK_BACKUP_DIR": str(work / "backups"),
+            # The throttle shared by the workers, as production.sh requires.
+            "DOCTRACK_RATELIMIT_STORAGE_URI": os.environ.get("DOCTRACK_RATELIMIT_STORAGE_URI",
+                                                             "redis://127.0.0.1:6379")}
 
 
 def make_app(env: dict):

@@ -5,12 +5,24 @@
 #
 #   DOCTRACK_DATABASE_URL=postgresql://USER@HOST/DB DOCTRACK_SECRET_KEY=... bash scripts/production.sh
 #
+# Required as well: DOCTRACK_RATELIMIT_STORAGE_URI=redis://HOST:6379, so that
+# the login and signature throttle counts across all workers (and machines);
+# DOCTRACK_ALLOW_PER_PROCESS_THROTTLE=1 accepts per-worker counting instead.
 # Optional: DOCTRACK_BIND (127.0.0.1:8000), DOCTRACK_WORKERS (4), DOCTRACK_DEMO=1
-# (load the demo data), DOCTRACK_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379
-# (login throttling shared by the workers; per worker otherwise).
+# (load the demo data).
 source "$(dirname "$0")/_setup.sh"
 : "${DOCTRACK_DATABASE_URL:?set DOCTRACK_DATABASE_URL=postgresql://USER@HOST/DB}"
 : "${DOCTRACK_SECRET_KEY:?set DOCTRACK_SECRET_KEY to a long random string}"
+case "${DOCTRACK_RATELIMIT_STORAGE_URI:-memory://}" in
+  memory://*)
+    if [ "${DOCTRACK_ALLOW_PER_PROCESS_THROTTLE:-}" != "1" ]; then
+      echo "production: DOCTRACK_RATELIMIT_STORAGE_URI is memory:// (per process): each of the" \
+           "${DOCTRACK_WORKERS:-4} workers would count failed passwords on its own. Set" \
+           "DOCTRACK_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 (a Redis all workers reach), or" \
+           "DOCTRACK_ALLOW_PER_PROCESS_THROTTLE=1 to accept per-worker counting." >&2
+      exit 2
+    fi ;;
+esac
 export DOCTRACK_ENV=production DOCTRACK_SEARCH_INLINE=false
 flask db upgrade
 if [ -n "${DOCTRACK_DEMO:-}" ]; then flask demo; fi
