@@ -240,11 +240,13 @@ def main() -> None:
         help="end to end: Chinese-dense corpus, flask search rebuild, the JSON API over HTTP "
         "(bench/search_e2e.py)",
     )
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --e2e and --keep: query the instance a previous run left there")
     args = parser.parse_args()
     if args.e2e:
         from bench import search_e2e
 
-        search_e2e.main(args.n, args.queries, args.keep)
+        search_e2e.main(args.n, args.queries, args.keep, reuse=args.reuse)
         return
     work = Path(args.keep or tempfile.mkdtemp(prefix="doctrack-bench-"))
     work.mkdir(parents=True, exist_ok=True)

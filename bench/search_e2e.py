@@ -515,18 +515,62 @@ def update_to_searchable(env: dict, base: str, token: str, rounds: int = 10) -> 
     return {"p50": pct(timings, 0.5), "p95": pct(timings, 0.95)}
 
 
-def main(n: int, count: int, keep: str | None) -> None:
+def reuse_instance(work: Path) -> dict:
+    """The instance a previous ``--keep`` run left (queries only, no load or rebuild)."""
+    from sqlalchemy import select
+
+    from app import create_app
+    from app.auth import service as auth
+    from app.auth.models import User
+    from app.extensions import db
+
+    env = {
+        "INSTANCE_DIR": str(work / "instance"),
+        "STORAGE_DIR": str(work / "storage"),
+        "DATABASE_URL": f"sqlite:///{work / 'instance' / 'doctrack.db'}",
+        "SECRET_KEY": "bench",
+        "SEARCH_INLINE_INDEXING": False,
+    }
+    app = create_app(env)
+    with app.app_context():
+        support = db.session.scalar(select(User).where(User.email == "support@bench.local"))
+        token = auth.create_token(support, "bench")
+        db.session.commit()
+        text_mb = db.session.execute(text_size_query()).scalar() / 1e6
+    return {"env": env, "token": token, "text_mb": text_mb}
+
+
+def text_size_query():
+    from sqlalchemy import func, select
+
+    from app.documents.models import DocumentVersion
+
+    return select(func.sum(func.length(func.cast(DocumentVersion.text, _blob_type()))))
+
+
+def _blob_type():
+    from sqlalchemy import LargeBinary
+
+    return LargeBinary
+
+
+def main(n: int, count: int, keep: str | None, reuse: bool = False) -> None:
     import tempfile
 
     work = Path(keep or tempfile.mkdtemp(prefix="doctrack-e2e-"))
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    instance = make_instance(work, n)
-    print(
-        f"loaded {n} documents ({instance['text_mb']:.1f} MB of text) in {time.perf_counter() - started:.0f} s",
-        flush=True,
-    )
-    build = rebuild(instance["env"])
+    if reuse:
+        instance = reuse_instance(work)
+        build = json.loads((work / "build.json").read_text())
+    else:
+        instance = make_instance(work, n)
+        print(
+            f"loaded {n} documents ({instance['text_mb']:.1f} MB of text) in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+        build = rebuild(instance["env"])
+        (work / "build.json").write_text(json.dumps(build))
     print(
         f"flask search rebuild: {n / build['seconds']:.0f} docs/s, peak {build['peak_mb']:.0f} MB, "
         f"index {build['index_mb']:.0f} MB ({build['index_mb'] / instance['text_mb']:.1f}x text)",
@@ -534,12 +578,14 @@ def main(n: int, count: int, keep: str | None) -> None:
     )
     queries = make_queries(count)
     server, base = start_server(instance["env"])
+    load_before = os.getloadavg()[0]
     try:
         api = run_api(base, instance["token"], queries)
         api_again = run_api(base, instance["token"], queries)  # the same queries once more: warm caches
         update = update_to_searchable(instance["env"], base, instance["token"])
     finally:
         stop(server)
+    load_after = os.getloadavg()[0]
     tantivy = run_tantivy(work, n, queries)
     fts5 = run_fts5(work, n, queries)
     commit = subprocess.run(
@@ -547,7 +593,8 @@ def main(n: int, count: int, keep: str | None) -> None:
     ).stdout.strip()
     lines = [
         f"End to end, {n:,} documents ({instance['text_mb']:.1f} MB text), {count} queries per kind, "
-        f"commit {commit}; API = gunicorn 1 worker over HTTP as a support user, first pass (second pass):",
+        f"commit {commit}; API = gunicorn 1 worker over HTTP as a support user, first pass (second pass); "
+        f"load average {load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} cores:",
         "",
         "| query | API p50 / p95 ms | 2nd pass p50 / p95 | median / max total | tantivy p50 / p95 | "
         "FTS5 p50 / p95 | tantivy ÷ API (p95) | FTS5 ÷ API (p95) |",
@@ -587,6 +634,7 @@ def main(n: int, count: int, keep: str | None) -> None:
             {
                 "n": n,
                 "commit": commit,
+                "load": [load_before, load_after],
                 "build": build,
                 "api": api,
                 "api_again": api_again,
