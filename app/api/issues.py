@@ -17,6 +17,8 @@ from app.issues import export, metrics, queries, service
 from app.issues.workflow import Action
 
 blp = api_blueprint("issues", "Problem reports")
+CONTACT_NOTE = ("the customer's contact details; null unless the caller is customer service, the responsible "
+                "person, the responsible department's head, on the team, a leader or an admin")
 
 
 class CommentSchema(Schema):
@@ -39,6 +41,30 @@ class LinkSchema(Schema):
     relation = fields.Function(lambda v: v.link.relation)
     effective_version = fields.Integer(attribute="effective_number", allow_none=True)
     stale = fields.Boolean()
+
+
+class ReplySchema(Schema):
+    id = fields.Integer()
+    text = fields.String()
+    sent_at = fields.DateTime()
+    accepted = fields.Boolean(allow_none=True)
+    remedy = fields.String()
+    author_name = fields.Function(lambda r: r.author.name)
+    created_at = fields.DateTime()
+
+
+class FollowUpSchema(Schema):
+    id = fields.Integer()
+    score = fields.Integer()
+    comment = fields.String()
+    author_name = fields.Function(lambda f: f.author.name)
+    created_at = fields.DateTime()
+
+
+class TeamMemberSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    department = fields.Function(lambda u: u.department.code)
 
 
 class IssueSchema(Schema):
@@ -69,9 +95,17 @@ class IssueSchema(Schema):
     due_at = fields.DateTime(allow_none=True)
     overdue = fields.Function(lambda i: queries.is_overdue(i))
     reopen_count = fields.Integer()
+    assignee_id = fields.Integer(allow_none=True)
+    assignee_name = fields.Function(lambda i: i.assignee.name if i.assignee else None, allow_none=True)
+    team = fields.List(fields.Nested(TeamMemberSchema))
+    channel = fields.String(allow_none=True)
+    contact = fields.Function(lambda i: i.contact if service.may_see_contact(current_user, i) else None,
+                              allow_none=True, metadata={"description": CONTACT_NOTE})
 
 
 class IssueDetailSchema(IssueSchema):
+    replies = fields.List(fields.Nested(ReplySchema))
+    follow_ups = fields.List(fields.Nested(FollowUpSchema))
     comments = fields.List(fields.Nested(CommentSchema))
     links = fields.Method("get_links")
     history = fields.Method("get_history")
@@ -104,6 +138,9 @@ class IssueCreateArgs(Schema):
     severity = fields.Raw(load_default=None, allow_none=True)
     department = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER))
     analysis = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER),
+                            metadata={"description": "phone | email | online | visit (reports from customers)"})
+    contact = fields.String(load_default="", validate=validate.Length(max=service.CONTACT_LIMIT))
 
 
 class IssuePatchArgs(Schema):
@@ -117,6 +154,25 @@ class IssuePatchArgs(Schema):
     customer_ref = fields.String(validate=validate.Length(max=limits.CODE))
     product = fields.String(validate=validate.Length(max=limits.CODE))
     analysis = fields.String(validate=validate.Length(max=limits.LONG_TEXT))
+    assignee_id = fields.Integer(allow_none=True, metadata={
+        "description": "the responsible person (in the responsible department); set by its head"})
+    team_ids = fields.List(fields.Integer(), metadata={
+        "description": "the cross-department team: may comment and record analysis"})
+    channel = fields.String(allow_none=True, validate=validate.Length(max=limits.FILTER),
+                            metadata={"description": "phone | email | online | visit"})
+    contact = fields.String(validate=validate.Length(max=service.CONTACT_LIMIT))
+
+
+class ReplyArgs(Schema):
+    text = fields.String(required=True, validate=validate.Length(max=limits.LONG_TEXT))
+    sent_at = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER))
+    accepted = fields.Boolean(load_default=None, allow_none=True)
+    remedy = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
+
+
+class FollowUpArgs(Schema):
+    score = fields.Raw(required=True, metadata={"description": "satisfaction, a whole number from 1 to 5"})
+    comment = fields.String(load_default="", validate=validate.Length(max=limits.COMMENT))
 
 
 class IssueListArgs(Schema):
@@ -127,6 +183,8 @@ class IssueListArgs(Schema):
     product = fields.String(validate=validate.Length(max=limits.CODE))
     source = fields.String(validate=validate.Length(max=limits.FILTER))
     overdue = fields.Boolean()
+    assigned = fields.String(validate=validate.OneOf(["me"]), metadata={
+        "description": "`me`: reports whose responsible person, or team member, is the caller"})
     sort = fields.String(load_default="created", validate=validate.Length(max=limits.FILTER))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
@@ -161,7 +219,7 @@ class MetricsArgs(Schema):
 def _filter(args: dict) -> queries.IssueFilter:
     return queries.IssueFilter(**{k: args.get(k) for k in (
         "state", "category", "severity", "department", "product", "source", "overdue")},
-        sort=args.get("sort", "created"))
+        sort=args.get("sort", "created"), assigned_to=current_user.id if args.get("assigned") == "me" else None)
 
 
 @blp.post("/issues")
@@ -256,3 +314,21 @@ def add_link(args, issue_id):
 def delete_link(issue_id, link_id):
     service.remove_link(current_user, service.get_issue(issue_id), link_id)
     db.session.commit()
+
+
+@blp.post("/issues/<int:issue_id>/replies")
+@blp.arguments(ReplyArgs)
+@blp.response(201, ReplySchema)
+def add_reply(args, issue_id):
+    reply = service.add_reply(current_user, service.get_issue(issue_id), args)
+    db.session.commit()
+    return reply
+
+
+@blp.post("/issues/<int:issue_id>/follow-ups")
+@blp.arguments(FollowUpArgs)
+@blp.response(201, FollowUpSchema)
+def add_follow_up(args, issue_id):
+    follow_up = service.add_follow_up(current_user, service.get_issue(issue_id), args)
+    db.session.commit()
+    return follow_up

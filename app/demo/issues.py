@@ -52,6 +52,9 @@ def load_issues(specs: list[dict], documents: dict[str, Document]) -> None:
         if _reached(target, "verified"):
             service.act(issue, "verify", actor=qc)
         if _reached(target, "closed"):
+            if issue.source == "customer":  # the customer hears the result before the report closes
+                service.add_reply(support, issue, {"text": spec.get("reply", "已回覆客戶處理結果。"),
+                                                   "accepted": True})
             service.act(issue, "close", actor=qc)
         _backdate(issue)
         db.session.commit()

@@ -15,12 +15,14 @@ from app.search.outbox import queue_index
 
 def init_app(app: Flask) -> None:
     from app.documents.signals import document_changed
+    from app.improvement.signals import plan_changed
     from app.issues.signals import issue_changed
 
     hooks.register(app, "health_probe", _health)
     # Connected once per process (blinker keeps one connection per receiver).
     document_changed.connect(_queue_document)
     issue_changed.connect(_queue_issue)
+    plan_changed.connect(_queue_plan)
 
     @app.after_request
     def _drain_after_commit(response):
@@ -42,6 +44,10 @@ def _queue_document(document_id: int, **_) -> None:
 
 def _queue_issue(issue_id: int, **_) -> None:
     queue_index("issue", issue_id)
+
+
+def _queue_plan(plan_id: int, **_) -> None:
+    queue_index("plan", plan_id)
 
 
 @event.listens_for(Session, "after_flush")
