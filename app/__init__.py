@@ -81,13 +81,14 @@ def register_blueprints(app: Flask) -> None:
     from app.backup import views as backup_views
     from app.documents import views as documents_views
     from app.error_handlers import install_converters
+    from app.improvement import views as plans_views
     from app.issues import views as issues_views
     from app.main_views import bp as main_bp
     from app.search import views as search_views
 
     install_converters(app)
     for blueprint in (auth_views.bp, admin_views.bp, documents_views.bp, approval_views.bp,
-                      issues_views.bp, search_views.bp, backup_views.bp, main_bp):
+                      issues_views.bp, plans_views.bp, search_views.bp, backup_views.bp, main_bp):
         app.register_blueprint(blueprint)
     for module in (api_health, api_documents, api_approval, api_issues, api_plans, api_search,
                    api_backups):
@@ -118,6 +119,7 @@ def register_features(app: Flask) -> None:
     signal receivers (index this, notify that), page panels, health probes."""
     from app import approval, backup, improvement, issues, search
     from app.approval import views as approval_views
+    from app.improvement import views as plans_views
     from app.issues import views as issues_views
     from app.storage import LocalBlobStore
 
@@ -133,3 +135,4 @@ def register_features(app: Flask) -> None:
     backup.init_app(app)
     approval_views.init_app(app)
     issues_views.init_app(app)
+    plans_views.init_app(app)

@@ -5,6 +5,7 @@ answer. A page asks for what is registered on the running app.
 - ``document_panel``: callable(document) -> (template, context) or None
 - ``dashboard_panel``: callable() -> (template, context) or None
 - ``health_probe``: callable() -> dict of fields for /api/v1/health
+- ``metrics_panel``: callable(start date, end date) -> (template, context) or None
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 
 from flask import Flask, current_app
 
-POINTS = ("document_panel", "dashboard_panel", "health_probe")
+POINTS = ("document_panel", "dashboard_panel", "health_probe", "metrics_panel")
 
 
 def register(app: Flask, point: str, hook: Callable) -> None:

@@ -15,6 +15,8 @@ STATE_LABELS = {"reported": _l("Reported"), "triaged": _l("Triaged"), "in_progre
 ACTION_LABELS = {"triage": _l("Classify and assign"), "start": _l("Start work"), "resolve": _l("Mark resolved"),
                  "verify": _l("Verify"), "send_back": _l("Send back"), "close": _l("Close"),
                  "reopen": _l("Reopen")}
+CHANNEL_LABELS = {"phone": _l("Phone"), "email": _l("E-mail"), "online": _l("Online service"),
+                  "visit": _l("Visit")}
 RELATION_LABELS = {"spec": _l("Specification"), "manual": _l("Manual"), "analysis": _l("Analysis"),
                    "other": _l("Other")}
 
