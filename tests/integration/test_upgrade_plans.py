@@ -87,3 +87,21 @@ def test_plan_pages(client, login, api_as, people):
     assert 'data-state="pending_approval"' in client.get(plan_url).get_data(as_text=True)
     client.post(f"/plans/{pid}/act/approve", data={"password": PW})
     assert 'data-state="in_progress"' in client.get(plan_url).get_data(as_text=True)
+
+
+def test_demo_data_has_an_effective_plan_and_one_sent_back(app, runner):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.improvement.models import Plan
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    plans = {p.title: p for p in db.session.scalars(select(Plan))}
+    effective, sent_back = plans["X200 過熱改善措施計畫"], plans["M10 異音改善措施計畫"]
+    assert effective.state == "closed" and effective.first_check_effective is True
+    assert {d.relation for d in effective.documents} == {"analysis", "changed"}
+    assert sent_back.state == "sent_back" and sent_back.first_check_effective is False
+    assert len(sent_back.measures) == 2 and sent_back.measures[-1].status == "open"
+    assert runner.invoke(args=["demo"]).exit_code == 0  # idempotent
+    assert db.session.query(Plan).count() == 2
