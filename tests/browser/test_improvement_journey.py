@@ -79,6 +79,7 @@ def test_customer_complaint_through_the_improvement_loop(live_server, new_page, 
     page.get_by_role("button", name="Draw up", exact=True).click()
     page.locator(".flash-success", has_text="drawn up").wait_for()
     plan_url = page.url
+    page.select_option("#m-type", "corrective")
     page.select_option("#m-owner", label="林工程師 Lin (RD author) (RD)")
     page.fill("#m-description", "Revise the manual: 80 mm clearance above and below")
     page.fill("#m-due", (TODAY + timedelta(days=7)).isoformat())
