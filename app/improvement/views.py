@@ -94,11 +94,12 @@ def _back(plan_id: int):
 
 
 def _run(plan_id: int, change, success: str):
+    plan = service.get_plan(current_user, plan_id)  # 404 for a plan the caller may not see
     if not CsrfForm().validate_on_submit():
         flash(_("The form expired; please try again."), "error")
         return _back(plan_id)
     try:
-        change(service.get_plan(current_user, plan_id))
+        change(plan)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")

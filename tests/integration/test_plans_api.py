@@ -263,3 +263,44 @@ def test_every_change_is_audited_in_the_same_transaction(apis, people, report):
     assert events() == before + 1
     refused = measure(apis, plan, owner_id=people["prod"].id)
     assert refused.status_code == 400 and events() == before + 1
+
+
+@pytest.mark.parametrize("body, field, status", [
+    ({"check_date": "2001-01-01"}, "check_date", 400),
+    ({"partner_departments": ["NOPE"]}, "partner_departments", 400),
+    ({"issue_ids": [987654]}, "issue_ids", 400),
+    ({"title": "   "}, "title", 400),
+    ({"root_cause": "x" * 10_001}, "root_cause", 400),
+])
+def test_bad_plan_edits_are_400_naming_the_field(apis, report, body, field, status):
+    plan = new_plan(apis, report)
+    response = apis["rd"].patch(f"/plans/{plan['id']}", json=body)
+    assert response.status_code == status and field in response.json["error"]["message"]
+    assert apis["prod"].patch(f"/plans/{plan['id']}", json={"goal": "x"}).status_code == 404
+
+
+def test_progress_rules(apis, people, report):
+    plan = new_plan(apis, report)
+    mid = measure(apis, plan, owner_id=people["rd2"].id).json["id"]
+    url = f"/plans/{plan['id']}/measures/{mid}"
+    assert apis["rd2"].patch(url, json={"status": "done"}).status_code == 409  # not approved yet
+    act(apis, plan, "rd", action="submit")
+    act(apis, plan, "leader", action="approve", password=PW)
+    bad = apis["rd2"].patch(url, json={"status": "finished"})
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "status"
+    assert apis["rd2"].patch(url, json={"progress": "x" * 10_001}).status_code == 400
+    assert apis["rd"].patch(url, json={"progress": "not mine"}).status_code == 403  # not owner, head, QC, leader
+    for who in ("rd2", "rd_head", "qc", "leader"):
+        assert apis[who].patch(url, json={"progress": f"by {who}"}).status_code == 200, who
+    assert apis["rd2"].patch(f"/plans/{plan['id']}/measures/987654", json={"progress": "x"}).status_code == 404
+
+
+def test_action_owner_is_told(apis, people, report):
+    plan = new_plan(apis, report)
+    measure(apis, plan, owner_id=people["rd2"].id)
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == people["rd2"].id)).all()
+    assert "action_assigned" in kinds
+    act(apis, plan, "rd", action="submit")
+    leader_kinds = db.session.scalars(select(Notification.kind).where(
+        Notification.user_id == people["leader"].id)).all()
+    assert "plan_approval_requested" in leader_kinds
