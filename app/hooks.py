@@ -6,6 +6,7 @@ answer. A page asks for what is registered on the running app.
 - ``dashboard_panel``: callable() -> (template, context) or None
 - ``health_probe``: callable() -> dict of fields for /api/v1/health
 - ``metrics_panel``: callable(start date, end date) -> (template, context) or None
+- ``inbox_panel``: callable() -> (template, context) or None (what else waits for the reader)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 
 from flask import Flask, current_app
 
-POINTS = ("document_panel", "dashboard_panel", "health_probe", "metrics_panel")
+POINTS = ("document_panel", "dashboard_panel", "health_probe", "metrics_panel", "inbox_panel")
 
 
 def register(app: Flask, point: str, hook: Callable) -> None:

@@ -37,7 +37,8 @@ _FORMS = {"submit": ActionForm, "withdraw": ActionForm, "approve": ApproveForm, 
 @login_required
 def inbox():
     items = [(v, service.diff_target(v)) for v in service.inbox(current_user)]
-    return render_template("approval/inbox.html", items=items)
+    panels = [panel() for panel in hooks.registered("inbox_panel")]
+    return render_template("approval/inbox.html", items=items, panels=[p for p in panels if p])
 
 
 @bp.post("/documents/<int:document_id>/versions/<int:number>/act/<action>")

@@ -164,5 +164,15 @@ def _metrics_panel(start, end):
     return "improvement/_metrics_panel.html", {"pm": result}
 
 
+def _inbox_panel():
+    from app.issues.queries import IssueFilter, all_issues
+    from app.issues.workflow import OPEN_STATES
+
+    assigned = [i for i in all_issues(IssueFilter(assigned_to=current_user.id, sort="due"))
+                if i.state in OPEN_STATES]
+    return "improvement/_inbox_panel.html", {"assigned": assigned, **queries.waiting_for(current_user)}
+
+
 def init_app(app) -> None:
     hooks.register(app, "metrics_panel", _metrics_panel)
+    hooks.register(app, "inbox_panel", _inbox_panel)

@@ -304,3 +304,20 @@ def test_action_owner_is_told(apis, people, report):
     leader_kinds = db.session.scalars(select(Notification.kind).where(
         Notification.user_id == people["leader"].id)).all()
     assert "plan_approval_requested" in leader_kinds
+
+
+def test_the_inbox_shows_what_waits_for_me(client, login, apis, people, report):
+    plan = new_plan(apis, report)
+    mid = measure(apis, plan, owner_id=people["rd2"].id, description="更換軸承供應商").json["id"]
+    act(apis, plan, "rd", action="submit")
+    apis["rd_head"].patch(f"/issues/{report['id']}", json={"assignee_id": people["rd2"].id})
+    page = login(people["leader"]).get("/approvals/inbox").get_data(as_text=True)
+    assert 'data-list="plans-to-approve"' in page and "X200 風扇異音改善" in page
+    act(apis, plan, "leader", action="approve", password=PW)
+    client.post("/logout")
+    page = login(people["rd2"]).get("/approvals/inbox").get_data(as_text=True)
+    assert "更換軸承供應商" in page and "X200 風扇異音" in page  # my action, the report assigned to me
+    apis["rd2"].patch(f"/plans/{plan['id']}/measures/{mid}", json={"status": "done"})
+    client.post("/logout")
+    page = login(people["qc"]).get("/approvals/inbox").get_data(as_text=True)
+    assert 'data-list="plans-to-check"' in page and "X200 風扇異音改善" in page
