@@ -13,7 +13,7 @@ from app.api import api_blueprint, page_body
 from app.api.schemas import EMAIL_NOTE, AuditEventSchema
 from app.auth.contacts import email_for_viewer
 from app.extensions import db
-from app.issues import export, metrics, queries, service
+from app.issues import customer, export, metrics, queries, service
 from app.issues.workflow import Action
 
 blp = api_blueprint("issues", "Problem reports")
@@ -99,7 +99,7 @@ class IssueSchema(Schema):
     assignee_name = fields.Function(lambda i: i.assignee.name if i.assignee else None, allow_none=True)
     team = fields.List(fields.Nested(TeamMemberSchema))
     channel = fields.String(allow_none=True)
-    contact = fields.Function(lambda i: i.contact if service.may_see_contact(current_user, i) else None,
+    contact = fields.Function(lambda i: i.contact if customer.may_see_contact(current_user, i) else None,
                               allow_none=True, metadata={"description": CONTACT_NOTE})
 
 
@@ -140,7 +140,7 @@ class IssueCreateArgs(Schema):
     analysis = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
     channel = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER),
                             metadata={"description": "phone | email | online | visit (reports from customers)"})
-    contact = fields.String(load_default="", validate=validate.Length(max=service.CONTACT_LIMIT))
+    contact = fields.String(load_default="", validate=validate.Length(max=customer.CONTACT_LIMIT))
 
 
 class IssuePatchArgs(Schema):
@@ -160,7 +160,7 @@ class IssuePatchArgs(Schema):
         "description": "the cross-department team: may comment and record analysis"})
     channel = fields.String(allow_none=True, validate=validate.Length(max=limits.FILTER),
                             metadata={"description": "phone | email | online | visit"})
-    contact = fields.String(validate=validate.Length(max=service.CONTACT_LIMIT))
+    contact = fields.String(validate=validate.Length(max=customer.CONTACT_LIMIT))
 
 
 class ReplyArgs(Schema):
@@ -320,7 +320,7 @@ def delete_link(issue_id, link_id):
 @blp.arguments(ReplyArgs)
 @blp.response(201, ReplySchema)
 def add_reply(args, issue_id):
-    reply = service.add_reply(current_user, service.get_issue(issue_id), args)
+    reply = customer.add_reply(current_user, service.get_issue(issue_id), args)
     db.session.commit()
     return reply
 
@@ -329,6 +329,6 @@ def add_reply(args, issue_id):
 @blp.arguments(FollowUpArgs)
 @blp.response(201, FollowUpSchema)
 def add_follow_up(args, issue_id):
-    follow_up = service.add_follow_up(current_user, service.get_issue(issue_id), args)
+    follow_up = customer.add_follow_up(current_user, service.get_issue(issue_id), args)
     db.session.commit()
     return follow_up

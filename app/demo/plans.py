@@ -13,7 +13,7 @@ from app.documents.models import Document
 from app.extensions import db
 from app.improvement import service
 from app.improvement.models import Plan
-from app.issues import service as issue_service
+from app.issues import customer as issue_customer
 from app.issues.models import Issue
 
 EFFECTIVE = "X200 過熱改善措施計畫"
@@ -60,7 +60,7 @@ def load_plans(documents: dict[str, Document]) -> None:
             service.update_measure(author, plan, measure.id, {"status": "done", "progress": "已完成並驗證"})
         service.act(plan, "check", actor=qc, effective=True, comment="72 小時測試通過，無新投訴")
         if x200 is not None and x200.source == "customer" and not x200.follow_ups and x200.replies:
-            issue_service.add_follow_up(support, x200, {"score": 4, "comment": "問題已解決，希望更早回覆"})
+            issue_customer.add_follow_up(support, x200, {"score": 4, "comment": "問題已解決，希望更早回覆"})
     if db.session.scalar(select(Plan).where(Plan.title == SENT_BACK)) is None:
         m10 = _issue("M10 电机 1500 rpm 附近异音")
         qc_head = user_by_email("qc.head@doctrack.local")

@@ -95,7 +95,8 @@ def _issues(ids) -> list[Issue]:
         raise ValidationFailed("issue_ids must be a list of report ids", field="issue_ids")
     found = []
     for issue_id in ids:
-        issue = db.session.get(Issue, issue_id) if isinstance(issue_id, int) else None
+        known = isinstance(issue_id, int) and not isinstance(issue_id, bool)
+        issue = db.session.get(Issue, issue_id) if known else None
         if issue is None:
             raise ValidationFailed(f"issue_ids: no problem report {issue_id!r}", field="issue_ids")
         found.append(issue)
@@ -231,7 +232,8 @@ def add_measure(actor: User, plan: Plan, data: dict) -> PlanMeasure:
     if not description:
         raise ValidationFailed("description is required", field="description")
     limits.check_length(description, limits.LONG_TEXT, "description")
-    owner = db.session.get(User, data["owner_id"]) if isinstance(data.get("owner_id"), int) else None
+    owner_id = data.get("owner_id")
+    owner = db.session.get(User, owner_id) if isinstance(owner_id, int) and not isinstance(owner_id, bool) else None
     if owner is None or not owner.active:
         raise ValidationFailed(f"owner_id: no active user {data.get('owner_id')!r}", field="owner_id")
     allowed = allowed_owner_departments(plan)

@@ -8,9 +8,9 @@ import io
 
 from app.auth.contacts import may_see_email
 from app.auth.models import User
+from app.issues.customer import may_see_contact
 from app.issues.models import Issue
 from app.issues.queries import is_overdue
-from app.issues.service import may_see_contact
 
 COLUMNS = ("id", "title", "state", "category", "severity", "department", "product", "source",
            "customer_ref", "found_at", "created_at", "due_at", "overdue", "closed_at", "reported_by",

@@ -13,6 +13,7 @@ from app import hooks, limits
 from app.auth.models import User
 from app.errors import DomainError
 from app.extensions import db
+from app.issues import customer as customer_side
 from app.issues import export, metrics, queries, service
 from app.issues.forms import (
     ACTION_LABELS,
@@ -95,11 +96,11 @@ def detail(issue_id: int):
     action_form.department.choices = [("", "")] + [(d.code, f"{d.code} {d.name}") for d in service.departments()]
     actions = [a.value for a in allowed_actions(issue.state, service.context_for(current_user, issue))]
     similar = _similar(issue)
-    people = {"may_assign": service.may_assign(current_user, issue),
-              "may_form_team": service.may_form_team(current_user, issue) and issue.department_id is not None,
-              "may_see_contact": service.may_see_contact(current_user, issue),
-              "may_reply": service.is_customer_service(current_user) or service.is_responsible(current_user, issue),
-              "may_follow_up": service.is_customer_service(current_user)}
+    people = {"may_assign": customer_side.may_assign(current_user, issue),
+              "may_form_team": customer_side.may_form_team(current_user, issue) and issue.department_id is not None,
+              "may_see_contact": customer_side.may_see_contact(current_user, issue),
+              "may_reply": customer_side.is_customer_service(current_user) or customer_side.is_responsible(current_user, issue),
+              "may_follow_up": customer_side.is_customer_service(current_user)}
     if people["may_assign"] or people["may_form_team"]:
         people["users"] = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)).all()
     return render_template(
@@ -223,14 +224,14 @@ def people(issue_id: int):
         data["assignee_id"] = int(value) if value.isdigit() else None
     if "team" in request.form:
         data["team_ids"] = _ids("team_ids")
-    return _change(issue_id, lambda issue: service.assign(current_user, issue, **data),
+    return _change(issue_id, lambda issue: customer_side.assign(current_user, issue, **data),
                    _("Responsible people recorded."))
 
 
 @bp.post("/<int:issue_id>/customer")
 @login_required
 def customer(issue_id: int):
-    return _change(issue_id, lambda issue: service.set_customer_details(
+    return _change(issue_id, lambda issue: customer_side.set_customer_details(
         current_user, issue, channel=request.form.get("channel", ""), contact=request.form.get("contact", "")),
         _("Customer details recorded."))
 
@@ -241,7 +242,7 @@ def reply(issue_id: int):
     accepted = {"yes": True, "no": False}.get(request.form.get("accepted", ""))
     data = {"text": request.form.get("text", ""), "remedy": request.form.get("remedy", ""),
             "sent_at": request.form.get("sent_at", ""), "accepted": accepted}
-    return _change(issue_id, lambda issue: service.add_reply(current_user, issue, data),
+    return _change(issue_id, lambda issue: customer_side.add_reply(current_user, issue, data),
                    _("Reply to the customer recorded."))
 
 
@@ -250,7 +251,7 @@ def reply(issue_id: int):
 def follow_up(issue_id: int):
     score = request.form.get("score", "")
     data = {"score": int(score) if score.isdigit() else score, "comment": request.form.get("comment", "")}
-    return _change(issue_id, lambda issue: service.add_follow_up(current_user, issue, data),
+    return _change(issue_id, lambda issue: customer_side.add_follow_up(current_user, issue, data),
                    _("Follow-up call recorded."))
 
 

@@ -321,3 +321,33 @@ def test_the_inbox_shows_what_waits_for_me(client, login, apis, people, report):
     client.post("/logout")
     page = login(people["qc"]).get("/approvals/inbox").get_data(as_text=True)
     assert 'data-list="plans-to-check"' in page and "X200 風扇異音改善" in page
+
+
+def test_the_plan_rule_renders_the_same_in_python_sql_and_search(app, people, report):
+    from app.improvement import service as plan_service
+    from app.improvement.policy import can_view_plan, visible_plans_clause
+    from app.search import index
+    from app.search.service import permission_query
+
+    plans = []
+    for state in ("draft", "pending_approval", "in_progress", "closed"):
+        plan = plan_service.create_plan(people["rd"], {"title": f"plan {state}", "department": "RD"})
+        plan.state = state
+        plans.append(plan)
+    db.session.commit()
+    from app.search import indexer
+
+    for plan in plans:
+        from app.search.outbox import queue_index
+
+        queue_index("plan", plan.id)
+    db.session.commit()
+    indexer.drain(app.config)
+    searcher = index.searchers.get(app.config)
+    for name, user in people.items():
+        by_python = {p.id for p in plans if can_view_plan(user, p)}
+        by_sql = set(db.session.scalars(select(Plan.id).where(visible_plans_clause(user))))
+        allowed = searcher.search(permission_query(user), limit=None)
+        by_search = {hit["object_id"] for hit in allowed if hit["kind"] == "plan"}
+        assert by_python == by_sql == by_search, name
+        assert (plans[0].id in by_python) == (name in ("rd", "rd2", "rd_head", "qc", "leader")), name
