@@ -164,7 +164,7 @@ def _exists(code: str) -> bool:
     return True
 
 
-def _may_edit(actor: User, plan: Plan) -> bool:
+def may_edit(actor: User, plan: Plan) -> bool:
     return in_plan_department(context_for(actor, plan)) or actor.has_role("leader")
 
 
@@ -175,7 +175,7 @@ def _content_changed_after_approval(actor: User, plan: Plan, what: dict) -> None
 
 
 def update_plan(actor: User, plan: Plan, data: dict) -> Plan:
-    if not _may_edit(actor, plan):
+    if not may_edit(actor, plan):
         raise PermissionDenied("only the responsible department may edit this plan")
     unknown = set(data) - set(EDITABLE)
     if unknown:

@@ -86,7 +86,8 @@ def detail(plan_id: int):
                            actions=[a for a in ACTION_LABELS if a in actions], owners=owners,
                            types=service.measure_types(plan.kind), history=service.history(current_user, plan),
                            documents=service.visible_documents(current_user, plan),
-                           may_progress=lambda m: service.may_report_progress(current_user, m))
+                           may_progress=lambda m: service.may_report_progress(current_user, m),
+                           may_edit=service.may_edit(current_user, plan))
 
 
 def _back(plan_id: int):
@@ -121,8 +122,10 @@ def act(plan_id: int, action: str):
 @bp.post("/<int:plan_id>/edit")
 @login_required
 def edit(plan_id: int):
-    return _run(plan_id, lambda plan: service.update_plan(current_user, plan, _form_data(
-        ("title", "problem", "root_cause", "goal", "check_date"))), _("The plan was updated."))
+    data = _form_data(("title", "problem", "root_cause", "goal", "check_date"))
+    if data.get("check_date") == "":
+        data.pop("check_date")
+    return _run(plan_id, lambda plan: service.update_plan(current_user, plan, data), _("The plan was updated."))
 
 
 @bp.post("/<int:plan_id>/measures")

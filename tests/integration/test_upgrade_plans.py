@@ -87,6 +87,12 @@ def test_plan_pages(client, login, api_as, people):
     assert 'data-state="pending_approval"' in client.get(plan_url).get_data(as_text=True)
     client.post(f"/plans/{pid}/act/approve", data={"password": PW})
     assert 'data-state="in_progress"' in client.get(plan_url).get_data(as_text=True)
+    client.post("/logout")
+    login(people["rd"])
+    assert 'data-form="edit-plan"' in client.get(plan_url).get_data(as_text=True)
+    client.post(f"/plans/{pid}/edit", data={"goal": "異音投訴減半", "check_date": ""})
+    page = client.get(plan_url).get_data(as_text=True)
+    assert 'data-state="pending_approval"' in page and "異音投訴減半" in page  # approved goal changed
 
 
 def test_demo_data_has_an_effective_plan_and_one_sent_back(app, runner):
