@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api import health as api_health
     from app.api import init_api
     from app.api import issues as api_issues
+    from app.api import plans as api_plans
     from app.api import search as api_search
     from app.approval import views as approval_views
     from app.auth import admin_views
@@ -80,15 +81,17 @@ def register_blueprints(app: Flask) -> None:
     from app.backup import views as backup_views
     from app.documents import views as documents_views
     from app.error_handlers import install_converters
+    from app.improvement import views as plans_views
     from app.issues import views as issues_views
     from app.main_views import bp as main_bp
     from app.search import views as search_views
 
     install_converters(app)
     for blueprint in (auth_views.bp, admin_views.bp, documents_views.bp, approval_views.bp,
-                      issues_views.bp, search_views.bp, backup_views.bp, main_bp):
+                      issues_views.bp, plans_views.bp, search_views.bp, backup_views.bp, main_bp):
         app.register_blueprint(blueprint)
-    for module in (api_health, api_documents, api_approval, api_issues, api_search, api_backups):
+    for module in (api_health, api_documents, api_approval, api_issues, api_plans, api_search,
+                   api_backups):
         extensions.api.register_blueprint(module.blp, url_prefix="/api/v1")
     init_api(app)
 
@@ -114,8 +117,9 @@ def register_template_helpers(app: Flask) -> None:
 def register_features(app: Flask) -> None:
     """How features react to each other, wired here and nowhere else:
     signal receivers (index this, notify that), page panels, health probes."""
-    from app import approval, backup, search
+    from app import approval, backup, improvement, issues, search
     from app.approval import views as approval_views
+    from app.improvement import views as plans_views
     from app.issues import views as issues_views
     from app.storage import LocalBlobStore
 
@@ -126,6 +130,9 @@ def register_features(app: Flask) -> None:
             app.logger.warning("storage: removed %d staged uploads left by dead processes", swept)
     search.init_app(app)
     approval.init_app(app)
+    issues.init_app(app)
+    improvement.init_app(app)
     backup.init_app(app)
     approval_views.init_app(app)
     issues_views.init_app(app)
+    plans_views.init_app(app)

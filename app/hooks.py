@@ -7,6 +7,8 @@ answer. A page asks for what is registered on the running app.
 - ``health_probe``: callable() -> dict of fields for /api/v1/health
 - ``text_marker``: callable(text, query) -> HTML with the query's terms in
   <mark>, or None (the version page opened from a search result)
+- ``metrics_panel``: callable(start date, end date) -> (template, context) or None
+- ``inbox_panel``: callable() -> (template, context) or None (what else waits for the reader)
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable
 
 from flask import Flask, current_app
 
-POINTS = ("document_panel", "dashboard_panel", "health_probe", "text_marker")
+POINTS = ("document_panel", "dashboard_panel", "health_probe", "text_marker", "metrics_panel", "inbox_panel")
 
 
 def register(app: Flask, point: str, hook: Callable) -> None:

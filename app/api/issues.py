@@ -13,18 +13,19 @@ from app.api import api_blueprint, page_body
 from app.api.schemas import EMAIL_NOTE, AuditEventSchema
 from app.auth.contacts import email_for_viewer
 from app.extensions import db
-from app.issues import export, metrics, queries, service
+from app.issues import customer, export, metrics, queries, service
 from app.issues.workflow import Action
 
 blp = api_blueprint("issues", "Problem reports")
+CONTACT_NOTE = ("the customer's contact details; null unless the caller is customer service, the responsible "
+                "person, the responsible department's head, on the team, a leader or an admin")
 
 
 class CommentSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
-    author = fields.Function(
-        lambda c: email_for_viewer(c.author), allow_none=True, metadata={"description": EMAIL_NOTE}
-    )
+    author = fields.Function(lambda c: email_for_viewer(c.author), allow_none=True,
+                             metadata={"description": EMAIL_NOTE})
     author_name = fields.Function(lambda c: c.author.name)
     body = fields.String()
     body_html = fields.String()
@@ -40,6 +41,30 @@ class LinkSchema(Schema):
     relation = fields.Function(lambda v: v.link.relation)
     effective_version = fields.Integer(attribute="effective_number", allow_none=True)
     stale = fields.Boolean()
+
+
+class ReplySchema(Schema):
+    id = fields.Integer()
+    text = fields.String()
+    sent_at = fields.DateTime()
+    accepted = fields.Boolean(allow_none=True)
+    remedy = fields.String()
+    author_name = fields.Function(lambda r: r.author.name)
+    created_at = fields.DateTime()
+
+
+class FollowUpSchema(Schema):
+    id = fields.Integer()
+    score = fields.Integer()
+    comment = fields.String()
+    author_name = fields.Function(lambda f: f.author.name)
+    created_at = fields.DateTime()
+
+
+class TeamMemberSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    department = fields.Function(lambda u: u.department.code)
 
 
 class IssueSchema(Schema):
@@ -59,9 +84,8 @@ class IssueSchema(Schema):
     state = fields.String()
     analysis = fields.String()
     resolution = fields.String()
-    reported_by = fields.Function(
-        lambda i: email_for_viewer(i.reported_by), allow_none=True, metadata={"description": EMAIL_NOTE}
-    )
+    reported_by = fields.Function(lambda i: email_for_viewer(i.reported_by), allow_none=True,
+                                  metadata={"description": EMAIL_NOTE})
     reported_by_name = fields.Function(lambda i: i.reported_by.name)
     created_at = fields.DateTime()
     triaged_at = fields.DateTime(allow_none=True)
@@ -71,9 +95,17 @@ class IssueSchema(Schema):
     due_at = fields.DateTime(allow_none=True)
     overdue = fields.Function(lambda i: queries.is_overdue(i))
     reopen_count = fields.Integer()
+    assignee_id = fields.Integer(allow_none=True)
+    assignee_name = fields.Function(lambda i: i.assignee.name if i.assignee else None, allow_none=True)
+    team = fields.List(fields.Nested(TeamMemberSchema))
+    channel = fields.String(allow_none=True)
+    contact = fields.Function(lambda i: i.contact if customer.may_see_contact(current_user, i) else None,
+                              allow_none=True, metadata={"description": CONTACT_NOTE})
 
 
 class IssueDetailSchema(IssueSchema):
+    replies = fields.List(fields.Nested(ReplySchema))
+    follow_ups = fields.List(fields.Nested(FollowUpSchema))
     comments = fields.List(fields.Nested(CommentSchema))
     links = fields.Method("get_links")
     history = fields.Method("get_history")
@@ -104,10 +136,11 @@ class IssueCreateArgs(Schema):
     product = fields.String(load_default="", validate=validate.Length(max=limits.CODE))
     category = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER))
     severity = fields.Raw(load_default=None, allow_none=True)
-    department = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER)
-    )
+    department = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER))
     analysis = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
+    channel = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER),
+                            metadata={"description": "phone | email | online | visit (reports from customers)"})
+    contact = fields.String(load_default="", validate=validate.Length(max=customer.CONTACT_LIMIT))
 
 
 class IssuePatchArgs(Schema):
@@ -121,6 +154,25 @@ class IssuePatchArgs(Schema):
     customer_ref = fields.String(validate=validate.Length(max=limits.CODE))
     product = fields.String(validate=validate.Length(max=limits.CODE))
     analysis = fields.String(validate=validate.Length(max=limits.LONG_TEXT))
+    assignee_id = fields.Integer(allow_none=True, metadata={
+        "description": "the responsible person (in the responsible department); set by its head"})
+    team_ids = fields.List(fields.Integer(), metadata={
+        "description": "the cross-department team: may comment and record analysis"})
+    channel = fields.String(allow_none=True, validate=validate.Length(max=limits.FILTER),
+                            metadata={"description": "phone | email | online | visit"})
+    contact = fields.String(validate=validate.Length(max=customer.CONTACT_LIMIT))
+
+
+class ReplyArgs(Schema):
+    text = fields.String(required=True, validate=validate.Length(max=limits.LONG_TEXT))
+    sent_at = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER))
+    accepted = fields.Boolean(load_default=None, allow_none=True)
+    remedy = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
+
+
+class FollowUpArgs(Schema):
+    score = fields.Raw(required=True, metadata={"description": "satisfaction, a whole number from 1 to 5"})
+    comment = fields.String(load_default="", validate=validate.Length(max=limits.COMMENT))
 
 
 class IssueListArgs(Schema):
@@ -131,6 +183,8 @@ class IssueListArgs(Schema):
     product = fields.String(validate=validate.Length(max=limits.CODE))
     source = fields.String(validate=validate.Length(max=limits.FILTER))
     overdue = fields.Boolean()
+    assigned = fields.String(validate=validate.OneOf(["me"]), metadata={
+        "description": "`me`: reports whose responsible person, or team member, is the caller"})
     sort = fields.String(load_default="created", validate=validate.Length(max=limits.FILTER))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
@@ -163,13 +217,9 @@ class MetricsArgs(Schema):
 
 
 def _filter(args: dict) -> queries.IssueFilter:
-    return queries.IssueFilter(
-        **{
-            k: args.get(k)
-            for k in ("state", "category", "severity", "department", "product", "source", "overdue")
-        },
-        sort=args.get("sort", "created"),
-    )
+    return queries.IssueFilter(**{k: args.get(k) for k in (
+        "state", "category", "severity", "department", "product", "source", "overdue")},
+        sort=args.get("sort", "created"), assigned_to=current_user.id if args.get("assigned") == "me" else None)
 
 
 @blp.post("/issues")
@@ -194,11 +244,8 @@ def list_issues(args):
 @blp.response(200, description="The filtered list as CSV (UTF-8 with BOM).")
 def export_issues(args):
     body = export.to_csv(queries.all_issues(_filter(args)), current_user)
-    return Response(
-        body,
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": "attachment; filename=problem-reports.csv"},
-    )
+    return Response(body, content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=problem-reports.csv"})
 
 
 @blp.get("/issues/metrics")
@@ -267,3 +314,21 @@ def add_link(args, issue_id):
 def delete_link(issue_id, link_id):
     service.remove_link(current_user, service.get_issue(issue_id), link_id)
     db.session.commit()
+
+
+@blp.post("/issues/<int:issue_id>/replies")
+@blp.arguments(ReplyArgs)
+@blp.response(201, ReplySchema)
+def add_reply(args, issue_id):
+    reply = customer.add_reply(current_user, service.get_issue(issue_id), args)
+    db.session.commit()
+    return reply
+
+
+@blp.post("/issues/<int:issue_id>/follow-ups")
+@blp.arguments(FollowUpArgs)
+@blp.response(201, FollowUpSchema)
+def add_follow_up(args, issue_id):
+    follow_up = customer.add_follow_up(current_user, service.get_issue(issue_id), args)
+    db.session.commit()
+    return follow_up

@@ -14,7 +14,7 @@ blp = api_blueprint("search", "Full-text search over documents and problem repor
 
 class SearchQueryArgs(Schema):
     q = fields.String(load_default="", validate=validate.Length(max=limits.SEARCH_QUERY))
-    kind = fields.String(validate=validate.OneOf(["document", "issue"]))
+    kind = fields.String(validate=validate.OneOf(["document", "issue", "plan"]))
     category = fields.String(validate=validate.Length(max=limits.FILTER))
     doc_type = fields.String(validate=validate.Length(max=limits.FILTER))
     department = fields.String(validate=validate.Length(max=limits.FILTER))

@@ -39,7 +39,8 @@ _FORMS = {"submit": ActionForm, "withdraw": ActionForm, "approve": ApproveForm, 
 @login_required
 def inbox():
     items = [(v, service.diff_target(v)) for v in service.inbox(current_user)]
-    return render_template("approval/inbox.html", items=items)
+    panels = [panel() for panel in hooks.registered("inbox_panel")]
+    return render_template("approval/inbox.html", items=items, panels=[p for p in panels if p])
 
 
 def _signed(form, document_id: int, apply, success) -> ResponseReturnValue:

@@ -10,7 +10,7 @@ from app.auth.models import User
 from app.auth.service import user_by_email
 from app.documents.models import Document
 from app.extensions import db
-from app.issues import service
+from app.issues import customer, service
 from app.issues.models import Issue
 
 # Who does the work of a responsible department in the demo.
@@ -52,6 +52,9 @@ def load_issues(specs: list[dict], documents: dict[str, Document]) -> None:
         if _reached(target, "verified"):
             service.act(issue, "verify", actor=qc)
         if _reached(target, "closed"):
+            if issue.source == "customer":  # the customer hears the result before the report closes
+                customer.add_reply(support, issue, {"text": spec.get("reply", "已回覆客戶處理結果。"),
+                                                   "accepted": True})
             service.act(issue, "close", actor=qc)
         _backdate(issue)
         db.session.commit()

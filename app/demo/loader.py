@@ -152,12 +152,21 @@ def _issues(documents: dict[str, Document]) -> None:
     db.session.commit()
 
 
+def _plans(documents: dict[str, Document]) -> None:
+    try:
+        from app.demo.plans import load_plans
+    except ImportError:
+        return
+    load_plans(documents)
+
+
 def load_demo() -> list[tuple[str, str, list[str]]]:
     current_app.logger.info("loading demo data")
     _departments()
     credentials = _users()
     documents = _documents()
     _issues(documents)
+    _plans(documents)
     from app.search.indexer import drain
 
     drain(current_app.config)

@@ -10,17 +10,64 @@ Definitions (also in the API description):
   report was closed in the period;
 - by_month: the same per calendar month (UTC): created by category and
   severity (by creation month), closed and timeliness (by closing month).
+- satisfaction: over follow-up calls recorded in [from, to) (each call
+  counts once, whatever the report), the mean score (2 decimals), the
+  count per score 1-5, and the same mean and count per product and per
+  calendar month (UTC) of the call. None means when there was no call.
+- time to first reply: over reports from customers whose *first* reply
+  was sent in [from, to), the mean of first reply's sent_at - the report's
+  created_at, in hours (2 decimals); with the count of such reports.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.issues.models import Issue
+from app.issues.models import Issue, IssueFollowUp, IssueReply, IssueSource
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 2) if values else None
+
+
+def satisfaction(start: datetime, end: datetime, department_id: int | None = None) -> dict:
+    query = select(IssueFollowUp).join(Issue).where(IssueFollowUp.created_at >= start, IssueFollowUp.created_at < end)
+    if department_id is not None:
+        query = query.where(Issue.department_id == department_id)
+    calls = db.session.scalars(query).all()
+    by_product: dict[str, list[int]] = {}
+    by_month: dict[str, list[int]] = {}
+    for call in calls:
+        by_product.setdefault(call.issue.product or "", []).append(call.score)
+        by_month.setdefault(call.created_at.strftime("%Y-%m"), []).append(call.score)
+
+    def summary(scores: list[int]) -> dict:
+        counts = Counter(scores)
+        return {"count": len(scores), "mean": _mean(scores),
+                "distribution": {str(n): counts.get(n, 0) for n in range(1, 6)}}
+
+    return {**summary([c.score for c in calls]),
+            "by_product": {k: summary(v) for k, v in sorted(by_product.items())},
+            "by_month": {k: summary(v) for k, v in sorted(by_month.items())}}
+
+
+def first_reply(start: datetime, end: datetime, department_id: int | None = None) -> dict:
+    first = (select(IssueReply.issue_id, func.min(IssueReply.sent_at).label("sent_at"))
+             .group_by(IssueReply.issue_id).subquery())
+    query = (select(Issue, first.c.sent_at).join(first, first.c.issue_id == Issue.id)
+             .where(Issue.source == IssueSource.customer))
+    if department_id is not None:
+        query = query.where(Issue.department_id == department_id)
+    hours = []
+    for issue, sent_at in db.session.execute(query).all():
+        sent_at = sent_at if sent_at.tzinfo else sent_at.replace(tzinfo=UTC)
+        if start <= sent_at < end:
+            hours.append((sent_at - issue.created_at).total_seconds() / 3600)
+    return {"replied": len(hours), "mean_hours_to_first_reply": _mean(hours)}
 
 
 def _closed(issue: Issue) -> datetime:
@@ -87,4 +134,6 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
         "closed_on_time": len(on_time),
         "timeliness_rate": round(len(on_time) / len(with_due), 4) if with_due else None,
         "timeliness_by_department": per_department,
+        "satisfaction": satisfaction(start, end, department_id),
+        "first_reply": first_reply(start, end, department_id),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Department, User
@@ -33,6 +33,15 @@ class Severity(enum.IntEnum):
     major = 1
     significant = 2
     general = 3
+
+
+class Channel(enum.StrEnum):
+    """How a customer's report reached customer service."""
+
+    phone = "phone"
+    email = "email"
+    online = "online"
+    visit = "visit"
 
 
 class LinkRelation(enum.StrEnum):
@@ -76,6 +85,10 @@ class Issue(Model):
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopen_count: Mapped[int] = mapped_column(default=0)
+    # The customer's side (source = customer). ``contact`` is kept on the
+    # report only: never indexed, exported only to those who may see it.
+    channel: Mapped[str | None] = mapped_column(String(20))
+    contact: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
@@ -86,6 +99,9 @@ class Issue(Model):
     links: Mapped[list[IssueLink]] = relationship(
         back_populates="issue", order_by="IssueLink.id"
     )
+    team: Mapped[list[User]] = relationship(secondary="issue_team", order_by="User.id")
+    replies: Mapped[list[IssueReply]] = relationship(back_populates="issue", order_by="IssueReply.id")
+    follow_ups: Mapped[list[IssueFollowUp]] = relationship(back_populates="issue", order_by="IssueFollowUp.id")
 
 
 class IssueComment(Model):
@@ -122,3 +138,47 @@ class IssueLink(Model):
 
     issue: Mapped[Issue] = relationship(back_populates="links")
     version: Mapped[DocumentVersion] = relationship()
+
+
+class IssueTeamMember(Model):
+    """A member of a report's cross-department team: may comment and record analysis."""
+
+    __tablename__ = "issue_team"
+
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issue.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True, index=True)
+
+
+class IssueReply(Model):
+    """What customer service told the customer, and whether they accepted."""
+
+    __tablename__ = "issue_reply"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issue.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    text: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted: Mapped[bool | None] = mapped_column(Boolean)
+    remedy: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    issue: Mapped[Issue] = relationship(back_populates="replies")
+    author: Mapped[User] = relationship()
+
+
+class IssueFollowUp(Model):
+    """The follow-up call: a satisfaction score from 1 to 5."""
+
+    __tablename__ = "issue_follow_up"
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issue.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    score: Mapped[int]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    issue: Mapped[Issue] = relationship(back_populates="follow_ups")
+    author: Mapped[User] = relationship()

@@ -51,6 +51,7 @@ class IssueFilter:
     source: str | None = None
     overdue: bool | None = None
     sort: str = "created"
+    assigned_to: int | None = None  # the responsible person or a team member
 
 
 SORTS = {
@@ -80,6 +81,11 @@ def issue_query(flt: IssueFilter):
         query = query.where(Issue.source == parse_source(flt.source))
     if flt.overdue:
         query = query.where(overdue_clause())
+    if flt.assigned_to is not None:
+        from app.issues.models import IssueTeamMember
+
+        team = select(IssueTeamMember.issue_id).where(IssueTeamMember.user_id == flt.assigned_to)
+        query = query.where((Issue.assignee_id == flt.assigned_to) | Issue.id.in_(team))
     if flt.sort not in SORTS:
         raise ValidationFailed(f"unknown sort {flt.sort!r}; expected created, due or severity", field="sort")
     return query.order_by(*SORTS[flt.sort])

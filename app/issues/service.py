@@ -40,6 +40,10 @@ TEXT_LIMITS = {"title": limits.TITLE, "phenomenon": limits.LONG_TEXT, "found_by"
                "product": limits.CODE, "analysis": limits.LONG_TEXT, "resolution": limits.LONG_TEXT,
                "comment": limits.LONG_TEXT}
 EDITABLE_FIELDS = TEXT_FIELDS + ("found_at", "source")
+# Set by the responsible department's head (assignee) or by triage (team),
+# and by customer service (channel, contact): app/issues/customer.py.
+ASSIGNMENT_FIELDS = ("assignee_id", "team_ids")
+CUSTOMER_FIELDS = ("channel", "contact")
 
 
 def context_for(actor: User, issue: Issue) -> Context:
@@ -114,8 +118,13 @@ def create_issue(actor: User, data: dict) -> Issue:
         if not can_triage(context_for(actor, issue)):
             raise PermissionDenied("only customer service or a department head may classify a report")
     db.session.add(issue)
+    if data.get("channel") or data.get("contact"):
+        from app.issues.customer import apply_customer_details
+
+        apply_customer_details(issue, data.get("channel"), data.get("contact"))
     db.session.flush()
     record_event(actor, "report", issue, to_state=State.reported)
+    signals.issue_state_changed.send(issue, from_state=None, to_state=State.reported, actor=actor, comment="")
     if triage and len(triage) == 3:
         act(issue, Action.triage, actor=actor, fields=triage)
     elif triage:
@@ -138,10 +147,25 @@ def _triage_values(fields: dict, partial: bool = False) -> dict:
 
 
 def update_issue(actor: User, issue: Issue, data: dict) -> Issue:
+    data = dict(data)
+    assignment = {k: data.pop(k) for k in ASSIGNMENT_FIELDS if k in data}
+    customer = {k: data.pop(k) for k in CUSTOMER_FIELDS if k in data}
+    if assignment or customer:
+        from app.issues import customer as customer_side
+
+        if assignment:
+            customer_side.assign(actor, issue, **assignment)
+        if customer:
+            customer_side.set_customer_details(actor, issue, **customer)
+    if not data:
+        db.session.flush()
+        return issue
     ctx = context_for(actor, issue)
-    allowed = (actor.id == issue.reported_by_id and issue.state == State.reported) or can_triage(ctx) \
-        or (issue.department_id is not None and actor.department_id == issue.department_id)
-    if not allowed:
+    in_team = any(member.id == actor.id for member in issue.team)
+    if in_team and set(data) <= {"analysis"}:
+        pass  # a cross-department team member records analysis
+    elif not ((actor.id == issue.reported_by_id and issue.state == State.reported) or can_triage(ctx)
+              or (issue.department_id is not None and actor.department_id == issue.department_id)):
         raise PermissionDenied("only the reporter, customer service or the responsible department may edit")
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
@@ -202,6 +226,9 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
         issue.triaged_at = now
         days = current_app.config["ISSUE_DUE_DAYS"][issue.severity]
         issue.due_at = now + timedelta(days=days)
+    if "reply" in rule.needs and issue.source == IssueSource.customer and not issue.replies:
+        raise InvalidTransition("a report from a customer is closed only after the reply to the customer "
+                                "is recorded")
     if fields.get("analysis") is not None:
         issue.analysis = fields["analysis"].strip()
     if action == Action.resolve:
@@ -221,10 +248,12 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
     if comment and action in (Action.send_back, Action.reopen):
         _add_comment(issue, actor, comment, kind=action.value)
     details = {"category": issue.category, "severity": issue.severity,
-               "department": issue.department.code if issue.department else None} if action == Action.triage else None
+               "department": issue.department.code} if action == Action.triage else None
     record_event(actor, action.value, issue, from_state=from_state, to_state=issue.state,
                  comment=comment, details=details)
     signals.issue_changed.send(issue.id)
+    signals.issue_state_changed.send(issue, from_state=from_state, to_state=issue.state, actor=actor,
+                                     comment=comment)
     db.session.flush()
     return issue
 
@@ -233,8 +262,9 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
 
 def _may_participate(actor: User, issue: Issue) -> bool:
     ctx = context_for(actor, issue)
-    return (actor.id == issue.reported_by_id or can_triage(ctx) or bool(ctx.actor_roles & {"qc", "leader"})
-            or (issue.department_id is not None and actor.department_id == issue.department_id))
+    return bool(actor.id == issue.reported_by_id or can_triage(ctx) or ctx.actor_roles & {"qc", "leader"}
+                or (issue.department_id is not None and actor.department_id == issue.department_id)
+                or any(member.id == actor.id for member in issue.team))
 
 
 def _add_comment(issue: Issue, actor: User, body: str, kind: str = "progress") -> IssueComment:
@@ -345,3 +375,4 @@ def visible_history(user: User, issue: Issue) -> list[AuditEvent]:
 
 def departments() -> list[Department]:
     return list(db.session.scalars(select(Department).order_by(Department.code)))
+

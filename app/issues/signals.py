@@ -9,3 +9,7 @@ _signals = Namespace()
 
 # sender: the report id. Its searchable content changed.
 issue_changed = _signals.signal("issue-changed")
+# sender: the Issue; kwargs: from_state, to_state, actor, comment.
+issue_state_changed = _signals.signal("issue-state-changed")
+# sender: the Issue; kwargs: actor, assignee (User or None), added_team (list of User).
+issue_assigned = _signals.signal("issue-assigned")

@@ -7,14 +7,18 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from app import hooks, limits
+from app.auth.models import User
 from app.errors import DomainError
 from app.extensions import db
+from app.issues import customer as customer_side
 from app.issues import export, metrics, queries, service
 from app.issues.forms import (
     ACTION_LABELS,
     CATEGORY_LABELS,
+    CHANNEL_LABELS,
     RELATION_LABELS,
     SEVERITY_LABELS,
     SOURCE_LABELS,
@@ -43,7 +47,8 @@ def _labels():
 def _filter_from_args() -> queries.IssueFilter:
     return queries.IssueFilter(
         **{key: text_arg(key, limits.FILTER) for key in FILTER_KEYS},
-        overdue=request.args.get("overdue") == "1", sort=text_arg("sort", limits.FILTER, "created") or "created")
+        overdue=request.args.get("overdue") == "1", sort=text_arg("sort", limits.FILTER, "created"),
+        assigned_to=current_user.id if request.args.get("mine") == "1" else None)
 
 
 @bp.get("/")
@@ -91,11 +96,18 @@ def detail(issue_id: int):
     action_form.department.choices = [("", "")] + [(d.code, f"{d.code} {d.name}") for d in service.departments()]
     actions = [a.value for a in allowed_actions(issue.state, service.context_for(current_user, issue))]
     similar = _similar(issue)
+    people = {"may_assign": customer_side.may_assign(current_user, issue),
+              "may_form_team": customer_side.may_form_team(current_user, issue) and issue.department_id is not None,
+              "may_see_contact": customer_side.may_see_contact(current_user, issue),
+              "may_reply": customer_side.is_customer_service(current_user) or customer_side.is_responsible(current_user, issue),
+              "may_follow_up": customer_side.is_customer_service(current_user)}
+    if people["may_assign"] or people["may_form_team"]:
+        people["users"] = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)).all()
     return render_template(
         "issues/detail.html", issue=issue, actions=actions, action_form=action_form,
         comment_form=CommentForm(), link_form=LinkForm(), unlink_form=UnlinkForm(),
         links=service.visible_links(current_user, issue), overdue=queries.is_overdue(issue),
-        similar=similar,
+        similar=similar, people=people, CHANNEL_LABELS=CHANNEL_LABELS,
     )
 
 
@@ -184,6 +196,65 @@ def unlink(issue_id: int, link_id: int):
     return _back(issue_id)
 
 
+def _change(issue_id: int, change, success: str):
+    if not UnlinkForm().validate_on_submit():  # the CSRF token only
+        flash(_("The form expired; please try again."), "error")
+        return _back(issue_id)
+    try:
+        change(service.get_issue(issue_id))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back(issue_id)
+    db.session.commit()
+    flash(success, "success")
+    return _back(issue_id)
+
+
+def _ids(name: str) -> list[int]:
+    return [int(v) for v in request.form.getlist(name) if v.isdigit()]
+
+
+@bp.post("/<int:issue_id>/people")
+@login_required
+def people(issue_id: int):
+    data = {}
+    if "assignee_id" in request.form:
+        value = request.form["assignee_id"]
+        data["assignee_id"] = int(value) if value.isdigit() else None
+    if "team" in request.form:
+        data["team_ids"] = _ids("team_ids")
+    return _change(issue_id, lambda issue: customer_side.assign(current_user, issue, **data),
+                   _("Responsible people recorded."))
+
+
+@bp.post("/<int:issue_id>/customer")
+@login_required
+def customer(issue_id: int):
+    return _change(issue_id, lambda issue: customer_side.set_customer_details(
+        current_user, issue, channel=request.form.get("channel", ""), contact=request.form.get("contact", "")),
+        _("Customer details recorded."))
+
+
+@bp.post("/<int:issue_id>/replies")
+@login_required
+def reply(issue_id: int):
+    accepted = {"yes": True, "no": False}.get(request.form.get("accepted", ""))
+    data = {"text": request.form.get("text", ""), "remedy": request.form.get("remedy", ""),
+            "sent_at": request.form.get("sent_at", ""), "accepted": accepted}
+    return _change(issue_id, lambda issue: customer_side.add_reply(current_user, issue, data),
+                   _("Reply to the customer recorded."))
+
+
+@bp.post("/<int:issue_id>/follow-ups")
+@login_required
+def follow_up(issue_id: int):
+    score = request.form.get("score", "")
+    data = {"score": int(score) if score.isdigit() else score, "comment": request.form.get("comment", "")}
+    return _change(issue_id, lambda issue: customer_side.add_follow_up(current_user, issue, data),
+                   _("Follow-up call recorded."))
+
+
 @bp.get("/metrics")
 @login_required
 def metrics_page():
@@ -192,7 +263,8 @@ def metrics_page():
     start = date_arg("from", end - timedelta(days=90))
     result = metrics.compute(datetime(start.year, start.month, start.day, tzinfo=UTC),
                              datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1))
-    return render_template("issues/metrics.html", m=result, start=start, end=end)
+    panels = [panel(start, end) for panel in hooks.registered("metrics_panel")]
+    return render_template("issues/metrics.html", m=result, start=start, end=end, panels=[p for p in panels if p])
 
 
 def _dashboard_panel():

@@ -99,8 +99,10 @@ TRANSITIONS: dict[tuple[State, Action], Rule] = {
     (State.resolved, Action.verify): Rule(State.verified, is_qc, "quality control"),
     (State.resolved, Action.send_back): Rule(State.in_progress, is_qc, "quality control",
                                              needs=("comment",)),
+    # A customer's report also needs the reply to the customer recorded.
     (State.verified, Action.close): Rule(State.closed, may_close,
-                                         "quality control or the responsible department head"),
+                                         "quality control or the responsible department head",
+                                         needs=("reply",)),
     (State.closed, Action.reopen): Rule(State.in_progress, may_reopen,
                                         "quality control, customer service or the responsible department head",
                                         needs=("comment",)),

@@ -15,6 +15,7 @@ from app.search.outbox import queue_index
 
 def init_app(app: Flask) -> None:
     from app.documents.signals import document_changed
+    from app.improvement.signals import plan_changed
     from app.issues.signals import issue_changed
     from app.search.service import mark_terms
 
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
     # Connected once per process (blinker keeps one connection per receiver).
     document_changed.connect(_queue_document)
     issue_changed.connect(_queue_issue)
+    plan_changed.connect(_queue_plan)
 
     @app.after_request
     def _drain_after_commit(response):
@@ -44,6 +46,10 @@ def _queue_document(document_id: int, **_) -> None:
 
 def _queue_issue(issue_id: int, **_) -> None:
     queue_index("issue", issue_id)
+
+
+def _queue_plan(plan_id: int, **_) -> None:
+    queue_index("plan", plan_id)
 
 
 @event.listens_for(Session, "after_flush")

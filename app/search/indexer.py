@@ -25,6 +25,7 @@ from whoosh import index as whoosh_index
 
 from app.documents.models import Document, DocumentVersion, VersionState
 from app.extensions import db
+from app.improvement.models import Plan
 from app.issues.models import Issue
 from app.search import index
 from app.search.models import IndexOutbox
@@ -125,10 +126,34 @@ def issue_entries(issue: Issue | None, issue_id: int) -> dict[str, dict | None]:
     }
 
 
+def plan_text(plan: Plan) -> str:
+    """What a plan is found by: its statement, cause, goal and actions.
+    (A customer's contact details live on reports only, never here.)"""
+    parts = [plan.problem, plan.root_cause, plan.goal, plan.features, plan.approach, plan.test_plan]
+    parts += [m.description + ("\n" + m.progress if m.progress else "") for m in plan.measures]
+    return "\n".join(p for p in parts if p)
+
+
+def plan_entries(plan: Plan | None, plan_id: int) -> dict[str, dict | None]:
+    key = f"plan:{plan_id}"
+    if plan is None:
+        return {key: None}
+    return {key: {
+        "key": key, "kind": "plan", "variant": "", "object_id": plan.id, "version": 0,
+        "title": plan.title, "body": plan_text(plan), "category": plan.kind, "doc_type": "",
+        "department": plan.department.code, "product": plan.product or "", "state": plan.state,
+        "severity": "", "source": "", "confidentiality": "internal",
+        "author_id": str(plan.created_by_id), "updated": _naive_utc(plan.updated_at),
+    }}
+
+
+MODELS = {"document": (Document, document_entries), "issue": (Issue, issue_entries),
+          "plan": (Plan, plan_entries)}
+
+
 def entries_for(session: Session, kind: str, object_id: int) -> dict[str, dict | None]:
-    if kind == "document":
-        return document_entries(session.get(Document, object_id), object_id)
-    return issue_entries(session.get(Issue, object_id), object_id)
+    model, entries_of = MODELS[kind]
+    return entries_of(session.get(model, object_id), object_id)
 
 
 def _apply(writer, entries: dict[str, dict | None]) -> None:
@@ -202,6 +227,8 @@ def _batches(session: Session, model, batch: int, after: int = 0) -> Iterator[li
     last = after
     if model is Document:
         options = [selectinload(Document.versions), selectinload(Document.department)]
+    elif model is Plan:
+        options = [selectinload(Plan.measures)]
     else:
         options = [selectinload(Issue.comments), selectinload(Issue.department)]
     while True:
@@ -243,13 +270,8 @@ def _start_state(root: Path) -> dict:
         # highest id": a transaction that took a lower id may commit later,
         # and its row must still be applied.
         covered = list(session.scalars(select(IndexOutbox.id)))
-    state = {
-        "name": name,
-        "schema": index.SCHEMA_VERSION,
-        "covered": covered,
-        "after": {"document": 0, "issue": 0},
-        "counts": {"document": 0, "issue": 0},
-    }
+    state = {"name": name, "schema": index.SCHEMA_VERSION, "covered": covered,
+             "after": {kind: 0 for kind in MODELS}, "counts": {kind: 0 for kind in MODELS}}
     _write_state(root, state)
     return state
 
@@ -277,9 +299,8 @@ def rebuild(config, *, batch_size: int = 500, commit_every: int = 20000, progres
         ix = whoosh_index.open_dir(str(root / name), schema=index.SCHEMA)
         with Session(db.engine) as session:
             total = sum(state["counts"].values()) + sum(
-                session.scalar(select(func.count(model.id)).where(model.id > state["after"][kind]))
-                for kind, model in (("document", Document), ("issue", Issue))
-            )
+                session.scalar(select(func.count(model.id)).where(model.id > state["after"].get(kind, 0)))
+                for kind, (model, _) in MODELS.items())
         done = sum(state["counts"].values())
         if progress:
             progress(done, total)
@@ -287,10 +308,9 @@ def rebuild(config, *, batch_size: int = 500, commit_every: int = 20000, progres
         pending = 0
         try:
             with Session(db.engine) as session:
-                for kind, model, entries_of in (
-                    ("document", Document, document_entries),
-                    ("issue", Issue, issue_entries),
-                ):
+                for kind, (model, entries_of) in MODELS.items():
+                    state["after"].setdefault(kind, 0)
+                    state["counts"].setdefault(kind, 0)
                     after = state["after"][kind]
                     batches = (
                         _batches(session, model, batch_size, after)
@@ -390,7 +410,7 @@ def check(config) -> dict:
     title differ (stale). Empty lists mean the index agrees."""
     expected: dict[str, tuple] = {}
     with Session(db.engine) as session:
-        for model, entries_of in ((Document, document_entries), (Issue, issue_entries)):
+        for model, entries_of in MODELS.values():
             for rows in _batches(session, model, 500):
                 for row in rows:
                     for key, fields in entries_of(row, row.id).items():

@@ -18,6 +18,6 @@ class IndexOutbox(Model):
     __tablename__ = "index_outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # document | issue
+    kind: Mapped[str] = mapped_column(String(20))  # document | issue | plan
     object_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,6 +12,6 @@ def queue_index(kind: str, object_id: int) -> None:
     The row commits or rolls back with the change itself, so the index can
     never miss a committed change nor see an uncommitted one.
     """
-    if kind not in ("document", "issue"):
+    if kind not in ("document", "issue", "plan"):
         raise ValueError(f"unknown index kind {kind!r}")
     db.session.add(IndexOutbox(kind=kind, object_id=object_id))

@@ -19,12 +19,14 @@ from app.documents import policy as document_policy
 from app.documents.models import DocumentVersion
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.improvement import policy as plan_policy
+from app.improvement.models import Plan
 from app.issues import policy as issue_policy
 from app.issues.models import Issue
 from app.policy import AnyOf, FieldIn, to_whoosh
 from app.search import executor, highlight, index
 from app.search.analysis import _RUNS
-from app.search.indexer import issue_text
+from app.search.indexer import issue_text, plan_text
 
 FACETS = ("kind", "category", "doc_type", "department", "product", "state", "severity")
 FILTERS = FACETS
@@ -49,10 +51,12 @@ def _term_for(user: User):
 
 
 def permission_query(user: User):
-    """What ``user`` may find: the documents' and the reports' own rules
-    (app.documents.policy, app.issues.policy) rendered as one query."""
+    """What ``user`` may find: the documents', the reports' and the plans'
+    own rules (app.documents.policy, app.issues.policy,
+    app.improvement.policy) rendered as one query."""
     rule = AnyOf((FieldIn("kind", ("document",)) & document_policy.SEARCH_RULE,
-                  FieldIn("kind", ("issue",)) & issue_policy.ISSUE_RULE))
+                  FieldIn("kind", ("issue",)) & issue_policy.ISSUE_RULE,
+                  FieldIn("kind", ("plan",)) & plan_policy.PLAN_RULE))
     return to_whoosh(rule, user, _term_for(user))
 
 
@@ -138,6 +142,10 @@ def _original_texts(hits) -> dict[str, str]:
     if issue_ids:
         for issue in db.session.scalars(select(Issue).where(Issue.id.in_(issue_ids))):
             texts[f"issue:{issue.id}"] = issue_text(issue)
+    plan_ids = [h["object_id"] for h in hits if h["kind"] == "plan"]
+    if plan_ids:
+        for plan in db.session.scalars(select(Plan).where(Plan.id.in_(plan_ids))):
+            texts[f"plan:{plan.id}"] = plan_text(plan)
     return texts
 
 
@@ -184,7 +192,7 @@ def mark_terms(text: str, q: str) -> str | None:
 
 
 def similar_issues(user: User, issue_id: int, limit: int = 5) -> list[dict]:
-    """Past reports and problem analyses most like this report."""
+    """Past reports, problem analyses and plans most like this report."""
     searcher = index.searchers.get(current_app.config)
     docnum = searcher.document_number(key=f"issue:{issue_id}")
     issue = db.session.get(Issue, issue_id)
@@ -192,6 +200,7 @@ def similar_issues(user: User, issue_id: int, limit: int = 5) -> list[dict]:
         return []
     scope = And([permission_query(user), Or([
         Term("kind", "issue"),
+        Term("kind", "plan"),
         And([Term("kind", "document"), Term("doc_type", "problem_analysis")]),
     ])])
     results = searcher.more_like(docnum, "body", text=issue_text(issue) + "\n" + issue.title,

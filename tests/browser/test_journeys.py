@@ -144,6 +144,18 @@ def test_problem_report_from_recorded_to_closed_with_a_linked_document(live_serv
     page.goto(report_url)
     page.get_by_role("button", name="Verify").click()
     page.get_by_text("is now Verified").wait_for()
+    logout(page)
+
+    # A customer's report closes once the reply to the customer is recorded.
+    login(page, live_server, "support")
+    page.goto(report_url)
+    page.fill("#reply-text", "Firmware 3.2.1 fixes the flicker; update sent.")
+    page.get_by_role("button", name="Record the reply").click()
+    page.get_by_text("Reply to the customer recorded").wait_for()
+    logout(page)
+
+    login(page, live_server, "qc")
+    page.goto(report_url)
     page.get_by_role("button", name="Close").click()
     page.get_by_text("is now Closed").wait_for()
     assert "Closed" in page.locator("h1").inner_text()

@@ -98,6 +98,9 @@ def test_full_flow_with_requirements(apis):
     assert post("rd", action="resolve", resolution="改網版印刷並加風扇").status_code == 200
     assert post("qc", action="verify").json["state"] == "verified"
     assert post("rd", action="close").status_code == 403
+    # A customer's report closes only once the reply to the customer is recorded.
+    assert post("qc", action="close").status_code == 409
+    assert apis["support"].post(f"/issues/{issue_id}/replies", json={"text": "已更換"}).status_code == 201
     closed = post("qc", action="close").json
     assert closed["state"] == "closed" and closed["closed_at"]
     assert post("support", action="reopen").status_code == 400
@@ -107,7 +110,8 @@ def test_full_flow_with_requirements(apis):
     kinds = [c["kind"] for c in reopened["comments"]]
     assert kinds == ["send_back", "reopen"]
     actions = [e["action"] for e in reopened["history"]]
-    assert actions == ["report", "triage", "start", "resolve", "send_back", "resolve", "verify", "close", "reopen"]
+    assert actions == ["report", "triage", "start", "resolve", "send_back", "resolve", "verify", "reply", "close",
+                       "reopen"]
     assert post("qc", action="fly").status_code == 400
 
 

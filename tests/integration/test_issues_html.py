@@ -54,6 +54,12 @@ def test_report_goes_from_recorded_to_closed_through_the_pages(client, people, m
     client.post(f"/issues/{issue_id}/act/close", data={})
     issue = db.session.get(Issue, issue_id)
     db.session.refresh(issue)
+    assert issue.state == "verified"  # a customer's report: the reply comes first
+    switch(client, people["support"])
+    client.post(f"/issues/{issue_id}/replies", data={"text": "已更換導熱膏", "accepted": "yes"})
+    switch(client, people["qc"])
+    client.post(f"/issues/{issue_id}/act/close", data={})
+    db.session.refresh(issue)
     assert issue.state == "closed"
     page = client.get(url).get_data(as_text=True)
     assert "<strong>導熱膏</strong>" in page and "X200 說明書 v1" in page

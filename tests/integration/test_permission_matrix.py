@@ -68,8 +68,15 @@ def build_world() -> dict:
     db.session.commit()
     indexer.drain(current_app.config)
     token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == author.id))
+    # A draft plan: seen by its department (RD), QC, leaders and admins only.
+    from app.improvement import service as plans
+
+    plan = plans.create_plan(author, {"title": "X200 improvement", "department": "RD"})
+    measure = plans.add_measure(author, plan, {"type": "corrective", "description": "m", "owner_id": author.id,
+                                               "due_date": "2999-01-01"})
+    db.session.commit()
     return dict(users=users, D=restricted.id, P=public.id, I=issue.id, L=restricted_link.id, M=other_link.id,
-                N=notification.id, T=token.id, U=users["qc"].id)
+                N=notification.id, T=token.id, U=users["qc"].id, PL=plan.id, PM=measure.id)
 
 
 def _file():
@@ -92,6 +99,13 @@ def insiders_only(inside="ok", outside=404):
 
 def admin_only():
     return {p: ("ok" if p == "admin" else 403) for p in PERSONAS if p != "anon"}
+
+
+PLAN_SEERS = INSIDERS | {"qc"}
+
+
+def plan_seers(inside="ok"):
+    return {p: (inside if p in PLAN_SEERS else 404) for p in PERSONAS if p != "anon"}
 
 
 def owner_only(owner="author"):
@@ -135,6 +149,22 @@ ROUTES = [
     ("issues.link", "POST", "/issues/{I}/links", {"document_id": "{D}", "version": "1", "relation": "spec"},
      everyone("reach")),
     ("issues.unlink", "POST", "/issues/{I}/links/{L}/delete", {}, everyone("reach")),
+    ("issues.people", "POST", "/issues/{I}/people", {"assignee_id": "{U}"}, everyone("reach")),
+    ("issues.customer", "POST", "/issues/{I}/customer", {"channel": "phone"}, everyone("reach")),
+    ("issues.reply", "POST", "/issues/{I}/replies", {"text": "r"}, everyone("reach")),
+    ("issues.follow_up", "POST", "/issues/{I}/follow-ups", {"score": "5"}, everyone("reach")),
+    ("plans.index", "GET", "/plans/", None, everyone()),
+    ("plans.new", "GET", "/plans/new", None, everyone()),
+    ("plans.new", "POST", "/plans/new", {"title": "t"}, everyone("reach")),
+    ("plans.detail", "GET", "/plans/{PL}", None, plan_seers()),
+    ("plans.edit", "POST", "/plans/{PL}/edit", {"goal": "g"}, plan_seers("reach")),
+    ("plans.add_measure", "POST", "/plans/{PL}/measures", {"type": "corrective", "description": "d",
+                                                          "owner_id": "{U}", "due_date": "2999-01-01"},
+     plan_seers("reach")),
+    ("plans.progress", "POST", "/plans/{PL}/measures/{PM}", {"progress": "p"}, plan_seers("reach")),
+    ("plans.link", "POST", "/plans/{PL}/documents", {"document_id": "{D}", "version": "1", "relation": "analysis"},
+     plan_seers("reach")),
+    ("plans.act", "POST", "/plans/{PL}/act/submit", {}, plan_seers("reach")),
     ("search.page", "GET", "/search?q=X200", None, everyone()),
     ("auth.profile", "GET", "/profile", None, everyone()),
     ("auth.profile", "POST", "/profile", {"name": "cli"}, everyone()),
@@ -187,6 +217,23 @@ ROUTES = [
     ("api_issues.export_issues", "GET", "/api/v1/issues/export.csv", None, everyone()),
     ("api_issues.issue_metrics", "GET", "/api/v1/issues/metrics", None, everyone()),
     ("api_search.search", "GET", "/api/v1/search?q=X200", None, everyone()),
+    ("api_issues.add_reply", "POST", "/api/v1/issues/{I}/replies", {"json": {"text": "r"}}, everyone("reach")),
+    ("api_issues.add_follow_up", "POST", "/api/v1/issues/{I}/follow-ups", {"json": {"score": 5}},
+     everyone("reach")),
+    ("api_plans.list_plans", "GET", "/api/v1/plans", None, everyone()),
+    ("api_plans.plan_metrics", "GET", "/api/v1/plans/metrics", None, everyone()),
+    ("api_plans.create_plan", "POST", "/api/v1/plans", {"json": {"title": "t"}}, everyone()),
+    ("api_plans.get_plan", "GET", "/api/v1/plans/{PL}", None, plan_seers()),
+    ("api_plans.patch_plan", "PATCH", "/api/v1/plans/{PL}", {"json": {"goal": "g"}}, plan_seers("reach")),
+    ("api_plans.add_measure", "POST", "/api/v1/plans/{PL}/measures",
+     {"json": {"type": "corrective", "description": "d", "owner_id": 1, "due_date": "2999-01-01"}},
+     plan_seers("reach")),
+    ("api_plans.patch_measure", "PATCH", "/api/v1/plans/{PL}/measures/{PM}", {"json": {"progress": "p"}},
+     plan_seers("reach")),
+    ("api_plans.plan_action", "POST", "/api/v1/plans/{PL}/actions", {"json": {"action": "submit"}},
+     plan_seers("reach")),
+    ("api_plans.link_document", "POST", "/api/v1/plans/{PL}/documents",
+     {"json": {"document_id": "{P}", "version": 1, "relation": "analysis"}}, plan_seers("reach")),
     ("api_backups.list_backups", "GET", "/api/v1/backups", None, admin_only()),
     ("api_backups.create_backup", "POST", "/api/v1/backups", {"json": {}}, admin_only()),
 ]

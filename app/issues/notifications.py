@@ -1,0 +1,68 @@
+"""Who is told when a problem report moves (connected in ``create_app``):
+the triagers on a new report, the responsible department's head and the
+responsible person on assignment, the team when it is formed, QC on
+resolve, the reporter on close and reopen. In the app and by e-mail
+(app.notify sends mail after the commit)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.auth.models import Department, User, UserRole
+from app.extensions import db
+from app.issues.models import Issue
+from app.issues.workflow import CUSTOMER_SERVICE_DEPARTMENT, State
+from app.notify.service import notify
+
+
+def _with_role(role: str, department_id: int | None = None) -> list[User]:
+    query = select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True))
+    if department_id is not None:
+        query = query.where(User.department_id == department_id)
+    return list(db.session.scalars(query).unique())
+
+
+def triagers() -> list[User]:
+    """Customer service: the support role, or the CS department's head."""
+    cs = db.session.scalar(select(Department).where(Department.code == CUSTOMER_SERVICE_DEPARTMENT))
+    heads = _with_role("dept_head", cs.id) if cs is not None else []
+    return _with_role("support") + heads
+
+
+def _label(issue: Issue) -> str:
+    return f"#{issue.id} {issue.title}"
+
+
+def _others(users: list[User | None], actor: User) -> list[User]:
+    return [u for u in users if u is not None and u.id != actor.id]
+
+
+def on_state_changed(issue: Issue, *, from_state: str | None, to_state: str, actor: User, comment: str,
+                     **_) -> None:
+    link = f"/issues/{issue.id}"
+    if to_state == State.reported:
+        notify(_others(triagers(), actor), "issue_reported", f"{_label(issue)}: new report to triage", link)
+    elif to_state == State.triaged:
+        people = _with_role("dept_head", issue.department_id) + [issue.assignee]
+        notify(_others(people, actor), "issue_assigned",
+               f"{_label(issue)}: assigned to {issue.department.code} (severity {issue.severity})", link)
+    elif to_state == State.resolved:
+        notify(_others(_with_role("qc"), actor), "issue_resolved", f"{_label(issue)}: resolved, waiting for QC",
+               link)
+    elif to_state == State.in_progress and from_state in (State.resolved, State.closed):
+        people = [issue.assignee, *_with_role("dept_head", issue.department_id)]
+        if from_state == State.closed:  # reopened: the reporter hears of it too
+            people.append(issue.reported_by)
+        notify(_others(people, actor), "issue_back", f"{_label(issue)}: back in progress: {comment}", link)
+    elif to_state == State.closed:
+        notify(_others([issue.reported_by], actor), "issue_closed", f"{_label(issue)}: closed", link)
+
+
+def on_assigned(issue: Issue, *, actor: User, assignee: User | None, added_team: list[User], **_) -> None:
+    link = f"/issues/{issue.id}"
+    if assignee is not None:
+        heads = _with_role("dept_head", issue.department_id)
+        notify(_others([assignee, *heads], actor), "issue_assigned",
+               f"{_label(issue)}: {assignee.name} is responsible", link)
+    if added_team:
+        notify(_others(added_team, actor), "issue_team", f"{_label(issue)}: you are on the team", link)
