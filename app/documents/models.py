@@ -42,6 +42,25 @@ class VersionState(enum.StrEnum):
     rejected = "rejected"
     withdrawn = "withdrawn"
     obsolete = "obsolete"
+    # Finally approved, waiting for its planned effective date (effective_on);
+    # the scheduler makes it effective at the start of that day.
+    approved = "approved"
+
+
+class RevisionScheme(enum.StrEnum):
+    letters = "letters"  # Rev A, B, ... Z, AA
+    numbers = "numbers"  # Rev 1, 2, ...
+
+
+def revision_label(number: int, scheme: str) -> str:
+    """The revision of the ``number``-th version: A, B, ... Z, AA, AB (letters) or 1, 2 (numbers)."""
+    if scheme == RevisionScheme.numbers:
+        return str(number)
+    label = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        label = chr(ord("A") + rest) + label
+    return label
 
 
 def _in(column: str, values) -> str:
@@ -67,6 +86,11 @@ class Document(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The document number from the pattern of its category and type
+    # (app.documents.numbering), unique, given at creation and never changed.
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    revision_scheme: Mapped[str] = mapped_column(String(10), default=RevisionScheme.letters,
+                                                 server_default="letters")
     title: Mapped[str] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(20), index=True)
     doc_type: Mapped[str] = mapped_column(String(40), index=True)
@@ -95,6 +119,26 @@ class Document(db.Model):
             if version.state == VersionState.effective:
                 return version
         return None
+
+    @property
+    def approved_version(self) -> DocumentVersion | None:
+        """The version approved and waiting for its effective date, if any."""
+        for version in self.versions:
+            if version.state == VersionState.approved:
+                return version
+        return None
+
+    @property
+    def revision(self) -> str | None:
+        """The effective version's revision label (None before one takes effect)."""
+        version = self.effective_version
+        return version.revision if version is not None else None
+
+    @property
+    def label(self) -> str:
+        """How the document is named: its number and, once effective, its revision."""
+        revision = self.revision
+        return f"{self.number} Rev {revision}" if revision else self.number
 
     @property
     def latest_version(self) -> DocumentVersion | None:
@@ -152,6 +196,13 @@ class DocumentVersion(db.Model):
     approval_route: Mapped[str | None] = mapped_column(String(40))
     effective_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     obsolete_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The planned effective date (company time zone): after the final
+    # approval the version waits as "approved" until the start of that day.
+    effective_on: Mapped[date | None] = mapped_column(index=True)
+    # The change request travelling with the version: why it changed, and
+    # the other documents it affects (their numbers).
+    change_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    affected_documents: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
     document: Mapped[Document] = relationship(back_populates="versions")
     author: Mapped[User] = relationship()
@@ -160,6 +211,15 @@ class DocumentVersion(db.Model):
     @property
     def route(self) -> tuple[str, ...]:
         return tuple(self.approval_route.split(",")) if self.approval_route else ()
+
+    @property
+    def revision(self) -> str:
+        return revision_label(self.number, self.document.revision_scheme or RevisionScheme.letters)
+
+    @property
+    def label(self) -> str:
+        """The document number with this version's revision: RD-MAN-0012 Rev C."""
+        return f"{self.document.number} Rev {self.revision}"
 
     @property
     def text_extracted(self) -> bool:
@@ -174,3 +234,29 @@ class DocumentVersion(db.Model):
         """Tracked changes and open comments a reviewer should know are
         still in the file."""
         return len(self.tracked_changes or []) + len(self.open_comments)
+
+
+class NumberPattern(db.Model):
+    """How documents of one category and type are numbered, set by an admin.
+    ``doc_type`` "*" is the category's default."""
+
+    __tablename__ = "number_pattern"
+    __table_args__ = (UniqueConstraint("category", "doc_type", name="uq_number_pattern_category_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(20))
+    doc_type: Mapped[str] = mapped_column(String(40))
+    pattern: Mapped[str] = mapped_column(String(100))
+    revision_scheme: Mapped[str] = mapped_column(String(10), default=RevisionScheme.letters)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class NumberSequence(db.Model):
+    """The last number given per pattern prefix ("RD-MAN-"). Incremented in
+    the creating transaction under the row's lock: a rollback gives the
+    number back, so numbers have no gaps."""
+
+    __tablename__ = "number_sequence"
+
+    prefix: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
