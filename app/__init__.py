@@ -69,6 +69,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.api import approval as api_approval
     from app.api import backups as api_backups
+    from app.api import document_control as api_document_control
     from app.api import documents as api_documents
     from app.api import health as api_health
     from app.api import init_api
@@ -88,7 +89,8 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_views.bp, admin_views.bp, documents_views.bp, approval_views.bp,
                       issues_views.bp, search_views.bp, backup_views.bp, main_bp):
         app.register_blueprint(blueprint)
-    for module in (api_health, api_documents, api_approval, api_issues, api_search, api_backups):
+    for module in (api_health, api_documents, api_approval, api_issues, api_search, api_backups,
+                   api_document_control):
         extensions.api.register_blueprint(module.blp, url_prefix="/api/v1")
     init_api(app)
 

@@ -85,7 +85,10 @@ def patch_document(args, document_id):
 @blp.response(201, VersionSchema)
 def add_version(form, _files, document_id):
     document = service.get_document(current_user, document_id)
-    version = service.add_version(current_user, document, _upload_from_request(), form["change_note"])
+    plan = {name: form[name] for name in ("effective_on", "change_reason") if form.get(name) is not None}
+    if form.get("affected_documents") is not None:
+        plan["affected_documents"] = [n.strip() for n in form["affected_documents"].split(",") if n.strip()]
+    version = service.add_version(current_user, document, _upload_from_request(), form["change_note"], plan)
     db.session.commit()
     return version
 

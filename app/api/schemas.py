@@ -24,7 +24,9 @@ class UserBriefSchema(Schema):
 
 class VersionSchema(Schema):
     number = fields.Integer()
-    state = fields.String()
+    revision = fields.String(metadata={"description": "revision label: A, B, ... or 1, 2, ... as configured"})
+    state = fields.String(metadata={"description": "draft | in_review | pending_approval | approved (pending "
+                                                   "effective) | effective | rejected | withdrawn | obsolete"})
     obsolete = fields.Function(lambda v: v.state == VersionState.obsolete)
     sha256 = fields.String()
     size = fields.Integer()
@@ -44,6 +46,11 @@ class VersionSchema(Schema):
     page_count = fields.Integer(allow_none=True)
     approval_route = fields.Function(lambda v: list(v.route) if v.approval_route else None, metadata={
         "description": "The signatures this version needs, fixed when it was submitted."})
+    effective_on = fields.Date(allow_none=True, metadata={
+        "description": "planned effective date (company time zone); after the final approval the version "
+                       "is 'approved' until the start of that day"})
+    change_reason = fields.String()
+    affected_documents = fields.List(fields.String(), metadata={"description": "numbers of affected documents"})
 
 
 class TrackedChangeSchema(Schema):
@@ -84,6 +91,9 @@ class LinkedIssueSchema(Schema):
 
 class DocumentSchema(Schema):
     id = fields.Integer()
+    number = fields.String(metadata={"description": "document number, e.g. RD-MAN-0012"})
+    revision = fields.String(allow_none=True, metadata={"description": "the effective version's revision"})
+    label = fields.String(metadata={"description": "number and revision: RD-MAN-0012 Rev C"})
     title = fields.String()
     category = fields.String()
     doc_type = fields.String()
@@ -96,6 +106,10 @@ class DocumentSchema(Schema):
     effective_version = fields.Function(
         lambda d: d.effective_version.number if d.effective_version else None
     )
+    approved_version = fields.Function(
+        lambda d: d.approved_version.number if d.approved_version else None, metadata={
+            "description": "a version approved and waiting for its effective date (the effective one stays "
+                           "in force until then)"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     versions = fields.Method("get_versions", metadata={
@@ -159,6 +173,40 @@ class DocumentPatchArgs(Schema):
 
 class VersionCreateForm(Schema):
     change_note = fields.String(required=True, validate=validate.Length(min=1, max=limits.LONG_TEXT))
+    effective_on = fields.Date(load_default=None, metadata={"description": "planned effective date"})
+    change_reason = fields.String(load_default=None, validate=validate.Length(max=limits.LONG_TEXT))
+    affected_documents = fields.String(load_default=None, validate=validate.Length(max=limits.LONG_TEXT),
+                                       metadata={"description": "document numbers, comma-separated"})
+
+
+class VersionPlanArgs(Schema):
+    effective_on = fields.Date(allow_none=True, metadata={
+        "description": "planned effective date (not in the past); null for effective at approval"})
+    change_reason = fields.String(validate=validate.Length(max=limits.LONG_TEXT))
+    affected_documents = fields.List(fields.String(validate=validate.Length(max=limits.CODE)),
+                                     validate=validate.Length(max=50))
+
+
+class NumberPatternSchema(Schema):
+    category = fields.String(required=True, validate=validate.OneOf([c.value for c in Category]))
+    doc_type = fields.String(required=True, validate=validate.OneOf([*ALL_DOC_TYPES, "*"]), metadata={
+        "description": "a document type, or * for the category's default"})
+    pattern = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "{dept}, {type}, {cat}, {product}, {yyyy} and one {seq} (e.g. {dept}-{type}-{seq:04d})"})
+    revisions = fields.String(load_default="letters", attribute="revision_scheme",
+                              validate=validate.OneOf(["letters", "numbers"]))
+
+
+class NumberPatternListSchema(Schema):
+    default = fields.String()
+    items = fields.List(fields.Nested(NumberPatternSchema))
+
+
+class AuditVerifySchema(Schema):
+    intact = fields.Boolean()
+    checked = fields.Integer()
+    broken = fields.String(allow_none=True, metadata={"description": "the first broken link, described"})
+    event_id = fields.Integer(allow_none=True)
 
 
 class DocumentListArgs(Schema):

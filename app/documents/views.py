@@ -101,7 +101,10 @@ def new_version(document_id: int):
     if form.validate_on_submit():
         upload = service.Upload(form.file.data.stream, form.file.data.filename)
         try:
-            version = service.add_version(current_user, document, upload, form.change_note.data)
+            plan = {"effective_on": form.effective_on.data, "change_reason": form.change_reason.data or "",
+                    "affected_documents": [n.strip() for n in (form.affected_documents.data or "").split(",")
+                                           if n.strip()]}
+            version = service.add_version(current_user, document, upload, form.change_note.data, plan)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")

@@ -47,7 +47,9 @@ def _body(version: DocumentVersion) -> str:
 def _document_fields(document: Document, version: DocumentVersion, variant: str) -> dict:
     return {
         "key": f"document:{document.id}:{variant}", "kind": "document", "variant": variant,
-        "object_id": document.id, "version": version.number, "title": document.title,
+        "object_id": document.id, "version": version.number,
+        # The number first, one exact token (RD-MAN-0012): a search for it finds the document.
+        "title": f"{document.number} {document.title}" if document.number else document.title,
         "body": _body(version), "category": document.category, "doc_type": document.doc_type,
         "department": document.department.code, "product": document.product or "",
         "state": version.state, "severity": "", "source": "",

@@ -14,9 +14,8 @@ Revises: 0004 (to be re-chained onto 0005 at merge)
   events are chained in id order (the append-only triggers are lifted for
   that one update and put back).
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0006'
 down_revision = '0004'

@@ -1,0 +1,72 @@
+"""Document-control routes of the JSON API: number patterns, a version's
+planned effective date and change request, the audit chain check and a
+document's record export. Parse, call the service, commit, answer."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_login import current_user
+
+from app.api import api_blueprint
+from app.api.schemas import (
+    AuditVerifySchema,
+    NumberPatternListSchema,
+    NumberPatternSchema,
+    VersionPlanArgs,
+    VersionSchema,
+)
+from app.approval.record_export import export_record
+from app.audit import verify_chain
+from app.documents import numbering, service
+from app.documents.change_request import plan_version
+from app.errors import PermissionDenied
+from app.extensions import db
+
+blp = api_blueprint("document_control", "Document numbers, effective dates, audit trail")
+
+
+def _admin_only() -> None:
+    if not current_user.has_role("admin"):
+        raise PermissionDenied("admins only")
+
+
+@blp.get("/numbering/patterns")
+@blp.response(200, NumberPatternListSchema)
+def list_patterns():
+    return {"default": numbering.DEFAULT_PATTERN, "items": numbering.patterns()}
+
+
+@blp.put("/numbering/patterns")
+@blp.arguments(NumberPatternSchema)
+@blp.response(200, NumberPatternSchema)
+def set_pattern(args):
+    row = numbering.set_pattern(current_user, args["category"], args["doc_type"], args["pattern"],
+                                args["revision_scheme"])
+    db.session.commit()
+    return row
+
+
+@blp.patch("/documents/<int:document_id>/versions/<int:number>")
+@blp.arguments(VersionPlanArgs)
+@blp.response(200, VersionSchema)
+def plan(args, document_id, number):
+    version = plan_version(current_user, service.get_version(current_user, document_id, number), args)
+    db.session.commit()
+    return version
+
+
+@blp.get("/audit/verify")
+@blp.response(200, AuditVerifySchema)
+def audit_verify():
+    _admin_only()
+    checked, broken, event_id = verify_chain()
+    return {"intact": broken is None, "checked": checked, "broken": broken, "event_id": event_id}
+
+
+@blp.get("/documents/<int:document_id>/record.zip")
+@blp.response(200, description="ZIP: manifest.json, versions/, signatures.json, audit_events.json (admins).")
+def record(document_id):
+    name, data = export_record(current_user, document_id)
+    db.session.commit()
+    return Response(data, mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
