@@ -14,6 +14,7 @@ from app.api.schemas import (
     DocumentListArgs,
     DocumentListSchema,
     DocumentPatchArgs,
+    DownloadArgs,
     FileUpload,
     HistorySchema,
     VersionCreateForm,
@@ -100,15 +101,19 @@ def get_version(document_id, number):
 
 
 @blp.get("/documents/<int:document_id>/versions/<int:number>/file")
-@blp.response(200, description="The original bytes; ETag is the sha256.")
-def download_version(document_id, number):
-    return send_version(service.get_version(current_user, document_id, number))
+@blp.arguments(DownloadArgs, location="query")
+@blp.response(200, description="The file. PDFs (and DOCX files not in force) are stamped as controlled "
+              "copies for the caller (X-Stamped: true); original=true gives the stored bytes unstamped, with "
+              "ETag the sha256, to the owning department and admins (403 otherwise). X-Original-SHA256 always.")
+def download_version(args, document_id, number):
+    return send_version(service.get_version(current_user, document_id, number), current_user,
+                        original=args["original"])
 
 
 @blp.get("/documents/<int:document_id>/effective")
 @blp.response(200, description="The current effective version's file.")
 def download_effective(document_id):
-    return send_version(service.effective_version(current_user, document_id))
+    return send_version(service.effective_version(current_user, document_id), current_user)
 
 
 @blp.get("/documents/<int:document_id>/diff")

@@ -221,6 +221,11 @@ class DocumentListArgs(Schema):
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
+class DownloadArgs(Schema):
+    original = fields.Boolean(load_default=False, metadata={
+        "description": "the stored bytes without the controlled-copy stamp (owning department and admins)"})
+
+
 class DiffArgs(Schema):
     from_ = fields.Integer(data_key="from", validate=validate.Range(min=1))
     to = fields.Integer(validate=validate.Range(min=1))

@@ -130,13 +130,14 @@ def version(document_id: int, number: int):
 @bp.get("/<int:document_id>/versions/<int:number>/file")
 @login_required
 def download(document_id: int, number: int):
-    return send_version(service.get_version(current_user, document_id, number))
+    return send_version(service.get_version(current_user, document_id, number), current_user,
+                        original=request.args.get("original") in ("1", "true"))
 
 
 @bp.get("/<int:document_id>/effective")
 @login_required
 def effective(document_id: int):
-    return send_version(service.effective_version(current_user, document_id))
+    return send_version(service.effective_version(current_user, document_id), current_user)
 
 
 @bp.get("/<int:document_id>/diff")

@@ -189,6 +189,15 @@ ROUTES = [
     ("api_search.search", "GET", "/api/v1/search?q=X200", None, everyone()),
     ("api_backups.list_backups", "GET", "/api/v1/backups", None, admin_only()),
     ("api_backups.create_backup", "POST", "/api/v1/backups", {"json": {}}, admin_only()),
+    ("api_documents.download_version", "GET", "/api/v1/documents/{D}/versions/1/file?original=true", None,
+     {**insiders_only("ok"), "leader": 403}),
+    ("api_document_control.list_patterns", "GET", "/api/v1/numbering/patterns", None, everyone()),
+    ("api_document_control.set_pattern", "PUT", "/api/v1/numbering/patterns",
+     {"json": {"category": "market", "doc_type": "*", "pattern": "MK-{{seq:03d}}"}}, admin_only()),
+    ("api_document_control.plan", "PATCH", "/api/v1/documents/{D}/versions/2", {"json": {"change_reason": "x"}},
+     insiders_only("reach")),
+    ("api_document_control.audit_verify", "GET", "/api/v1/audit/verify", None, admin_only()),
+    ("api_document_control.record", "GET", "/api/v1/documents/{D}/record.zip", None, admin_only()),
 ]
 PUBLIC = [  # no login needed, same answer for everybody
     ("auth.login", "GET", "/login"), ("auth.login", "POST", "/login"), ("auth.set_language", "POST", "/language/en"),
