@@ -91,16 +91,14 @@ def stamp_pdf(data: bytes, stamp: Stamp) -> bytes:
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted:
         reader.decrypt("")  # only files that open without a password are stored
-    writer = PdfWriter()
+    writer = PdfWriter(clone_from=reader)
     overlays: dict[tuple[float, float], object] = {}
-    for page in reader.pages:
+    for page in writer.pages:
         box = page.mediabox
         key = (float(box.width), float(box.height))
         if key not in overlays:
             overlays[key] = PdfReader(io.BytesIO(_overlay(key[0], key[1], stamp))).pages[0]
-        page.merge_transformed_page(
-            overlays[key], _to_box(float(box.left), float(box.bottom)))
-        writer.add_page(page)
+        page.merge_transformed_page(overlays[key], _to_box(float(box.left), float(box.bottom)))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
