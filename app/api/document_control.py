@@ -10,6 +10,8 @@ from flask_login import current_user
 from app.api import api_blueprint
 from app.api.schemas import (
     AuditVerifySchema,
+    CheckinArgs,
+    DocumentDetailSchema,
     NumberPatternListSchema,
     NumberPatternSchema,
     VersionPlanArgs,
@@ -17,7 +19,7 @@ from app.api.schemas import (
 )
 from app.approval.record_export import export_record
 from app.audit import verify_chain
-from app.documents import numbering, service
+from app.documents import checkout, numbering, service
 from app.documents.change_request import plan_version
 from app.errors import PermissionDenied
 from app.extensions import db
@@ -70,3 +72,21 @@ def record(document_id):
     db.session.commit()
     return Response(data, mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@blp.post("/documents/<int:document_id>/checkout")
+@blp.response(200, DocumentDetailSchema)
+def check_out(document_id):
+    document = checkout.check_out(current_user, service.get_document(current_user, document_id))
+    db.session.commit()
+    return document
+
+
+@blp.delete("/documents/<int:document_id>/checkout")
+@blp.arguments(CheckinArgs, location="query")
+@blp.response(200, DocumentDetailSchema, description="Checked in by the holder, or the lock broken by the "
+              "owning department's head or an admin (audited as break_checkout).")
+def check_in(args, document_id):
+    document = checkout.check_in(current_user, service.get_document(current_user, document_id), args["comment"])
+    db.session.commit()
+    return document

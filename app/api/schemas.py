@@ -106,6 +106,9 @@ class DocumentSchema(Schema):
     effective_version = fields.Function(
         lambda d: d.effective_version.number if d.effective_version else None
     )
+    checked_out_by = fields.Function(lambda d: d.checked_out_by.name if d.checked_out_by else None,
+                                     allow_none=True, metadata={"description": "who has it checked out"})
+    checked_out_at = fields.DateTime(allow_none=True)
     approved_version = fields.Function(
         lambda d: d.approved_version.number if d.approved_version else None, metadata={
             "description": "a version approved and waiting for its effective date (the effective one stays "
@@ -200,6 +203,11 @@ class NumberPatternSchema(Schema):
 class NumberPatternListSchema(Schema):
     default = fields.String()
     items = fields.List(fields.Nested(NumberPatternSchema))
+
+
+class CheckinArgs(Schema):
+    comment = fields.String(load_default="", validate=validate.Length(max=1000), metadata={
+        "description": "why the lock is broken (department head or admin releasing someone else's)"})
 
 
 class AuditVerifySchema(Schema):

@@ -106,9 +106,14 @@ class Document(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Checked out by an author editing it elsewhere (app.documents.checkout):
+    # nobody else uploads a version until it is checked in or the lock broken.
+    checked_out_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department: Mapped[Department] = relationship(lazy="joined")
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    checked_out_by: Mapped[User | None] = relationship(foreign_keys=[checked_out_by_id])
     versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document", order_by="DocumentVersion.number"
     )

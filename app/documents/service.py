@@ -19,6 +19,7 @@ from app.auth.models import User
 from app.auth.service import department_by_code
 from app.documents import blobs, numbering, signals
 from app.documents.change_request import apply_change_request
+from app.documents.checkout import check_not_locked
 from app.documents.diff import DiffResult, diff_texts
 from app.documents.filenames import sanitize_filename
 from app.documents.models import (
@@ -188,7 +189,7 @@ def add_version(actor: User, document: Document, upload: Upload, change_note: st
     affected_documents (app.documents.change_request)."""
     if not can_add_version(actor, document):
         raise PermissionDenied("you may not add versions to this document")
-
+    check_not_locked(actor, document)
     if not (change_note or "").strip():
         raise ValidationFailed("a change note is required for a new version", field="change_note")
     limits.check_length(change_note.strip(), limits.LONG_TEXT, "change_note")

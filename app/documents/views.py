@@ -86,10 +86,15 @@ def new():
 def detail(document_id: int):
     document = service.get_document(current_user, document_id)
     panels = [panel(document) for panel in hooks.registered("document_panel")]
+    from app.documents import checkout
+    from app.documents.policy import can_add_version
+
     return render_template(
         "documents/detail.html", document=document,
         versions=service.visible_versions(current_user, document),
         panels=[p for p in panels if p],
+        may_check_out=can_add_version(current_user, document),
+        may_break_lock=checkout.may_break(current_user, document),
     )
 
 
@@ -161,3 +166,35 @@ def history(document_id: int):
         "documents/history.html", document=document,
         events=service.history(current_user, document_id),
     )
+
+
+@bp.post("/<int:document_id>/checkout")
+@login_required
+def check_out(document_id: int):
+    from app.documents import checkout
+
+    document = service.get_document(current_user, document_id)
+    try:
+        checkout.check_out(current_user, document)
+        db.session.commit()
+        flash(_("Checked out: nobody else can upload a version until you check it in."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("documents.detail", document_id=document_id))
+
+
+@bp.post("/<int:document_id>/checkin")
+@login_required
+def check_in(document_id: int):
+    from app.documents import checkout
+
+    document = service.get_document(current_user, document_id)
+    try:
+        checkout.check_in(current_user, document, request.form.get("comment", ""))
+        db.session.commit()
+        flash(_("Checked in."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("documents.detail", document_id=document_id))

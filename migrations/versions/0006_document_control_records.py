@@ -4,6 +4,7 @@ effective dates and change requests, the tamper-evident audit chain
 Revision ID: 0006
 Revises: 0004 (to be re-chained onto 0005 at merge)
 
+- document.checked_out_by_id, checked_out_at: the check-out lock.
 - document.number (unique) and document.revision_scheme; existing
   documents are numbered with the default pattern {dept}-{type}-{seq:04d}
   in the order they were created, and the sequences continue from there.
@@ -118,6 +119,10 @@ def upgrade():
         batch_op.add_column(sa.Column('number', sa.String(length=60), nullable=True))
         batch_op.add_column(sa.Column('revision_scheme', sa.String(length=10), server_default='letters',
                                       nullable=False))
+        batch_op.add_column(sa.Column('checked_out_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('checked_out_at', sa.DateTime(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_document_checked_out_by_id_user_account'), 'user_account',
+                                    ['checked_out_by_id'], ['id'])
     _number_documents(bind)
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.alter_column('number', existing_type=sa.String(length=60), nullable=False)
@@ -162,6 +167,9 @@ def downgrade():
         batch_op.drop_column('effective_on')
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_document_number'), type_='unique')
+        batch_op.drop_constraint(batch_op.f('fk_document_checked_out_by_id_user_account'), type_='foreignkey')
+        batch_op.drop_column('checked_out_at')
+        batch_op.drop_column('checked_out_by_id')
         batch_op.drop_column('revision_scheme')
         batch_op.drop_column('number')
     op.drop_table('audit_chain')

@@ -196,6 +196,11 @@ ROUTES = [
      {"json": {"category": "market", "doc_type": "*", "pattern": "MK-{{seq:03d}}"}}, admin_only()),
     ("api_document_control.plan", "PATCH", "/api/v1/documents/{D}/versions/2", {"json": {"change_reason": "x"}},
      insiders_only("reach")),
+    ("api_document_control.check_out", "POST", "/api/v1/documents/{D}/checkout", {"json": {}},
+     insiders_only("reach")),
+    ("api_document_control.check_in", "DELETE", "/api/v1/documents/{D}/checkout", None, insiders_only("reach")),
+    ("documents.check_out", "POST", "/documents/{D}/checkout", {}, insiders_only("reach")),
+    ("documents.check_in", "POST", "/documents/{D}/checkin", {}, insiders_only("reach")),
     ("api_document_control.audit_verify", "GET", "/api/v1/audit/verify", None, admin_only()),
     ("api_document_control.record", "GET", "/api/v1/documents/{D}/record.zip", None, admin_only()),
 ]
