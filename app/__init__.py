@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api import init_api
     from app.api import issues as api_issues
     from app.api import search as api_search
+    from app.api import training as api_training
     from app.approval import views as approval_views
     from app.auth import admin_views
     from app.auth import views as auth_views
@@ -84,13 +85,14 @@ def register_blueprints(app: Flask) -> None:
     from app.issues import views as issues_views
     from app.main_views import bp as main_bp
     from app.search import views as search_views
+    from app.training import views as training_views
 
     install_converters(app)
     for blueprint in (auth_views.bp, admin_views.bp, documents_views.bp, approval_views.bp,
-                      issues_views.bp, search_views.bp, backup_views.bp, main_bp):
+                      issues_views.bp, search_views.bp, backup_views.bp, training_views.bp, main_bp):
         app.register_blueprint(blueprint)
     for module in (api_health, api_documents, api_approval, api_issues, api_search, api_backups,
-                   api_document_control):
+                   api_document_control, api_training):
         extensions.api.register_blueprint(module.blp, url_prefix="/api/v1")
     init_api(app)
 
@@ -116,7 +118,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_features(app: Flask) -> None:
     """How features react to each other, wired here and nowhere else:
     signal receivers (index this, notify that), page panels, health probes."""
-    from app import approval, backup, search
+    from app import approval, backup, search, training
     from app.approval import views as approval_views
     from app.issues import views as issues_views
     from app.storage import LocalBlobStore
@@ -131,3 +133,4 @@ def register_features(app: Flask) -> None:
     backup.init_app(app)
     approval_views.init_app(app)
     issues_views.init_app(app)
+    training.init_app(app)

@@ -7,3 +7,4 @@ from app.documents.models import Blob, Document, DocumentVersion  # noqa: F401
 from app.issues.models import Issue, IssueComment, IssueLink  # noqa: F401
 from app.notify.models import Notification  # noqa: F401
 from app.search.models import IndexOutbox  # noqa: F401
+from app.training.models import Acknowledgement, ReadingRequirement  # noqa: F401

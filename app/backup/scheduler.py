@@ -67,6 +67,22 @@ def run_effective_dates_job(app: Flask) -> int:
         return len(done)
 
 
+def run_reading_reminders_job(app: Flask) -> int:
+    """Remind readers of due and overdue reading tasks (once a day each)."""
+    from app.extensions import db
+    from app.training.service import send_reminders
+
+    with app.app_context():
+        try:
+            count = send_reminders()
+            db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - logged; the next run tries again
+            db.session.rollback()
+            log.error("reading reminders: %s: %s", type(exc).__name__, exc)
+            return 0
+        return count
+
+
 def make_scheduler(app: Flask) -> BlockingScheduler:
     trigger = CronTrigger.from_crontab(app.config["BACKUP_CRON"], timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
     scheduler = BlockingScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
@@ -76,4 +92,6 @@ def make_scheduler(app: Flask) -> BlockingScheduler:
     scheduler.add_job(run_effective_dates_job, CronTrigger(hour=0, minute=0, second=5, timezone=timezone),
                       args=[app], id="effective_dates", coalesce=True, max_instances=1,
                       misfire_grace_time=None, next_run_time=datetime.now(UTC))
+    scheduler.add_job(run_reading_reminders_job, CronTrigger(hour=8, minute=0, timezone=timezone), args=[app],
+                      id="reading_reminders", coalesce=True, max_instances=1, misfire_grace_time=3600)
     return scheduler

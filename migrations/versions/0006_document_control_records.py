@@ -11,6 +11,8 @@ Revises: 0004 (to be re-chained onto 0005 at merge)
 - number_pattern (per category and type), number_sequence (per prefix).
 - document_version.effective_on, change_reason, affected_documents; the
   state "approved" (pending effective) allowed.
+- reading_requirement (who must read a document), acknowledgement (their
+  tasks per effective version and confirmations).
 - audit_event.chain_seq, prev_hash, hash and the audit_chain head; existing
   events are chained in id order (the append-only triggers are lifted for
   that one update and put back).
@@ -113,6 +115,36 @@ def upgrade():
         sa.Column('last_hash', sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_chain')),
     )
+    op.create_table('reading_requirement',
+        sa.Column('document_id', sa.Integer(), nullable=False),
+        sa.Column('departments', sa.JSON(), nullable=False),
+        sa.Column('roles', sa.JSON(), nullable=False),
+        sa.Column('training_required', sa.Boolean(), nullable=False),
+        sa.Column('due_days', sa.Integer(), nullable=False),
+        sa.Column('updated_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['document_id'], ['document.id'],
+                                name=op.f('fk_reading_requirement_document_id_document')),
+        sa.PrimaryKeyConstraint('document_id', name=op.f('pk_reading_requirement')),
+    )
+    op.create_table('acknowledgement',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('version_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('assigned_at', sa.DateTime(), nullable=False),
+        sa.Column('due_on', sa.Date(), nullable=False),
+        sa.Column('acknowledged_at', sa.DateTime(), nullable=True),
+        sa.Column('method', sa.String(length=16), nullable=True),
+        sa.Column('sha256', sa.String(length=64), nullable=True),
+        sa.Column('reminded_on', sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(['user_id'], ['user_account.id'],
+                                name=op.f('fk_acknowledgement_user_id_user_account')),
+        sa.ForeignKeyConstraint(['version_id'], ['document_version.id'],
+                                name=op.f('fk_acknowledgement_version_id_document_version')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_acknowledgement')),
+        sa.UniqueConstraint('version_id', 'user_id', name='uq_acknowledgement_version_user'),
+    )
+    op.create_index(op.f('ix_acknowledgement_user_id'), 'acknowledgement', ['user_id'], unique=False)
+    op.create_index(op.f('ix_acknowledgement_version_id'), 'acknowledgement', ['version_id'], unique=False)
     bind = op.get_bind()
 
     with op.batch_alter_table('document', schema=None) as batch_op:
@@ -172,6 +204,10 @@ def downgrade():
         batch_op.drop_column('checked_out_by_id')
         batch_op.drop_column('revision_scheme')
         batch_op.drop_column('number')
+    op.drop_index(op.f('ix_acknowledgement_version_id'), table_name='acknowledgement')
+    op.drop_index(op.f('ix_acknowledgement_user_id'), table_name='acknowledgement')
+    op.drop_table('acknowledgement')
+    op.drop_table('reading_requirement')
     op.drop_table('audit_chain')
     op.drop_table('number_sequence')
     op.drop_table('number_pattern')
