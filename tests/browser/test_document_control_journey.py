@@ -1,7 +1,8 @@
 """Document control in the browser: the number and revision on the page, a
 version approved ahead of its planned effective date ("approved, pending
 effective", the old one still in force) made effective by the scheduler's
-job, and a downloaded PDF carrying the controlled-copy stamp (rendered
+job, the QC reader's signed "read and understood" seen by the department
+head, and a downloaded PDF carrying the controlled-copy stamp (rendered
 with pdftoppm, its text read back)."""
 
 from __future__ import annotations
@@ -68,6 +69,14 @@ def test_numbered_document_takes_effect_on_its_date_and_downloads_stamped(live_s
     head = new_page()
     login(head, live_server, "rd.head")
     open_document(head, live_server, "X300 User Manual")
+    # The quality inspectors must read each new effective version, signed (training).
+    head.locator(".training-panel summary").click()
+    head.fill("#readers-departments", "QC")
+    head.locator(".training-panel input[name=roles][value=qc]").check()
+    head.locator(".training-panel input[name=training_required]").check()
+    head.fill("#readers-due", "7")
+    head.get_by_role("button", name="Save readers").click()
+    head.get_by_text("Readers saved").wait_for()
     head.fill("#approve-password-3", PASSWORDS["rd.head"])
     head.get_by_role("button", name="Approve and sign").click()
     head.get_by_text("Version 3: Approved, pending effective").wait_for()
@@ -83,6 +92,19 @@ def test_numbered_document_takes_effect_on_its_date_and_downloads_stamped(live_s
     assert head.locator("table.versions tr.is-obsolete").first.inner_text().startswith("v2")
     shots(head, "2-effective-on-its-date")
 
+    reader = new_page()
+    login(reader, live_server, "qc")
+    assert f"{number} Rev C" in reader.locator(".training-dashboard").inner_text()
+    reader.locator(".training-dashboard a", has_text=number).click()
+    reader.fill("#ack-password", PASSWORDS["qc"])
+    shots(reader, "3-reader-asked-to-confirm")
+    reader.get_by_role("button", name="Read and understood").click()
+    reader.get_by_text("Confirmed: read and understood.").wait_for()
+    head.reload()
+    confirmed = head.locator("table.acknowledgements tr.ack-yes").all_inner_texts()
+    assert len(confirmed) == 1 and "QC" in confirmed[0]
+    shots(head, "4-who-has-acknowledged")
+
     with head.expect_download() as download_info:
         head.locator("table.versions tr.is-effective a", has_text="x300-manual.pdf").click()
     stamped = tmp_path / "downloaded.pdf"
@@ -91,9 +113,9 @@ def test_numbered_document_takes_effect_on_its_date_and_downloads_stamped(live_s
                           check=True).stdout
     assert text.count(f"{number} Rev C · EFFECTIVE · UNCONTROLLED WHEN PRINTED") == 4  # every page
     assert "Downloaded by" in text
-    folder = Path(shots(head, "3-before-download")).parent
+    folder = Path(shots(head, "5-before-download")).parent
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", str(stamped),
-                    str(folder / "4-stamped-pdf-page")], check=True)
-    rendered = next(folder.glob("4-stamped-pdf-page*.png"))
+                    str(folder / "6-stamped-pdf-page")], check=True)
+    rendered = next(folder.glob("6-stamped-pdf-page*.png"))
     head.goto(rendered.as_uri())
-    shots(head, "5-stamped-pdf-rendered")
+    shots(head, "7-stamped-pdf-rendered")
