@@ -14,12 +14,14 @@ from app.api.schemas import (
     DocumentDetailSchema,
     NumberPatternListSchema,
     NumberPatternSchema,
+    RelationArgs,
+    RelationListSchema,
     VersionPlanArgs,
     VersionSchema,
 )
 from app.approval.record_export import export_record
 from app.audit import verify_chain
-from app.documents import checkout, numbering, service
+from app.documents import checkout, numbering, relations, service
 from app.documents.change_request import plan_version
 from app.errors import PermissionDenied
 from app.extensions import db
@@ -90,3 +92,27 @@ def check_in(args, document_id):
     document = checkout.check_in(current_user, service.get_document(current_user, document_id), args["comment"])
     db.session.commit()
     return document
+
+
+@blp.get("/documents/<int:document_id>/relations")
+@blp.response(200, RelationListSchema)
+def list_relations(document_id):
+    return {"items": relations.related(current_user, service.get_document(current_user, document_id))}
+
+
+@blp.post("/documents/<int:document_id>/relations")
+@blp.arguments(RelationArgs)
+@blp.response(201, RelationListSchema)
+def add_relation(args, document_id):
+    document = service.get_document(current_user, document_id)
+    relations.add_relation(current_user, document, args["target_id"], args["type"])
+    db.session.commit()
+    return {"items": relations.related(current_user, document)}
+
+
+@blp.delete("/documents/<int:document_id>/relations/<int:relation_id>")
+@blp.response(204)
+def remove_relation(document_id, relation_id):
+    relations.remove_relation(current_user, service.get_document(current_user, document_id), relation_id)
+    db.session.commit()
+    return ""

@@ -205,6 +205,25 @@ class NumberPatternListSchema(Schema):
     items = fields.List(fields.Nested(NumberPatternSchema))
 
 
+class RelationArgs(Schema):
+    target_id = fields.Integer(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(["supersedes", "references", "implements"]))
+
+
+class RelatedSchema(Schema):
+    id = fields.Integer(metadata={"description": "the relation's id (DELETE it from its source document)"})
+    type = fields.String(metadata={"description": "supersedes | references | implements, or from the target's "
+                                                  "side superseded_by | referenced_by | implemented_by"})
+    outgoing = fields.Boolean()
+    document_id = fields.Function(lambda r: r.document.id)
+    number = fields.Function(lambda r: r.document.number)
+    title = fields.Function(lambda r: r.document.title)
+
+
+class RelationListSchema(Schema):
+    items = fields.List(fields.Nested(RelatedSchema))
+
+
 class CheckinArgs(Schema):
     comment = fields.String(load_default="", validate=validate.Length(max=1000), metadata={
         "description": "why the lock is broken (department head or admin releasing someone else's)"})

@@ -265,3 +265,34 @@ class NumberSequence(db.Model):
 
     prefix: Mapped[str] = mapped_column(String(100), primary_key=True)
     last: Mapped[int] = mapped_column(default=0)
+
+
+class RelationType(enum.StrEnum):
+    supersedes = "supersedes"
+    references = "references"
+    implements = "implements"
+
+
+# How a relation reads from its target's side.
+INVERSE = {"supersedes": "superseded_by", "references": "referenced_by", "implements": "implemented_by"}
+
+
+class DocumentRelation(db.Model):
+    """A typed link from one document to another; shown from both sides."""
+
+    __tablename__ = "document_relation"
+    __table_args__ = (
+        UniqueConstraint("source_id", "target_id", "type", name="uq_document_relation_source_target_type"),
+        CheckConstraint(_in("type", RelationType), name="type_known"),
+        CheckConstraint("source_id <> target_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    type: Mapped[str] = mapped_column(String(20))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    source: Mapped[Document] = relationship(foreign_keys=[source_id])
+    target: Mapped[Document] = relationship(foreign_keys=[target_id])

@@ -86,8 +86,8 @@ def new():
 def detail(document_id: int):
     document = service.get_document(current_user, document_id)
     panels = [panel(document) for panel in hooks.registered("document_panel")]
-    from app.documents import checkout
-    from app.documents.policy import can_add_version
+    from app.documents import checkout, relations
+    from app.documents.policy import can_add_version, can_edit_document
 
     return render_template(
         "documents/detail.html", document=document,
@@ -95,6 +95,8 @@ def detail(document_id: int):
         panels=[p for p in panels if p],
         may_check_out=can_add_version(current_user, document),
         may_break_lock=checkout.may_break(current_user, document),
+        related=relations.related(current_user, document),
+        may_relate=can_edit_document(current_user, document),
     )
 
 
@@ -194,6 +196,27 @@ def check_in(document_id: int):
         checkout.check_in(current_user, document, request.form.get("comment", ""))
         db.session.commit()
         flash(_("Checked in."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("documents.detail", document_id=document_id))
+
+
+@bp.post("/<int:document_id>/relations")
+@login_required
+def relate(document_id: int):
+    from sqlalchemy import select
+
+    from app.documents import relations
+    from app.documents.models import Document
+
+    document = service.get_document(current_user, document_id)
+    number = (request.form.get("number") or "").strip()[:60]
+    target = db.session.scalar(select(Document.id).where(Document.number == number))
+    try:
+        relations.add_relation(current_user, document, target or 0, request.form.get("type", ""))
+        db.session.commit()
+        flash(_("Linked to %(number)s.", number=number), "success")
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -11,6 +11,7 @@ Revises: 0004 (to be re-chained onto 0005 at merge)
 - number_pattern (per category and type), number_sequence (per prefix).
 - document_version.effective_on, change_reason, affected_documents; the
   state "approved" (pending effective) allowed.
+- document_relation (supersedes, references, implements).
 - reading_requirement (who must read a document), acknowledgement (their
   tasks per effective version and confirmations).
 - audit_event.chain_seq, prev_hash, hash and the audit_chain head; existing
@@ -145,6 +146,25 @@ def upgrade():
     )
     op.create_index(op.f('ix_acknowledgement_user_id'), 'acknowledgement', ['user_id'], unique=False)
     op.create_index(op.f('ix_acknowledgement_version_id'), 'acknowledgement', ['version_id'], unique=False)
+    op.create_table('document_relation',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('source_id', sa.Integer(), nullable=False),
+        sa.Column('target_id', sa.Integer(), nullable=False),
+        sa.Column('type', sa.String(length=20), nullable=False),
+        sa.Column('created_by_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.CheckConstraint("type IN ('supersedes', 'references', 'implements')",
+                           name=op.f('ck_document_relation_type_known')),
+        sa.CheckConstraint('source_id <> target_id', name=op.f('ck_document_relation_not_self')),
+        sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'],
+                                name=op.f('fk_document_relation_created_by_id_user_account')),
+        sa.ForeignKeyConstraint(['source_id'], ['document.id'], name=op.f('fk_document_relation_source_id_document')),
+        sa.ForeignKeyConstraint(['target_id'], ['document.id'], name=op.f('fk_document_relation_target_id_document')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_document_relation')),
+        sa.UniqueConstraint('source_id', 'target_id', 'type', name='uq_document_relation_source_target_type'),
+    )
+    op.create_index(op.f('ix_document_relation_source_id'), 'document_relation', ['source_id'], unique=False)
+    op.create_index(op.f('ix_document_relation_target_id'), 'document_relation', ['target_id'], unique=False)
     bind = op.get_bind()
 
     with op.batch_alter_table('document', schema=None) as batch_op:
@@ -208,6 +228,9 @@ def downgrade():
     op.drop_index(op.f('ix_acknowledgement_user_id'), table_name='acknowledgement')
     op.drop_table('acknowledgement')
     op.drop_table('reading_requirement')
+    op.drop_index(op.f('ix_document_relation_target_id'), table_name='document_relation')
+    op.drop_index(op.f('ix_document_relation_source_id'), table_name='document_relation')
+    op.drop_table('document_relation')
     op.drop_table('audit_chain')
     op.drop_table('number_sequence')
     op.drop_table('number_pattern')

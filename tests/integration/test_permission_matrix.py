@@ -218,6 +218,13 @@ ROUTES = [
     ("api_training.my_training", "GET", "/api/v1/training", None, everyone()),
     ("api_training.acknowledgements_csv", "GET", "/api/v1/documents/{D}/acknowledgements.csv", None,
      {**insiders_only(), "author": 404}),
+    ("api_document_control.list_relations", "GET", "/api/v1/documents/{D}/relations", None, insiders_only()),
+    ("api_document_control.add_relation", "POST", "/api/v1/documents/{D}/relations",
+     {"json": {"target_id": "{P}", "type": "references"}}, insiders_only("reach")),
+    ("api_document_control.remove_relation", "DELETE", "/api/v1/documents/{D}/relations/999", None,
+     insiders_only(404)),
+    ("documents.relate", "POST", "/documents/{D}/relations", {"type": "references", "number": "x"},
+     insiders_only("reach")),
     ("api_document_control.audit_verify", "GET", "/api/v1/audit/verify", None, admin_only()),
     ("api_document_control.record", "GET", "/api/v1/documents/{D}/record.zip", None, admin_only()),
 ]
