@@ -122,6 +122,7 @@ def register_features(app: Flask) -> None:
     from app.approval import views as approval_views
     from app.issues import views as issues_views
     from app.storage import LocalBlobStore
+    from app.training import views as training_views
 
     store = LocalBlobStore(app.config["STORAGE_DIR"])
     if store.tmp.is_dir():
@@ -134,3 +135,4 @@ def register_features(app: Flask) -> None:
     approval_views.init_app(app)
     issues_views.init_app(app)
     training.init_app(app)
+    training_views.init_app(app)

@@ -23,7 +23,7 @@ def on_state_changed(version: DocumentVersion, *, to_state: str, actor: User, co
     document = version.document
     # A path, not url_for: actions also run outside requests (CLI, demo).
     link = f"/documents/{document.id}"
-    label = f"{version.label} {document.title}"
+    label = f"{version.label} {document.title} v{version.number}"
     if to_state == VersionState.in_review:
         reviewers = [u for u in _users_with_role("dept_head", document.department_id)
                      if u.id != version.author_id]

@@ -8,7 +8,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from app.documents.signals import version_state_changed
-    from app.training import service, views
+    from app.training import service
 
     version_state_changed.connect(service.on_version_state_changed)
-    views.init_app(app)
