@@ -69,12 +69,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.api import approval as api_approval
     from app.api import backups as api_backups
+    from app.api import document_control as api_document_control
     from app.api import documents as api_documents
     from app.api import health as api_health
     from app.api import init_api
     from app.api import issues as api_issues
     from app.api import plans as api_plans
     from app.api import search as api_search
+    from app.api import training as api_training
     from app.approval import views as approval_views
     from app.auth import admin_views
     from app.auth import views as auth_views
@@ -85,13 +87,15 @@ def register_blueprints(app: Flask) -> None:
     from app.issues import views as issues_views
     from app.main_views import bp as main_bp
     from app.search import views as search_views
+    from app.training import views as training_views
 
     install_converters(app)
     for blueprint in (auth_views.bp, admin_views.bp, documents_views.bp, approval_views.bp,
-                      issues_views.bp, plans_views.bp, search_views.bp, backup_views.bp, main_bp):
+                      issues_views.bp, plans_views.bp, search_views.bp, backup_views.bp, training_views.bp,
+                      main_bp):
         app.register_blueprint(blueprint)
     for module in (api_health, api_documents, api_approval, api_issues, api_plans, api_search,
-                   api_backups):
+                   api_backups, api_document_control, api_training):
         extensions.api.register_blueprint(module.blp, url_prefix="/api/v1")
     init_api(app)
 
@@ -117,11 +121,12 @@ def register_template_helpers(app: Flask) -> None:
 def register_features(app: Flask) -> None:
     """How features react to each other, wired here and nowhere else:
     signal receivers (index this, notify that), page panels, health probes."""
-    from app import approval, backup, improvement, issues, search
+    from app import approval, backup, improvement, issues, search, training
     from app.approval import views as approval_views
     from app.improvement import views as plans_views
     from app.issues import views as issues_views
     from app.storage import LocalBlobStore
+    from app.training import views as training_views
 
     store = LocalBlobStore(app.config["STORAGE_DIR"])
     if store.tmp.is_dir():
@@ -136,3 +141,5 @@ def register_features(app: Flask) -> None:
     approval_views.init_app(app)
     issues_views.init_app(app)
     plans_views.init_app(app)
+    training.init_app(app)
+    training_views.init_app(app)

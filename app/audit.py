@@ -1,15 +1,22 @@
-"""The append-only audit trail.
+"""The append-only, tamper-evident audit trail.
 
 Every mutation calls :func:`record_event` inside the same transaction as
 the change it records. The table refuses UPDATE and DELETE at the database
-level (a trigger on both SQLite and PostgreSQL).
+level (a trigger on both SQLite and PostgreSQL), and each event carries the
+sha256 of its content and of the event before it (one chain per database,
+its head in ``audit_chain``): somebody who gets past the triggers (a
+superuser, a dropped trigger) and edits, removes or inserts an event
+breaks the chain, and ``flask audit verify`` names the first broken link.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+from datetime import UTC, datetime
 
-from sqlalchemy import DDL, JSON, ForeignKey, String, Text, event
+from sqlalchemy import DDL, JSON, ForeignKey, Index, String, Text, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -19,6 +26,9 @@ from app.extensions import Model, db
 
 class AuditEvent(Model):
     __tablename__ = "audit_event"
+    # An index, not a constraint: SQLite adds it without rebuilding the
+    # table (which would drop the append-only triggers).
+    __table_args__ = (Index("uq_audit_event_chain_seq", "chain_seq", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -32,8 +42,94 @@ class AuditEvent(Model):
     to_state: Mapped[str | None] = mapped_column(String(30))
     comment: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict | None] = mapped_column(JSON)
+    # Position in the chain (1, 2, ...), the previous event's hash ("" for
+    # the first) and this event's: sha256 over its content and prev_hash.
+    chain_seq: Mapped[int | None]
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[User | None] = relationship()
+
+
+class AuditChain(Model):
+    """The head of the chain: one row. Updating it first in each recording
+    transaction serialises the writers (a row lock on PostgreSQL, the write
+    lock on SQLite), so two transactions never chain from the same event."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    length: Mapped[int] = mapped_column(default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+HASHED = ("chain_seq", "prev_hash", "at", "actor_id", "verb", "object_type", "object_id", "document_id",
+          "issue_id", "from_state", "to_state", "comment", "details")
+
+
+def _plain_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def event_digest(values: dict) -> str:
+    """sha256 of an event's content (the HASHED fields) as canonical JSON.
+    A pure function of the stored values (the migration chains old events with it)."""
+    content = {name: values.get(name) for name in HASHED}
+    content["at"] = _plain_time(content["at"])
+    text_form = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text_form.encode("utf-8")).hexdigest()
+
+
+def _take_chain_head(length_step: int = 1) -> tuple[int, str]:
+    """Lock the head, advance it, and return (new position, previous hash)."""
+    session = db.session
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(AuditChain).values(id=1, length=0, last_hash="")
+                    .on_conflict_do_nothing(index_elements=["id"]))
+    length, last_hash = session.execute(
+        update(AuditChain).where(AuditChain.id == 1).values(length=AuditChain.length + length_step)
+        .returning(AuditChain.length, AuditChain.last_hash)
+        .execution_options(synchronize_session=False)).one()
+    return length, last_hash
+
+
+def _chain(event_row: AuditEvent) -> None:
+    seq, prev = _take_chain_head()
+    event_row.chain_seq, event_row.prev_hash = seq, prev
+    event_row.hash = event_digest({name: getattr(event_row, name) for name in HASHED})
+    db.session.execute(update(AuditChain).where(AuditChain.id == 1).values(last_hash=event_row.hash)
+                       .execution_options(synchronize_session=False))
+
+
+def verify_chain() -> tuple[int, str | None, int | None]:
+    """Walk the chain in order: (events checked, the first broken link
+    described or None, that event's id or None)."""
+    checked, prev = 0, ""
+    rows = db.session.execute(select(AuditEvent.__table__).order_by(
+        AuditEvent.chain_seq.is_(None), AuditEvent.chain_seq, AuditEvent.id)).mappings()
+    for row in rows:
+        checked += 1
+        if row["chain_seq"] is None or row["hash"] is None:
+            return checked, f"event {row['id']} is not in the chain (no hash): inserted past the service", row["id"]
+        if row["chain_seq"] != checked:
+            return checked, (f"event {row['id']} is at position {row['chain_seq']} where {checked} was expected: "
+                             f"an event before it was removed"), row["id"]
+        if row["prev_hash"] != prev:
+            return checked, (f"event {row['id']} does not follow the event before it (prev_hash differs): "
+                             f"an event before it was removed, replaced or inserted"), row["id"]
+        if event_digest(dict(row)) != row["hash"]:
+            return checked, f"event {row['id']} was changed after it was recorded (its content does not match " \
+                            f"its hash)", row["id"]
+        prev = row["hash"]
+    head = db.session.get(AuditChain, 1)
+    if head is not None and (head.length != checked or head.last_hash != prev):
+        return checked, (f"the chain ends after {checked} events but its head records {head.length}: "
+                         f"the newest events were removed"), None
+    return checked, None, None
 
 
 # Append-only at the database level: an application bug or a stray script
@@ -86,6 +182,7 @@ def record_event(
         if object_type == "issue":
             issue_id = obj.id
     event_row = AuditEvent(
+        at=utcnow(),
         actor_id=actor.id if actor is not None else None,
         verb=verb,
         object_type=object_type,
@@ -95,7 +192,10 @@ def record_event(
         from_state=from_state,
         to_state=to_state,
         comment=comment or "",
-        details=details,
+        # As the database will give it back (JSON), so the hash computed now
+        # is the one a later reader recomputes.
+        details=json.loads(json.dumps(details, default=str)) if details is not None else None,
     )
+    _chain(event_row)
     db.session.add(event_row)
     return event_row

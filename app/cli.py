@@ -122,10 +122,11 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(demo)
+    from app import audit_cli
     from app.backup import cli as backup_cli
     from app.search import cli as search_cli
     from app.storage import cli as storage_cli
 
-    for module in (search_cli, backup_cli, storage_cli):
+    for module in (search_cli, backup_cli, storage_cli, audit_cli):
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -3,7 +3,7 @@
 from app.approval.models import Signature  # noqa: F401
 from app.audit import AuditEvent  # noqa: F401
 from app.auth.models import ApiToken, Department, User, UserRole  # noqa: F401
-from app.documents.models import Blob, Document, DocumentVersion  # noqa: F401
+from app.documents.models import Blob, Document, DocumentRelation, DocumentVersion  # noqa: F401
 from app.improvement.models import Plan, PlanDocument, PlanIssue, PlanMeasure, PlanSignature  # noqa: F401
 from app.issues.models import (  # noqa: F401
     Issue,
@@ -15,3 +15,4 @@ from app.issues.models import (  # noqa: F401
 )
 from app.notify.models import Notification  # noqa: F401
 from app.search.models import IndexOutbox  # noqa: F401
+from app.training.models import Acknowledgement, ReadingRequirement  # noqa: F401

@@ -57,6 +57,7 @@ class ActedVersionSchema(VersionSchema):
 
 class InboxItemSchema(Schema):
     document_id = fields.Function(lambda v: v.document_id)
+    number = fields.Function(lambda v: v.document.number)
     title = fields.Function(lambda v: v.document.title)
     department = fields.Function(lambda v: v.document.department.code)
     important = fields.Function(lambda v: v.document.important)

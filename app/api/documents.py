@@ -14,6 +14,7 @@ from app.api.schemas import (
     DocumentListSchema,
     DocumentPatchArgs,
     DocumentUploadForm,
+    DownloadArgs,
     HistorySchema,
     VersionSchema,
     VersionUploadForm,
@@ -84,7 +85,10 @@ def patch_document(args, document_id):
 @blp.response(201, VersionSchema)
 def add_version(form, document_id):
     document = service.get_document(current_user, document_id)
-    version = service.add_version(current_user, document, _upload_from_request(), form["change_note"])
+    plan = {name: form[name] for name in ("effective_on", "change_reason") if form.get(name) is not None}
+    if form.get("affected_documents") is not None:
+        plan["affected_documents"] = [n.strip() for n in form["affected_documents"].split(",") if n.strip()]
+    version = service.add_version(current_user, document, _upload_from_request(), form["change_note"], plan)
     db.session.commit()
     return version
 
@@ -96,15 +100,19 @@ def get_version(document_id, number):
 
 
 @blp.get("/documents/<int:document_id>/versions/<int:number>/file")
-@blp.response(200, description="The original bytes; ETag is the sha256.")
-def download_version(document_id, number):
-    return send_version(service.get_version(current_user, document_id, number))
+@blp.arguments(DownloadArgs, location="query")
+@blp.response(200, description="The file. PDFs (and DOCX files not in force) are stamped as controlled "
+              "copies for the caller (X-Stamped: true); original=true gives the stored bytes unstamped, with "
+              "ETag the sha256, to the owning department and admins (403 otherwise). X-Original-SHA256 always.")
+def download_version(args, document_id, number):
+    return send_version(service.get_version(current_user, document_id, number), current_user,
+                        original=args["original"])
 
 
 @blp.get("/documents/<int:document_id>/effective")
 @blp.response(200, description="The current effective version's file.")
 def download_effective(document_id):
-    return send_version(service.effective_version(current_user, document_id))
+    return send_version(service.effective_version(current_user, document_id), current_user)
 
 
 @blp.get("/documents/<int:document_id>/diff")

@@ -35,6 +35,7 @@ class CommentSchema(Schema):
 class LinkSchema(Schema):
     id = fields.Function(lambda v: v.link.id)
     document_id = fields.Function(lambda v: v.document.id)
+    number = fields.Function(lambda v: v.document.number)
     title = fields.Function(lambda v: v.document.title)
     version = fields.Integer(attribute="number")
     version_state = fields.Function(lambda v: v.link.version.state)

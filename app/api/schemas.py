@@ -24,7 +24,9 @@ class UserBriefSchema(Schema):
 
 class VersionSchema(Schema):
     number = fields.Integer()
-    state = fields.String()
+    revision = fields.String(metadata={"description": "revision label: A, B, ... or 1, 2, ... as configured"})
+    state = fields.String(metadata={"description": "draft | in_review | pending_approval | approved (pending "
+                                                   "effective) | effective | rejected | withdrawn | obsolete"})
     obsolete = fields.Function(lambda v: v.state == VersionState.obsolete)
     sha256 = fields.String()
     size = fields.Integer()
@@ -44,6 +46,11 @@ class VersionSchema(Schema):
     page_count = fields.Integer(allow_none=True)
     approval_route = fields.Function(lambda v: list(v.route) if v.approval_route else None, metadata={
         "description": "The signatures this version needs, fixed when it was submitted."})
+    effective_on = fields.Date(allow_none=True, metadata={
+        "description": "planned effective date (company time zone); after the final approval the version "
+                       "is 'approved' until the start of that day"})
+    change_reason = fields.String()
+    affected_documents = fields.List(fields.String(), metadata={"description": "numbers of affected documents"})
 
 
 class TrackedChangeSchema(Schema):
@@ -85,6 +92,9 @@ class LinkedIssueSchema(Schema):
 
 class DocumentSchema(Schema):
     id = fields.Integer()
+    number = fields.String(metadata={"description": "document number, e.g. RD-MAN-0012"})
+    revision = fields.String(allow_none=True, metadata={"description": "the effective version's revision"})
+    label = fields.String(metadata={"description": "number and revision: RD-MAN-0012 Rev C"})
     title = fields.String()
     category = fields.String()
     doc_type = fields.String()
@@ -94,7 +104,16 @@ class DocumentSchema(Schema):
     confidentiality = fields.String()
     review_due = fields.Date(allow_none=True)
     review_interval_months = fields.Integer(allow_none=True)
-    effective_version = fields.Function(lambda d: d.effective_version.number if d.effective_version else None)
+    effective_version = fields.Function(
+        lambda d: d.effective_version.number if d.effective_version else None
+    )
+    checked_out_by = fields.Function(lambda d: d.checked_out_by.name if d.checked_out_by else None,
+                                     allow_none=True, metadata={"description": "who has it checked out"})
+    checked_out_at = fields.DateTime(allow_none=True)
+    approved_version = fields.Function(
+        lambda d: d.approved_version.number if d.approved_version else None, metadata={
+            "description": "a version approved and waiting for its effective date (the effective one stays "
+                           "in force until then)"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     versions = fields.Method("get_versions", metadata={
@@ -158,6 +177,64 @@ class DocumentPatchArgs(Schema):
 
 class VersionCreateForm(Schema):
     change_note = fields.String(required=True, validate=validate.Length(min=1, max=limits.LONG_TEXT))
+    effective_on = fields.Date(load_default=None, metadata={"description": "planned effective date"})
+    change_reason = fields.String(load_default=None, validate=validate.Length(max=limits.LONG_TEXT))
+    affected_documents = fields.String(load_default=None, validate=validate.Length(max=limits.LONG_TEXT),
+                                       metadata={"description": "document numbers, comma-separated"})
+
+
+class VersionPlanArgs(Schema):
+    effective_on = fields.Date(allow_none=True, metadata={
+        "description": "planned effective date (not in the past); null for effective at approval"})
+    change_reason = fields.String(validate=validate.Length(max=limits.LONG_TEXT))
+    affected_documents = fields.List(fields.String(validate=validate.Length(max=limits.CODE)),
+                                     validate=validate.Length(max=50))
+
+
+class NumberPatternSchema(Schema):
+    category = fields.String(required=True, validate=validate.OneOf([c.value for c in Category]))
+    doc_type = fields.String(required=True, validate=validate.OneOf([*ALL_DOC_TYPES, "*"]), metadata={
+        "description": "a document type, or * for the category's default"})
+    pattern = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "{dept}, {type}, {cat}, {product}, {yyyy} and one {seq} (e.g. {dept}-{type}-{seq:04d})"})
+    revisions = fields.String(load_default="letters", attribute="revision_scheme",
+                              validate=validate.OneOf(["letters", "numbers"]))
+
+
+class NumberPatternListSchema(Schema):
+    default = fields.String()
+    items = fields.List(fields.Nested(NumberPatternSchema))
+
+
+class RelationArgs(Schema):
+    target_id = fields.Integer(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(["supersedes", "references", "implements"]))
+
+
+class RelatedSchema(Schema):
+    id = fields.Integer(metadata={"description": "the relation's id (DELETE it from its source document)"})
+    type = fields.String(metadata={"description": "supersedes | references | implements, or from the target's "
+                                                  "side superseded_by | referenced_by | implemented_by"})
+    outgoing = fields.Boolean()
+    document_id = fields.Function(lambda r: r.document.id)
+    number = fields.Function(lambda r: r.document.number)
+    title = fields.Function(lambda r: r.document.title)
+
+
+class RelationListSchema(Schema):
+    items = fields.List(fields.Nested(RelatedSchema))
+
+
+class CheckinArgs(Schema):
+    comment = fields.String(load_default="", validate=validate.Length(max=1000), metadata={
+        "description": "why the lock is broken (department head or admin releasing someone else's)"})
+
+
+class AuditVerifySchema(Schema):
+    intact = fields.Boolean()
+    checked = fields.Integer()
+    broken = fields.String(allow_none=True, metadata={"description": "the first broken link, described"})
+    event_id = fields.Integer(allow_none=True)
 
 
 class DocumentUploadForm(DocumentCreateForm, FileUpload):
@@ -179,6 +256,11 @@ class DocumentListArgs(Schema):
     review = fields.String(validate=validate.OneOf(["overdue", "due_soon", "due"]))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class DownloadArgs(Schema):
+    original = fields.Boolean(load_default=False, metadata={
+        "description": "the stored bytes without the controlled-copy stamp (owning department and admins)"})
 
 
 class DiffArgs(Schema):

@@ -7,6 +7,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.approval import notifications
+    from app.approval import impact, notifications
+    from app.documents.signals import version_state_changed
 
     notifications.init_app(app)
+    version_state_changed.connect(impact.on_state_changed)

@@ -23,7 +23,7 @@ def on_state_changed(version: DocumentVersion, *, to_state: str, actor: User, co
     document = version.document
     # A path, not url_for: actions also run outside requests (CLI, demo).
     link = f"/documents/{document.id}"
-    label = f"{document.title} v{version.number}"
+    label = f"{version.label} {document.title} v{version.number}"
     if to_state == VersionState.in_review:
         reviewers = [u for u in _users_with_role("dept_head", document.department_id)
                      if u.id != version.author_id]
@@ -31,8 +31,13 @@ def on_state_changed(version: DocumentVersion, *, to_state: str, actor: User, co
     elif to_state == VersionState.pending_approval:
         leaders = [u for u in _users_with_role("leader") if u.id != version.author_id]
         notify(leaders, "approval_requested", f"{label}: reviewed, waiting for your approval", link)
+    elif to_state == VersionState.effective and actor is None:
+        notify([version.author], "approved", f"{label}: effective from today ({version.effective_on})", link)
     elif to_state == VersionState.effective:
         notify([version.author], "approved", f"{label}: approved and now effective ({actor.name})", link)
+    elif to_state == VersionState.approved:
+        notify([version.author], "approved",
+               f"{label}: approved, effective on {version.effective_on} ({actor.name})", link)
     elif to_state == VersionState.rejected:
         notify([version.author], "rejected", f"{label}: rejected by {actor.name}: {comment}", link)
 

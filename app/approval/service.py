@@ -15,12 +15,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app import limits
 from app.approval.models import Signature
-from app.approval.states import UNDER_REVIEW, Action, Context, route_for, rule_for
+from app.approval.states import UNDER_REVIEW, WAITING, Action, Context, route_for, rule_for
 from app.audit import record_event
 from app.auth.models import User
 from app.auth.service import reauthenticate
 from app.db import utcnow
 from app.documents import signals
+from app.documents.change_request import company_today
 from app.documents.models import Document, DocumentVersion, VersionState
 from app.documents.review import mark_reviewed
 from app.errors import BadRequest, InvalidTransition, PermissionDenied, ValidationFailed
@@ -42,6 +43,7 @@ def context_for(actor: User, version: DocumentVersion) -> Context:
         author_id=version.author_id,
         document_department_id=document.department_id,
         route=version.route if submitted else route_for(document.important),
+        effective_later=version.effective_on is not None and version.effective_on > company_today(),
     )
 
 
@@ -57,10 +59,13 @@ def _parse_action(action: str | Action) -> Action:
 def _check_document_rules(version: DocumentVersion, action: Action, to_state: str) -> None:
     document = version.document
     if action == Action.submit:
-        waiting = [v.number for v in document.versions if v.state in UNDER_REVIEW and v.id != version.id]
+        waiting = [v for v in document.versions if v.state in WAITING and v.id != version.id]
+        if waiting and waiting[0].state == VersionState.approved:
+            raise InvalidTransition(f"version {waiting[0].number} of this document is approved and waiting "
+                                    "for its effective date")
         if waiting:
-            raise InvalidTransition(f"version {waiting[0]} of this document is already under review")
-    if to_state == VersionState.effective:
+            raise InvalidTransition(f"version {waiting[0].number} of this document is already under review")
+    if to_state in (VersionState.effective, VersionState.approved):
         current = document.effective_version
         if current is not None and current.number > version.number:
             raise InvalidTransition(
@@ -133,7 +138,7 @@ def act(version: DocumentVersion, action: str | Action, *, actor: User, comment:
         raise InvalidTransition("another version became effective meanwhile; reload and try again") from None
     document = version.document
     if to_state == VersionState.effective:
-        mark_reviewed(document, date.today())
+        mark_reviewed(document, company_today())
     if meaning:
         role = "leader" if from_state == VersionState.pending_approval else "dept_head"
         _sign(version, actor, role=role, meaning=meaning, method=method, comment=comment)
@@ -145,6 +150,36 @@ def act(version: DocumentVersion, action: str | Action, *, actor: User, comment:
                                        actor=actor, comment=comment)
     db.session.flush()
     return version
+
+
+def make_due_versions_effective(today: date | None = None) -> list[DocumentVersion]:
+    """Approved versions whose effective date has come become effective, and
+    the version they replace obsolete (the scheduler's job, daily and at
+    start). Each is a compare-and-set from "approved": running twice, or in
+    two processes at once, makes each version effective once."""
+    today = today or company_today()
+    due = db.session.scalars(
+        select(DocumentVersion).where(DocumentVersion.state == VersionState.approved,
+                                      DocumentVersion.effective_on <= today)
+        .order_by(DocumentVersion.effective_on, DocumentVersion.id)).all()
+    done = []
+    for version in due:
+        try:
+            with db.session.begin_nested():
+                _check_document_rules(version, Action.approve, VersionState.effective)
+                _compare_and_set(version, VersionState.approved, VersionState.effective)
+        except (InvalidTransition, IntegrityError):
+            continue  # another process did it, or a newer version is effective
+        mark_reviewed(version.document, today)
+        record_event(None, "take_effect", version, from_state=VersionState.approved,
+                     to_state=VersionState.effective,
+                     details={"number": version.number, "effective_on": str(version.effective_on)})
+        signals.document_changed.send(version.document_id)
+        signals.version_state_changed.send(version, from_state=VersionState.approved,
+                                           to_state=VersionState.effective, actor=None, comment="")
+        done.append(version)
+    db.session.flush()
+    return done
 
 
 def _prove_identity(actor: User, password: str | None, system: bool) -> str:

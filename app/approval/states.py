@@ -36,6 +36,9 @@ class Context:
     # The route fixed on the version at submission (or, before that, the one
     # a submission would fix now).
     route: tuple[str, ...]
+    # The version has a planned effective date after today (company time):
+    # the final approval makes it "approved", pending effective.
+    effective_later: bool = False
 
 
 def is_author(ctx: Context) -> bool:
@@ -60,8 +63,13 @@ def needs_leader(ctx: Context) -> bool:
     return "leader" in ctx.route
 
 
+def _final(ctx: Context) -> State:
+    """After the last signature: effective now, or approved until its date."""
+    return State.approved if ctx.effective_later else State.effective
+
+
 def _after_review(ctx: Context) -> State:
-    return State.pending_approval if needs_leader(ctx) else State.effective
+    return State.pending_approval if needs_leader(ctx) else _final(ctx)
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,7 @@ TRANSITIONS: dict[tuple[State, Action], Rule] = {
         needs=("comment",), meaning="rejected"),
     (State.in_review, Action.withdraw): Rule(State.withdrawn, is_author, "the version's author"),
     (State.pending_approval, Action.approve): Rule(
-        State.effective, is_approver, "a leader (not the author)", meaning="approved"),
+        _final, is_approver, "a leader (not the author)", meaning="approved"),
     (State.pending_approval, Action.reject): Rule(
         State.rejected, is_approver, "a leader (not the author)", needs=("comment",), meaning="rejected"),
     (State.pending_approval, Action.withdraw): Rule(State.withdrawn, is_author, "the version's author"),
@@ -100,6 +108,10 @@ TRANSITIONS: dict[tuple[State, Action], Rule] = {
 
 # States in which a version waits for somebody's decision.
 UNDER_REVIEW = (State.in_review, State.pending_approval)
+# Approved and waiting for its effective date: no other version may be
+# submitted meanwhile. The scheduler makes it effective (app.approval.service
+# make_due_versions_effective), not an action of this table.
+WAITING = (*UNDER_REVIEW, State.approved)
 
 
 def route_for(important: bool) -> tuple[str, ...]:

@@ -30,7 +30,7 @@ bp = Blueprint("approval", __name__)
 
 STATE_LABELS = {"draft": _l("Draft"), "in_review": _l("In review"), "pending_approval": _l("Pending approval"),
                 "effective": _l("Effective"), "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn"),
-                "obsolete": _l("Obsolete")}
+                "obsolete": _l("Obsolete"), "approved": _l("Approved, pending effective")}
 
 _FORMS = {"submit": ActionForm, "withdraw": ActionForm, "approve": ApproveForm, "reject": RejectForm}
 

@@ -1,4 +1,6 @@
-"""``flask scheduler``: backup create + prune on a cron expression.
+"""``flask scheduler``: backup create + prune on a cron expression, and
+versions made effective on their planned date (at the start of each day in
+the company's time zone, and once at start-up).
 
 A failed run is logged with its reason; nothing is retried early: the next
 slot simply runs again. Each run's outcome is written to
@@ -45,9 +47,51 @@ def run_backup_job(app: Flask) -> bool:
     return bool(outcome["ok"])
 
 
+def run_effective_dates_job(app: Flask) -> int:
+    """Make approved versions whose date has come effective. Harmless to run
+    twice or in two processes: each change is a compare-and-set from
+    "approved" (app.approval.service.make_due_versions_effective)."""
+    from app.approval.service import make_due_versions_effective
+    from app.extensions import db
+
+    with app.app_context():
+        try:
+            done = make_due_versions_effective()
+            db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - logged; the next run tries again
+            db.session.rollback()
+            log.error("effective dates: %s: %s; the next run will try again", type(exc).__name__, exc)
+            return 0
+        for version in done:
+            log.info("effective dates: %s is effective from %s", version.label, version.effective_on)
+        return len(done)
+
+
+def run_reading_reminders_job(app: Flask) -> int:
+    """Remind readers of due and overdue reading tasks (once a day each)."""
+    from app.extensions import db
+    from app.training.service import send_reminders
+
+    with app.app_context():
+        try:
+            count = send_reminders()
+            db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - logged; the next run tries again
+            db.session.rollback()
+            log.error("reading reminders: %s: %s", type(exc).__name__, exc)
+            return 0
+        return count
+
+
 def make_scheduler(app: Flask) -> BlockingScheduler:
     trigger = CronTrigger.from_crontab(app.config["BACKUP_CRON"], timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
     scheduler = BlockingScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
     scheduler.add_job(run_backup_job, trigger, args=[app], id="backup", coalesce=True, max_instances=1,
                       misfire_grace_time=3600)
+    timezone = app.config["BABEL_DEFAULT_TIMEZONE"]
+    scheduler.add_job(run_effective_dates_job, CronTrigger(hour=0, minute=0, second=5, timezone=timezone),
+                      args=[app], id="effective_dates", coalesce=True, max_instances=1,
+                      misfire_grace_time=None, next_run_time=datetime.now(UTC))
+    scheduler.add_job(run_reading_reminders_job, CronTrigger(hour=8, minute=0, timezone=timezone), args=[app],
+                      id="reading_reminders", coalesce=True, max_instances=1, misfire_grace_time=3600)
     return scheduler

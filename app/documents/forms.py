@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.documents.models import ALL_DOC_TYPES, Category
@@ -39,4 +39,8 @@ class DocumentForm(FlaskForm):
 
 class VersionForm(FlaskForm):
     change_note = TextAreaField(_l("Change note"), validators=[DataRequired(), Length(max=5000)])
+    effective_on = DateField(_l("Planned effective date (optional)"), validators=[Optional()])
+    change_reason = TextAreaField(_l("Reason for change"), validators=[Length(max=10000)])
+    affected_documents = StringField(_l("Affected documents (numbers, comma-separated)"),
+                                     validators=[Length(max=10000)])
     file = FileField(_l("File (DOCX, PDF, Markdown or text)"), validators=[FileRequired()])

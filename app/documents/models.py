@@ -42,6 +42,25 @@ class VersionState(enum.StrEnum):
     rejected = "rejected"
     withdrawn = "withdrawn"
     obsolete = "obsolete"
+    # Finally approved, waiting for its planned effective date (effective_on);
+    # the scheduler makes it effective at the start of that day.
+    approved = "approved"
+
+
+class RevisionScheme(enum.StrEnum):
+    letters = "letters"  # Rev A, B, ... Z, AA
+    numbers = "numbers"  # Rev 1, 2, ...
+
+
+def revision_label(number: int, scheme: str) -> str:
+    """The revision of the ``number``-th version: A, B, ... Z, AA, AB (letters) or 1, 2 (numbers)."""
+    if scheme == RevisionScheme.numbers:
+        return str(number)
+    label = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        label = chr(ord("A") + rest) + label
+    return label
 
 
 def _in(column: str, values) -> str:
@@ -67,6 +86,11 @@ class Document(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The document number from the pattern of its category and type
+    # (app.documents.numbering), unique, given at creation and never changed.
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    revision_scheme: Mapped[str] = mapped_column(String(10), default=RevisionScheme.letters,
+                                                 server_default="letters")
     title: Mapped[str] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(20), index=True)
     doc_type: Mapped[str] = mapped_column(String(40), index=True)
@@ -82,9 +106,14 @@ class Document(Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Checked out by an author editing it elsewhere (app.documents.checkout):
+    # nobody else uploads a version until it is checked in or the lock broken.
+    checked_out_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department: Mapped[Department] = relationship(lazy="joined")
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    checked_out_by: Mapped[User | None] = relationship(foreign_keys=[checked_out_by_id])
     versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document", order_by="DocumentVersion.number"
     )
@@ -95,6 +124,26 @@ class Document(Model):
             if version.state == VersionState.effective:
                 return version
         return None
+
+    @property
+    def approved_version(self) -> DocumentVersion | None:
+        """The version approved and waiting for its effective date, if any."""
+        for version in self.versions:
+            if version.state == VersionState.approved:
+                return version
+        return None
+
+    @property
+    def revision(self) -> str | None:
+        """The effective version's revision label (None before one takes effect)."""
+        version = self.effective_version
+        return version.revision if version is not None else None
+
+    @property
+    def label(self) -> str:
+        """How the document is named: its number and, once effective, its revision."""
+        revision = self.revision
+        return f"{self.number} Rev {revision}" if revision else self.number
 
     @property
     def latest_version(self) -> DocumentVersion | None:
@@ -152,6 +201,13 @@ class DocumentVersion(Model):
     approval_route: Mapped[str | None] = mapped_column(String(40))
     effective_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     obsolete_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The planned effective date (company time zone): after the final
+    # approval the version waits as "approved" until the start of that day.
+    effective_on: Mapped[date | None] = mapped_column(index=True)
+    # The change request travelling with the version: why it changed, and
+    # the other documents it affects (their numbers).
+    change_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    affected_documents: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
     document: Mapped[Document] = relationship(back_populates="versions")
     author: Mapped[User] = relationship()
@@ -160,6 +216,15 @@ class DocumentVersion(Model):
     @property
     def route(self) -> tuple[str, ...]:
         return tuple(self.approval_route.split(",")) if self.approval_route else ()
+
+    @property
+    def revision(self) -> str:
+        return revision_label(self.number, self.document.revision_scheme or RevisionScheme.letters)
+
+    @property
+    def label(self) -> str:
+        """The document number with this version's revision: RD-MAN-0012 Rev C."""
+        return f"{self.document.number} Rev {self.revision}"
 
     @property
     def text_extracted(self) -> bool:
@@ -174,3 +239,60 @@ class DocumentVersion(Model):
         """Tracked changes and open comments a reviewer should know are
         still in the file."""
         return len(self.tracked_changes or []) + len(self.open_comments)
+
+
+class NumberPattern(Model):
+    """How documents of one category and type are numbered, set by an admin.
+    ``doc_type`` "*" is the category's default."""
+
+    __tablename__ = "number_pattern"
+    __table_args__ = (UniqueConstraint("category", "doc_type", name="uq_number_pattern_category_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(20))
+    doc_type: Mapped[str] = mapped_column(String(40))
+    pattern: Mapped[str] = mapped_column(String(100))
+    revision_scheme: Mapped[str] = mapped_column(String(10), default=RevisionScheme.letters)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class NumberSequence(Model):
+    """The last number given per pattern prefix ("RD-MAN-"). Incremented in
+    the creating transaction under the row's lock: a rollback gives the
+    number back, so numbers have no gaps."""
+
+    __tablename__ = "number_sequence"
+
+    prefix: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class RelationType(enum.StrEnum):
+    supersedes = "supersedes"
+    references = "references"
+    implements = "implements"
+
+
+# How a relation reads from its target's side.
+INVERSE = {"supersedes": "superseded_by", "references": "referenced_by", "implements": "implemented_by"}
+
+
+class DocumentRelation(Model):
+    """A typed link from one document to another; shown from both sides."""
+
+    __tablename__ = "document_relation"
+    __table_args__ = (
+        UniqueConstraint("source_id", "target_id", "type", name="uq_document_relation_source_target_type"),
+        CheckConstraint(_in("type", RelationType), name="type_known"),
+        CheckConstraint("source_id <> target_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    type: Mapped[str] = mapped_column(String(20))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    source: Mapped[Document] = relationship(foreign_keys=[source_id])
+    target: Mapped[Document] = relationship(foreign_keys=[target_id])

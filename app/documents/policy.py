@@ -95,6 +95,14 @@ def can_control_document(user: User, document: Document) -> bool:
     return user.has_role("dept_head") and user.department_id == document.department_id
 
 
+def can_get_original(user: User, document: Document) -> bool:
+    """The stored bytes without a controlled-copy stamp: the owning
+    department and admins."""
+    if not can_view_document(user, document):
+        return False
+    return user.has_role("admin") or user.department_id == document.department_id
+
+
 # SQL filters -----------------------------------------------------------------
 
 _DOCUMENT_COLUMNS = {"confidentiality": Document.confidentiality, "department_id": Document.department_id}

@@ -17,7 +17,9 @@ from app import limits
 from app.audit import AuditEvent, record_event
 from app.auth.models import User
 from app.auth.service import department_by_code
-from app.documents import blobs, signals
+from app.documents import blobs, numbering, signals
+from app.documents.change_request import apply_change_request
+from app.documents.checkout import check_not_locked
 from app.documents.diff import DiffResult, diff_texts
 from app.documents.filenames import sanitize_filename
 from app.documents.models import (
@@ -150,7 +152,11 @@ def create_document(actor: User, fields: DocumentFields, upload: Upload, change_
     if not can_create_document(actor, department.id):
         raise PermissionDenied("you may only create documents for your own department")
     version = _ingest(upload)
+    number, scheme = numbering.assign_number(numbering.parts_today(
+        department.code, fields.doc_type, fields.category, (fields.product or "").strip()))
     document = Document(
+        number=number,
+        revision_scheme=scheme,
         title=fields.title.strip(),
         category=fields.category,
         doc_type=fields.doc_type,
@@ -170,16 +176,20 @@ def create_document(actor: User, fields: DocumentFields, upload: Upload, change_
     document.versions.append(version)
     db.session.flush()
     record_event(actor, "create", document, to_state=None,
-                 details={"title": document.title, "category": document.category})
+                 details={"number": document.number, "title": document.title, "category": document.category})
     record_event(actor, "upload_version", version, to_state=VersionState.draft,
                  comment=version.change_note, details={"number": 1, "sha256": version.sha256})
     signals.document_changed.send(document.id)
     return document
 
 
-def add_version(actor: User, document: Document, upload: Upload, change_note: str = "") -> DocumentVersion:
+def add_version(actor: User, document: Document, upload: Upload, change_note: str = "",
+                change_request: dict | None = None) -> DocumentVersion:
+    """A new draft. ``change_request``: effective_on, change_reason,
+    affected_documents (app.documents.change_request)."""
     if not can_add_version(actor, document):
         raise PermissionDenied("you may not add versions to this document")
+    check_not_locked(actor, document)
     if not (change_note or "").strip():
         raise ValidationFailed("a change note is required for a new version", field="change_note")
     limits.check_length(change_note.strip(), limits.LONG_TEXT, "change_note")
@@ -196,11 +206,13 @@ def add_version(actor: User, document: Document, upload: Upload, change_note: st
     version.author = actor
     version.change_note = change_note.strip()
     version.state = VersionState.draft
+    planned = apply_change_request(version, change_request or {})
     document.versions.append(version)
     db.session.flush()
     record_event(actor, "upload_version", version, to_state=VersionState.draft,
                  comment=version.change_note,
-                 details={"number": version.number, "sha256": version.sha256})
+                 details={"number": version.number, "sha256": version.sha256,
+                          **{name: new for name, (_old, new) in planned.items()}})
     signals.document_changed.send(document.id)
     return version
 
@@ -262,7 +274,8 @@ def document_query(user: User, flt: DocumentFilter) -> Select:
         )
     if flt.q:
         pattern = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(Document.title.ilike(pattern, escape="\\"))
+        query = query.where(Document.title.ilike(pattern, escape="\\")
+                            | Document.number.ilike(pattern, escape="\\"))
     if flt.review:
         from app.documents.review import review_clause
 

@@ -86,10 +86,17 @@ def new():
 def detail(document_id: int):
     document = service.get_document(current_user, document_id)
     panels = [panel(document) for panel in hooks.registered("document_panel")]
+    from app.documents import checkout, relations
+    from app.documents.policy import can_add_version, can_edit_document
+
     return render_template(
         "documents/detail.html", document=document,
         versions=service.visible_versions(current_user, document),
         panels=[p for p in panels if p],
+        may_check_out=can_add_version(current_user, document),
+        may_break_lock=checkout.may_break(current_user, document),
+        related=relations.related(current_user, document),
+        may_relate=can_edit_document(current_user, document),
     )
 
 
@@ -101,7 +108,10 @@ def new_version(document_id: int):
     if form.validate_on_submit():
         upload = service.Upload(form.file.data.stream, form.file.data.filename)
         try:
-            version = service.add_version(current_user, document, upload, form.change_note.data)
+            plan = {"effective_on": form.effective_on.data, "change_reason": form.change_reason.data or "",
+                    "affected_documents": [n.strip() for n in (form.affected_documents.data or "").split(",")
+                                           if n.strip()]}
+            version = service.add_version(current_user, document, upload, form.change_note.data, plan)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -127,13 +137,14 @@ def version(document_id: int, number: int):
 @bp.get("/<int:document_id>/versions/<int:number>/file")
 @login_required
 def download(document_id: int, number: int):
-    return send_version(service.get_version(current_user, document_id, number))
+    return send_version(service.get_version(current_user, document_id, number), current_user,
+                        original=request.args.get("original") in ("1", "true"))
 
 
 @bp.get("/<int:document_id>/effective")
 @login_required
 def effective(document_id: int):
-    return send_version(service.effective_version(current_user, document_id))
+    return send_version(service.effective_version(current_user, document_id), current_user)
 
 
 @bp.get("/<int:document_id>/diff")
@@ -157,3 +168,56 @@ def history(document_id: int):
         "documents/history.html", document=document,
         events=service.history(current_user, document_id),
     )
+
+
+@bp.post("/<int:document_id>/checkout")
+@login_required
+def check_out(document_id: int):
+    from app.documents import checkout
+
+    document = service.get_document(current_user, document_id)
+    try:
+        checkout.check_out(current_user, document)
+        db.session.commit()
+        flash(_("Checked out: nobody else can upload a version until you check it in."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("documents.detail", document_id=document_id))
+
+
+@bp.post("/<int:document_id>/checkin")
+@login_required
+def check_in(document_id: int):
+    from app.documents import checkout
+
+    document = service.get_document(current_user, document_id)
+    try:
+        checkout.check_in(current_user, document, request.form.get("comment", ""))
+        db.session.commit()
+        flash(_("Checked in."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("documents.detail", document_id=document_id))
+
+
+@bp.post("/<int:document_id>/relations")
+@login_required
+def relate(document_id: int):
+    from sqlalchemy import select
+
+    from app.documents import relations
+    from app.documents.models import Document
+
+    document = service.get_document(current_user, document_id)
+    number = (request.form.get("number") or "").strip()[:60]
+    target = db.session.scalar(select(Document.id).where(Document.number == number))
+    try:
+        relations.add_relation(current_user, document, target or 0, request.form.get("type", ""))
+        db.session.commit()
+        flash(_("Linked to %(number)s.", number=number), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("documents.detail", document_id=document_id))

@@ -52,7 +52,8 @@ def _document_fields(document: Document, version: DocumentVersion, variant: str)
         "variant": variant,
         "object_id": document.id,
         "version": version.number,
-        "title": document.title,
+        # The number first, one exact token (RD-MAN-0012): a search for it finds the document.
+        "title": f"{document.number} {document.title}" if document.number else document.title,
         "body": _body(version),
         "category": document.category,
         "doc_type": document.doc_type,

@@ -63,3 +63,30 @@ def test_migrated_audit_table_is_append_only(migration_app):
     with pytest.raises(Exception, match="append-only"):
         with db.engine.begin() as conn:
             conn.execute(text("UPDATE audit_event SET comment = 'x'"))
+
+
+def test_0006_numbers_existing_documents_and_chains_existing_events(migration_app):
+    from app.audit import verify_chain
+    from app.documents.models import Document
+    from tests import factories
+
+    upgrade()
+    author = factories.make_user("author", "RD")
+    factories.make_document(author, content="one\n")
+    factories.make_document(author, doc_type="spec", content="two\n")
+    author_id = author.id
+    db.session.remove()
+    downgrade(revision="0004")  # the documents and events of before the migration
+    upgrade()
+    assert [d.number for d in db.session.query(Document).order_by(Document.id)] == ["RD-MAN-0001", "RD-SPC-0001"]
+    checked, broken, _ = verify_chain()
+    assert broken is None and checked > 4
+    # New documents and events continue the sequences and the chain.
+    from app.auth.models import User
+
+    author = db.session.get(User, author_id)
+    assert factories.make_document(author, content="three\n").number == "RD-MAN-0002"
+    assert verify_chain()[1] is None
+    with pytest.raises(Exception, match="append-only"):
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE audit_event SET comment = 'x'"))

@@ -32,3 +32,15 @@ def test_terminal_states_allow_nothing():
         for action in ("submit", "approve", "reject", "withdraw"):
             assert rule_for(state, action) is None
     assert rule_for("draft", "fly") is None
+
+
+def test_a_planned_date_makes_the_final_approval_approved_pending_effective():
+    from dataclasses import replace
+
+    later = replace(ctx({"dept_head", "leader"}), effective_later=True)
+    assert rule_for("in_review", "approve").target(later) == "approved"
+    assert rule_for("pending_approval", "approve").target(later) == "approved"
+    assert rule_for("in_review", "approve").target(replace(later, route=route_for(True))) == "pending_approval"
+    # Nobody acts on an approved version: the scheduler makes it effective on its date.
+    for action in ("submit", "approve", "reject", "withdraw"):
+        assert rule_for("approved", action) is None

@@ -1,0 +1,20 @@
+"""When a new version takes effect, the heads of the departments owning
+documents that reference or implement it are told those may need review
+(connected in ``create_app``)."""
+
+from __future__ import annotations
+
+from app.approval.notifications import _users_with_role
+from app.documents.models import DocumentVersion, VersionState
+from app.documents.relations import referencing
+from app.notify.service import notify
+
+
+def on_state_changed(version: DocumentVersion, *, to_state: str, **_) -> None:
+    if to_state != VersionState.effective or version.number == 1:
+        return
+    for document in referencing(version.document):
+        heads = _users_with_role("dept_head", document.department_id)
+        notify(heads, "may_need_review",
+               f"{version.label} {version.document.title} took effect: {document.number} {document.title} "
+               f"refers to it and may need review", f"/documents/{document.id}")

@@ -1,0 +1,172 @@
+"""Document numbers: a pattern per category and type, set by an admin, and a
+gap-free sequence per pattern prefix.
+
+A pattern is a format string over ``{dept}`` (owning department code),
+``{type}`` (document type code, MAN for manual), ``{cat}`` (category code),
+``{product}``, ``{yyyy}`` (year of creation) and exactly one ``{seq}``
+(``{seq:04d}`` pads to four digits): ``{dept}-{type}-{seq:04d}`` gives
+RD-MAN-0012. Everything but the sequence makes the prefix ("RD-MAN-"),
+which has its own counter.
+
+The counter is incremented by an UPDATE in the creating transaction: the
+row lock makes concurrent creators wait for each other (PostgreSQL; SQLite
+serialises writers anyway), and a rollback gives the number back.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.audit import record_event
+from app.auth.models import User
+from app.documents.models import DOC_TYPES, Category, NumberPattern, NumberSequence, RevisionScheme
+from app.errors import PermissionDenied, ValidationFailed
+from app.extensions import db
+
+DEFAULT_PATTERN = "{dept}-{type}-{seq:04d}"
+MAX_NUMBER = 60
+MAX_PATTERN = 100
+ANY_TYPE = "*"
+
+TYPE_CODES = {
+    "spec": "SPC", "design": "DES", "white_paper": "WPA", "manual": "MAN", "other": "OTH",
+    "inspection_report": "INR", "problem_analysis": "PAN", "improvement_plan": "IMP",
+    "market_research": "MRS", "sales_analysis": "SAN", "competitor_analysis": "CAN",
+    "feedback_record": "FBR", "complaint_report": "CPR", "satisfaction_survey": "SSV",
+}
+CATEGORY_CODES = {"technical": "TEC", "quality": "QUA", "market": "MKT", "customer": "CUS"}
+FIELDS = ("dept", "type", "cat", "product", "yyyy", "seq")
+
+
+@dataclass(frozen=True)
+class Parts:
+    dept: str
+    doc_type: str
+    category: str
+    product: str = ""
+    year: int = 2000
+
+
+def _parse(pattern: str) -> list[tuple[str, str | None, str]]:
+    try:
+        pieces = [(literal, name, spec or "") for literal, name, spec, _conv
+                  in string.Formatter().parse(pattern)]
+    except ValueError as exc:
+        raise ValidationFailed(f"pattern is not a valid format: {exc}", field="pattern") from None
+    return pieces
+
+
+def validate_pattern(pattern: str) -> None:
+    if not pattern or len(pattern) > MAX_PATTERN:
+        raise ValidationFailed(f"a pattern of 1 to {MAX_PATTERN} characters is required", field="pattern")
+    names = [name for _lit, name, _spec in _parse(pattern) if name is not None]
+    unknown = [n for n in names if n not in FIELDS]
+    if unknown:
+        raise ValidationFailed(f"unknown field {{{unknown[0]}}} in pattern; known: "
+                               + ", ".join("{" + f + "}" for f in FIELDS), field="pattern")
+    if names.count("seq") != 1:
+        raise ValidationFailed("the pattern needs exactly one {seq} (e.g. {seq:04d})", field="pattern")
+    for _lit, name, spec in _parse(pattern):
+        if name == "seq":
+            try:
+                format(1, spec)
+            except ValueError:
+                raise ValidationFailed(f"{{seq:{spec}}} is not a number format", field="pattern") from None
+        elif name is not None and spec:
+            raise ValidationFailed(f"{{{name}}} takes no format", field="pattern")
+
+
+def _values(parts: Parts) -> dict[str, str]:
+    return {"dept": parts.dept, "type": TYPE_CODES.get(parts.doc_type, parts.doc_type.upper()[:3]),
+            "cat": CATEGORY_CODES.get(parts.category, parts.category.upper()[:3]),
+            "product": parts.product, "yyyy": str(parts.year)}
+
+
+def prefix_of(pattern: str, parts: Parts) -> str:
+    """The pattern rendered without its sequence: the key of its counter."""
+    values = _values(parts)
+    return "".join(lit + ("{seq}" if name == "seq" else values[name] if name else "")
+                   for lit, name, _spec in _parse(pattern))
+
+
+def render(pattern: str, parts: Parts, seq: int) -> str:
+    values = _values(parts)
+    return "".join(lit + (format(seq, spec) if name == "seq" else values[name] if name else "")
+                   for lit, name, spec in _parse(pattern))
+
+
+def pattern_for(category: str, doc_type: str) -> tuple[str, str]:
+    """(pattern, revision scheme) for a category and type: the type's own,
+    else the category's default, else DEFAULT_PATTERN with letters."""
+    rows = db.session.scalars(select(NumberPattern).where(
+        NumberPattern.category == category, NumberPattern.doc_type.in_((doc_type, ANY_TYPE)))).all()
+    by_type = {row.doc_type: row for row in rows}
+    row = by_type.get(doc_type) or by_type.get(ANY_TYPE)
+    if row is None:
+        return DEFAULT_PATTERN, RevisionScheme.letters
+    return row.pattern, row.revision_scheme
+
+
+def next_in_sequence(prefix: str) -> int:
+    """Take the next number of ``prefix`` inside the current transaction."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(insert(NumberSequence).values(prefix=prefix, last=0)
+                       .on_conflict_do_nothing(index_elements=["prefix"]))
+    return db.session.execute(
+        update(NumberSequence).where(NumberSequence.prefix == prefix)
+        .values(last=NumberSequence.last + 1).returning(NumberSequence.last)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+
+
+def assign_number(parts: Parts) -> tuple[str, str]:
+    """A new document's number and revision scheme."""
+    pattern, scheme = pattern_for(parts.category, parts.doc_type)
+    number = render(pattern, parts, next_in_sequence(prefix_of(pattern, parts)))
+    if len(number) > MAX_NUMBER:
+        raise ValidationFailed(f"the document number {number[:MAX_NUMBER]}... would be longer than "
+                               f"{MAX_NUMBER} characters; shorten the product or the pattern", field="product")
+    return number, scheme
+
+
+def parts_today(dept: str, doc_type: str, category: str, product: str) -> Parts:
+    return Parts(dept=dept, doc_type=doc_type, category=category, product=product, year=date.today().year)
+
+
+def set_pattern(actor: User, category: str, doc_type: str, pattern: str,
+                revision_scheme: str = RevisionScheme.letters) -> NumberPattern:
+    """Admins only; applies to documents created from now on (numbers given
+    stay). Audited with the old and new pattern."""
+    if not actor.has_role("admin"):
+        raise PermissionDenied("only an admin may set numbering patterns")
+    if category not in Category.__members__:
+        raise ValidationFailed(f"unknown category {category!r}", field="category")
+    if doc_type != ANY_TYPE and doc_type not in DOC_TYPES[category]:
+        raise ValidationFailed(f"unknown doc_type {doc_type!r} for category {category}", field="doc_type")
+    if revision_scheme not in RevisionScheme.__members__:
+        raise ValidationFailed("revisions are 'letters' or 'numbers'", field="revisions")
+    validate_pattern(pattern)
+    row = db.session.scalar(select(NumberPattern).where(
+        NumberPattern.category == category, NumberPattern.doc_type == doc_type))
+    before = (row.pattern, row.revision_scheme) if row else None
+    if row is None:
+        row = NumberPattern(category=category, doc_type=doc_type)
+        db.session.add(row)
+    row.pattern, row.revision_scheme = pattern, revision_scheme
+    db.session.flush()
+    record_event(actor, "set_number_pattern", row, details={
+        "category": category, "doc_type": doc_type, "before": list(before) if before else None,
+        "after": [pattern, revision_scheme]})
+    db.session.flush()
+    return row
+
+
+def patterns() -> list[NumberPattern]:
+    return list(db.session.scalars(select(NumberPattern).order_by(NumberPattern.category,
+                                                                  NumberPattern.doc_type)))
