@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.db import UTCDateTime, utcnow
 from app.documents.models import DocumentVersion
-from app.extensions import db
+from app.extensions import Model
 
 
 class ReadingRequirement(Model):

@@ -2,7 +2,7 @@
 effective dates and change requests, the tamper-evident audit chain
 
 Revision ID: 0006
-Revises: 0004 (to be re-chained onto 0005 at merge)
+Revises: 0005
 
 - document.checked_out_by_id, checked_out_at: the check-out lock.
 - document.number (unique) and document.revision_scheme; existing
