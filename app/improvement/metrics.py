@@ -46,8 +46,10 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
     measures = db.session.scalars(select(PlanMeasure).where(PlanMeasure.plan_id.in_(plan_ids))).all() \
         if plan_ids else []
 
-    open_by_owner, overdue_by_owner = Counter(), Counter()
-    open_by_department, overdue_by_department = Counter(), Counter()
+    open_by_owner: Counter[str] = Counter()
+    overdue_by_owner: Counter[str] = Counter()
+    open_by_department: Counter[str] = Counter()
+    overdue_by_department: Counter[str] = Counter()
     for m in measures:
         if m.status != MeasureStatus.open or m.plan.state in NOT_UNDER_WAY:
             continue
@@ -58,7 +60,7 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
             overdue_by_owner[owner] += 1
             overdue_by_department[department] += 1
     done = [m for m in measures if m.done_at is not None and start <= m.done_at < end]
-    on_time = [m for m in done if m.done_at.date() <= m.due_date]
+    on_time = [m for m in done if m.done_at is not None and m.done_at.date() <= m.due_date]
 
     checked = [p for p in plan_rows if p.kind == PlanKind.improvement and p.first_checked_at is not None
                and start <= p.first_checked_at < end]
@@ -66,7 +68,8 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
 
     upgrades = [p for p in plan_rows if p.kind == PlanKind.upgrade and p.approved_at is not None
                 and p.release_date is not None and start.date() <= p.release_date < end.date()]
-    completed = [p for p in upgrades if p.released_at is not None and p.released_at.date() <= p.release_date]
+    completed = [p for p in upgrades if p.released_at is not None and p.release_date is not None
+                 and p.released_at.date() <= p.release_date]
     return {
         "from": start.isoformat(), "to": end.isoformat(),
         "open_actions_by_owner": dict(open_by_owner), "overdue_actions_by_owner": dict(overdue_by_owner),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 
 from app.auth.models import User
@@ -39,12 +41,12 @@ def waiting_for(user: User) -> dict:
     actions = db.session.scalars(select(PlanMeasure).join(Plan).where(
         PlanMeasure.owner_id == user.id, PlanMeasure.status == "open",
         Plan.state.in_([s.value for s in WORKING])).order_by(PlanMeasure.due_date)).all()
-    to_approve = []
+    to_approve: Sequence[Plan] = []
     if user.has_role("leader"):
         to_approve = db.session.scalars(select(Plan).where(Plan.state == State.pending_approval,
                                                            Plan.created_by_id != user.id)
                                         .order_by(Plan.id)).all()
-    to_check = []
+    to_check: Sequence[Plan] = []
     if user.has_role("qc"):
         open_actions = select(PlanMeasure.plan_id).where(PlanMeasure.status == "open")
         to_check = db.session.scalars(select(Plan).where(Plan.state == State.in_progress,

@@ -5,6 +5,7 @@ change, record, flush; never commit."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -274,7 +275,7 @@ def update_measure(actor: User, plan: Plan, measure_id: int, data: dict) -> Plan
         raise ValidationFailed(f"{name} cannot be changed here", field=name)
     if plan.state not in WORKING:
         raise InvalidTransition(f"work on the actions starts when the plan is approved (it is {plan.state})")
-    details = {"measure_id": measure.id}
+    details: dict[str, Any] = {"measure_id": measure.id}
     if "progress" in data:
         progress = (data["progress"] or "").strip()
         limits.check_length(progress, limits.LONG_TEXT, "progress")

@@ -49,7 +49,9 @@ def assign(actor: User, issue: Issue, *, assignee_id=..., team_ids=...) -> Issue
         raise PermissionDenied("only the responsible department's head may name the responsible person")
     if team_ids is not ... and not may_form_team(actor, issue):
         raise PermissionDenied("only customer service or the responsible department's head may form the team")
-    details, new_assignee, added = {}, None, []
+    details: dict[str, list] = {}
+    new_assignee: User | None = None
+    added: list[User] = []
     if assignee_id is not ...:
         new_assignee = None if assignee_id is None else _user(assignee_id, "assignee_id")
         if new_assignee is not None and new_assignee.department_id != issue.department_id:
@@ -170,7 +172,7 @@ def parse_sent_at(value) -> datetime:
         parsed = parse_found_at(value)
     except ValidationFailed:
         raise ValidationFailed(f"sent_at is not an ISO date/time: {value!r}", field="sent_at") from None
-    return parsed
+    return parsed or utcnow()
 
 
 def add_follow_up(actor: User, issue: Issue, data: dict) -> IssueFollowUp:

@@ -22,6 +22,7 @@ Definitions (also in the API description):
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -30,7 +31,7 @@ from app.extensions import db
 from app.issues.models import Issue, IssueFollowUp, IssueReply, IssueSource
 
 
-def _mean(values: list[float]) -> float | None:
+def _mean(values: Sequence[float]) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
 
 

@@ -6,6 +6,8 @@ resolve, the reporter on close and reopen. In the app and by e-mail
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 
 from app.auth.models import Department, User, UserRole
@@ -33,7 +35,7 @@ def _label(issue: Issue) -> str:
     return f"#{issue.id} {issue.title}"
 
 
-def _others(users: list[User | None], actor: User) -> list[User]:
+def _others(users: Sequence[User | None], actor: User) -> list[User]:
     return [u for u in users if u is not None and u.id != actor.id]
 
 
@@ -45,7 +47,7 @@ def on_state_changed(issue: Issue, *, from_state: str | None, to_state: str, act
     elif to_state == State.triaged:
         people = _with_role("dept_head", issue.department_id) + [issue.assignee]
         notify(_others(people, actor), "issue_assigned",
-               f"{_label(issue)}: assigned to {issue.department.code} (severity {issue.severity})", link)
+               f"{_label(issue)}: assigned to {issue.department.code if issue.department else ''} (severity {issue.severity})", link)
     elif to_state == State.resolved:
         notify(_others(_with_role("qc"), actor), "issue_resolved", f"{_label(issue)}: resolved, waiting for QC",
                link)

@@ -248,7 +248,7 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
     if comment and action in (Action.send_back, Action.reopen):
         _add_comment(issue, actor, comment, kind=action.value)
     details = {"category": issue.category, "severity": issue.severity,
-               "department": issue.department.code} if action == Action.triage else None
+               "department": issue.department.code if issue.department else None} if action == Action.triage else None
     record_event(actor, action.value, issue, from_state=from_state, to_state=issue.state,
                  comment=comment, details=details)
     signals.issue_changed.send(issue.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -47,7 +48,7 @@ def _labels():
 def _filter_from_args() -> queries.IssueFilter:
     return queries.IssueFilter(
         **{key: text_arg(key, limits.FILTER) for key in FILTER_KEYS},
-        overdue=request.args.get("overdue") == "1", sort=text_arg("sort", limits.FILTER, "created"),
+        overdue=request.args.get("overdue") == "1", sort=text_arg("sort", limits.FILTER, "created") or "created",
         assigned_to=current_user.id if request.args.get("mine") == "1" else None)
 
 
@@ -96,7 +97,7 @@ def detail(issue_id: int):
     action_form.department.choices = [("", "")] + [(d.code, f"{d.code} {d.name}") for d in service.departments()]
     actions = [a.value for a in allowed_actions(issue.state, service.context_for(current_user, issue))]
     similar = _similar(issue)
-    people = {"may_assign": customer_side.may_assign(current_user, issue),
+    people: dict[str, Any] = {"may_assign": customer_side.may_assign(current_user, issue),
               "may_form_team": customer_side.may_form_team(current_user, issue) and issue.department_id is not None,
               "may_see_contact": customer_side.may_see_contact(current_user, issue),
               "may_reply": customer_side.is_customer_service(current_user) or customer_side.is_responsible(current_user, issue),
@@ -218,7 +219,7 @@ def _ids(name: str) -> list[int]:
 @bp.post("/<int:issue_id>/people")
 @login_required
 def people(issue_id: int):
-    data = {}
+    data: dict[str, Any] = {}
     if "assignee_id" in request.form:
         value = request.form["assignee_id"]
         data["assignee_id"] = int(value) if value.isdigit() else None

@@ -14,9 +14,10 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 from sqlalchemy import delete, func, select
@@ -148,8 +149,9 @@ def plan_entries(plan: Plan | None, plan_id: int) -> dict[str, dict | None]:
     }}
 
 
-MODELS = {"document": (Document, document_entries), "issue": (Issue, issue_entries),
-          "plan": (Plan, plan_entries)}
+# kind -> (model, its index entries); every indexed kind is listed here.
+MODELS: dict[str, tuple[Any, Callable[..., dict[str, dict | None]]]] = {
+    "document": (Document, document_entries), "issue": (Issue, issue_entries), "plan": (Plan, plan_entries)}
 
 
 def entries_for(session: Session, kind: str, object_id: int) -> dict[str, dict | None]:
@@ -300,7 +302,7 @@ def rebuild(config, *, batch_size: int = 500, commit_every: int = 20000, progres
         ix = whoosh_index.open_dir(str(root / name), schema=index.SCHEMA)
         with Session(db.engine) as session:
             total = sum(state["counts"].values()) + sum(
-                session.scalar(select(func.count(model.id)).where(model.id > state["after"].get(kind, 0)))
+                session.scalar(select(func.count(model.id)).where(model.id > state["after"].get(kind, 0))) or 0
                 for kind, (model, _) in MODELS.items())
         done = sum(state["counts"].values())
         if progress:
