@@ -134,6 +134,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "SMTP_STARTTLS": _env_bool("SMTP_STARTTLS", False),
         "BACKUP_DIR": str(Path(_env("BACKUP_DIR", str(instance_dir / "backups"))).resolve()),
         "BACKUP_CRON": _env("BACKUP_CRON", "0 2 * * *"),
+        # Blob files with no row, older than this, are removed nightly by the scheduler.
+        "STORAGE_GC_HOURS": _env_int("STORAGE_GC_HOURS", 24),
         "BACKUP_KEEP_DAILY": _env_int("BACKUP_KEEP_DAILY", 7),
         "BACKUP_KEEP_WEEKLY": _env_int("BACKUP_KEEP_WEEKLY", 4),
         "BACKUP_KEEP_MONTHLY": _env_int("BACKUP_KEEP_MONTHLY", 12),

@@ -1,6 +1,7 @@
-"""``flask scheduler``: backup create + prune on a cron expression, and
+"""``flask scheduler``: backup create + prune on a cron expression,
 versions made effective on their planned date (at the start of each day in
-the company's time zone, and once at start-up).
+the company's time zone, and once at start-up), reading reminders, and the
+nightly storage garbage collection (03:30).
 
 A failed run is logged with its reason; nothing is retried early: the next
 slot simply runs again. Each run's outcome is written to
@@ -83,6 +84,27 @@ def run_reading_reminders_job(app: Flask) -> int:
         return count
 
 
+def run_storage_gc_job(app: Flask) -> int:
+    """Remove blob files no row refers to, older than STORAGE_GC_HOURS (a
+    worker killed between storing a file and committing its row): the
+    nightly `flask storage gc`. Harmless twice: young files are kept."""
+    from app.documents.blobs import collect_garbage
+    from app.extensions import db
+    from app.storage import get_store
+
+    with app.app_context():
+        try:
+            result = collect_garbage(get_store(), older_than_hours=app.config["STORAGE_GC_HOURS"])
+        except Exception as exc:  # noqa: BLE001 - logged; the next night tries again
+            db.session.rollback()
+            log.error("storage gc: %s: %s", type(exc).__name__, exc)
+            return 0
+        if result["removed"]:
+            log.info("storage gc: removed %d unreferenced blob files (%d bytes)", len(result["removed"]),
+                     result["bytes"])
+        return len(result["removed"])
+
+
 def make_scheduler(app: Flask) -> BlockingScheduler:
     trigger = CronTrigger.from_crontab(app.config["BACKUP_CRON"], timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
     scheduler = BlockingScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
@@ -94,4 +116,6 @@ def make_scheduler(app: Flask) -> BlockingScheduler:
                       misfire_grace_time=None, next_run_time=datetime.now(UTC))
     scheduler.add_job(run_reading_reminders_job, CronTrigger(hour=8, minute=0, timezone=timezone), args=[app],
                       id="reading_reminders", coalesce=True, max_instances=1, misfire_grace_time=3600)
+    scheduler.add_job(run_storage_gc_job, CronTrigger(hour=3, minute=30, timezone=timezone), args=[app],
+                      id="storage_gc", coalesce=True, max_instances=1, misfire_grace_time=3600)
     return scheduler

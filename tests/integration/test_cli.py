@@ -90,3 +90,31 @@ def test_storage_gc_removes_only_old_unreferenced_blob_files(app, runner, make_u
 
     bad = runner.invoke(args=["storage", "gc", "--older-than", "0"])
     assert bad.exit_code != 0
+
+
+def test_the_scheduler_collects_storage_garbage_nightly(app, make_user, make_document):
+    """The nightly job does what `flask storage gc` does: an old file with no
+    row goes, a used file and a young orphan stay."""
+    import io
+    import os
+    import time
+
+    from app.backup.scheduler import make_scheduler, run_storage_gc_job
+    from app.storage import get_store
+
+    document = make_document(make_user("author"), content="X200 manual\n")
+    store = get_store()
+    used = document.versions[0].sha256
+    orphans = []
+    for content in (b"left by a killed worker", b"an upload about to commit"):
+        staged = store.stage(io.BytesIO(content), 100)
+        store.put_file(staged.path, staged.sha256)
+        orphans.append(staged.sha256)
+    for sha in (used, orphans[0]):
+        os.utime(store.path(sha), (time.time() - 3 * 86400,) * 2)
+    assert run_storage_gc_job(app) == 1
+    assert sorted(store.iter_hashes()) == sorted([used, orphans[1]])
+    assert run_storage_gc_job(app) == 0  # twice is harmless
+    job = make_scheduler(app).get_job("storage_gc")
+    fields = {f.name: str(f) for f in job.trigger.fields}
+    assert (fields["hour"], fields["minute"]) == ("3", "30")
