@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api import documents as api_documents
     from app.api import health as api_health
     from app.api import init_api
+    from app.api import issue_relations as api_issue_relations
     from app.api import issues as api_issues
     from app.api import search as api_search
     from app.api import training as api_training
@@ -92,7 +93,7 @@ def register_blueprints(app: Flask) -> None:
                       issues_views.bp, search_views.bp, backup_views.bp, training_views.bp, main_bp):
         app.register_blueprint(blueprint)
     for module in (api_health, api_documents, api_approval, api_issues, api_search, api_backups,
-                   api_document_control, api_training):
+                   api_document_control, api_training, api_issue_relations):
         extensions.api.register_blueprint(module.blp, url_prefix="/api/v1")
     init_api(app)
 

@@ -5,6 +5,7 @@ from app.audit import AuditEvent  # noqa: F401
 from app.auth.models import ApiToken, Department, User, UserRole  # noqa: F401
 from app.documents.models import Blob, Document, DocumentRelation, DocumentVersion  # noqa: F401
 from app.issues.models import Issue, IssueComment, IssueLink  # noqa: F401
+from app.issues.relations import IssueRelation  # noqa: F401
 from app.notify.models import Notification  # noqa: F401
 from app.search.models import IndexOutbox  # noqa: F401
 from app.training.models import Acknowledgement, ReadingRequirement  # noqa: F401

@@ -12,6 +12,7 @@ from app import hooks, limits
 from app.errors import DomainError
 from app.extensions import db
 from app.issues import export, metrics, queries, service
+from app.issues import relations as issue_relations
 from app.issues.forms import (
     ACTION_LABELS,
     CATEGORY_LABELS,
@@ -89,13 +90,15 @@ def detail(issue_id: int):
     issue = service.get_issue(issue_id)
     action_form = ActionForm()
     action_form.department.choices = [("", "")] + [(d.code, f"{d.code} {d.name}") for d in service.departments()]
-    actions = [a.value for a in allowed_actions(issue.state, service.context_for(current_user, issue))]
+    # Closing as a duplicate is done by relating the report (app.issues.relations), not a button here.
+    actions = [a.value for a in allowed_actions(issue.state, service.context_for(current_user, issue))
+               if a.value != "close_duplicate"]
     similar = _similar(issue)
     return render_template(
         "issues/detail.html", issue=issue, actions=actions, action_form=action_form,
         comment_form=CommentForm(), link_form=LinkForm(), unlink_form=UnlinkForm(),
         links=service.visible_links(current_user, issue), overdue=queries.is_overdue(issue),
-        similar=similar,
+        similar=similar, related=issue_relations.related(issue),
     )
 
 

@@ -225,6 +225,9 @@ ROUTES = [
      insiders_only(404)),
     ("documents.relate", "POST", "/documents/{D}/relations", {"type": "references", "number": "x"},
      insiders_only("reach")),
+    ("api_issue_relations.list_relations", "GET", "/api/v1/issues/{I}/relations", None, everyone()),
+    ("api_issue_relations.add_relation", "POST", "/api/v1/issues/{I}/relations",
+     {"json": {"target_id": 999, "type": "related"}}, everyone(400)),
     ("api_document_control.audit_verify", "GET", "/api/v1/audit/verify", None, admin_only()),
     ("api_document_control.record", "GET", "/api/v1/documents/{D}/record.zip", None, admin_only()),
 ]
