@@ -13,6 +13,7 @@ Revises: 0004 (to be re-chained onto 0005 at merge)
   state "approved" (pending effective) allowed.
 - document_relation (supersedes, references, implements).
 - issue_relation (duplicate of, caused by, related).
+- saved_search (a user's named search, daily notice of new results).
 - reading_requirement (who must read a document), acknowledgement (their
   tasks per effective version and confirmations).
 - audit_event.chain_seq, prev_hash, hash and the audit_chain head; existing
@@ -185,6 +186,20 @@ def upgrade():
     )
     op.create_index(op.f('ix_issue_relation_source_id'), 'issue_relation', ['source_id'], unique=False)
     op.create_index(op.f('ix_issue_relation_target_id'), 'issue_relation', ['target_id'], unique=False)
+    op.create_table('saved_search',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=100), nullable=False),
+        sa.Column('query', sa.JSON(), nullable=False),
+        sa.Column('notify_daily', sa.Boolean(), nullable=False),
+        sa.Column('last_total', sa.Integer(), nullable=True),
+        sa.Column('last_notified_on', sa.Date(), nullable=True),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_saved_search_user_id_user_account')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_search')),
+        sa.UniqueConstraint('user_id', 'name', name='uq_saved_search_user_name'),
+    )
+    op.create_index(op.f('ix_saved_search_user_id'), 'saved_search', ['user_id'], unique=False)
     bind = op.get_bind()
 
     with op.batch_alter_table('document', schema=None) as batch_op:
@@ -254,6 +269,8 @@ def downgrade():
     op.drop_index(op.f('ix_issue_relation_target_id'), table_name='issue_relation')
     op.drop_index(op.f('ix_issue_relation_source_id'), table_name='issue_relation')
     op.drop_table('issue_relation')
+    op.drop_index(op.f('ix_saved_search_user_id'), table_name='saved_search')
+    op.drop_table('saved_search')
     op.drop_table('audit_chain')
     op.drop_table('number_sequence')
     op.drop_table('number_pattern')
