@@ -73,8 +73,10 @@ def register_blueprints(app: Flask) -> None:
     from app.api import documents as api_documents
     from app.api import health as api_health
     from app.api import init_api
+    from app.api import issue_relations as api_issue_relations
     from app.api import issues as api_issues
     from app.api import plans as api_plans
+    from app.api import saved_searches as api_saved_searches
     from app.api import search as api_search
     from app.api import training as api_training
     from app.approval import views as approval_views
@@ -95,7 +97,8 @@ def register_blueprints(app: Flask) -> None:
                       main_bp):
         app.register_blueprint(blueprint)
     for module in (api_health, api_documents, api_approval, api_issues, api_plans, api_search,
-                   api_backups, api_document_control, api_training):
+                   api_backups, api_document_control, api_training, api_issue_relations,
+                   api_saved_searches):
         extensions.api.register_blueprint(module.blp, url_prefix="/api/v1")
     init_api(app)
 
@@ -143,3 +146,6 @@ def register_features(app: Flask) -> None:
     plans_views.init_app(app)
     training.init_app(app)
     training_views.init_app(app)
+    from app.search import saved_views
+
+    saved_views.init_app(app)

@@ -69,9 +69,9 @@ def export_record(actor: User, document_id: int) -> tuple[str, bytes]:
             files.append({"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
 
         for version in document.versions:
-            path = f"versions/{version.number:03d}-{sanitize_filename(version.filename)}"
+            path: str | None = f"versions/{version.number:03d}-{sanitize_filename(version.filename)}"
             if store.exists(version.sha256):
-                add(path, store.path(version.sha256).read_bytes())
+                add(str(path), store.path(version.sha256).read_bytes())
             else:
                 path = None
                 missing.append(version.number)

@@ -105,6 +105,23 @@ def run_storage_gc_job(app: Flask) -> int:
         return len(result["removed"])
 
 
+def run_saved_search_job(app: Flask) -> int:
+    """Daily notices of saved searches with new results (once a day each)."""
+    from app.documents.change_request import company_today
+    from app.extensions import db
+    from app.search.saved import notify_new_results
+
+    with app.app_context():
+        try:
+            sent = notify_new_results(company_today())
+            db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - logged; the next run tries again
+            db.session.rollback()
+            log.error("saved searches: %s: %s", type(exc).__name__, exc)
+            return 0
+        return sent
+
+
 def make_scheduler(app: Flask) -> BlockingScheduler:
     trigger = CronTrigger.from_crontab(app.config["BACKUP_CRON"], timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
     scheduler = BlockingScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
@@ -118,4 +135,6 @@ def make_scheduler(app: Flask) -> BlockingScheduler:
                       id="reading_reminders", coalesce=True, max_instances=1, misfire_grace_time=3600)
     scheduler.add_job(run_storage_gc_job, CronTrigger(hour=3, minute=30, timezone=timezone), args=[app],
                       id="storage_gc", coalesce=True, max_instances=1, misfire_grace_time=3600)
+    scheduler.add_job(run_saved_search_job, CronTrigger(hour=7, minute=0, timezone=timezone), args=[app],
+                      id="saved_searches", coalesce=True, max_instances=1, misfire_grace_time=3600)
     return scheduler

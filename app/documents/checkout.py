@@ -17,7 +17,8 @@ from app.extensions import db
 
 
 def holder_text(document: Document) -> str:
-    return f"{document.checked_out_by.name} since {document.checked_out_at:%Y-%m-%d %H:%M} UTC"
+    holder, since = document.checked_out_by, document.checked_out_at
+    return f"{holder.name if holder else '?'} since {since:%Y-%m-%d %H:%M} UTC" if since else (holder.name if holder else "?")
 
 
 def check_not_locked(actor: User, document: Document) -> None:
@@ -41,10 +42,11 @@ def check_out(actor: User, document: Document) -> Document:
         return document
     check_not_locked(actor, document)
     # Compare-and-set: of two authors checking out at once, one gets it.
-    taken = db.session.execute(
+    result = db.session.execute(
         update(Document).where(Document.id == document.id, Document.checked_out_by_id.is_(None))
         .values(checked_out_by_id=actor.id, checked_out_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))
+    taken = getattr(result, "rowcount", 0)  # a CursorResult: UPDATE reports its row count
     db.session.refresh(document)
     if taken != 1:
         check_not_locked(actor, document)
@@ -59,6 +61,7 @@ def check_in(actor: User, document: Document, comment: str = "") -> Document:
     if document.checked_out_by_id is None:
         raise InvalidTransition("the document is not checked out")
     holder = document.checked_out_by
+    assert holder is not None and document.checked_out_at is not None  # checked out, just checked
     if holder.id != actor.id and not may_break(actor, document):
         raise PermissionDenied(f"checked out by {holder_text(document)}; only they, the department head or "
                                "an admin may release it")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from app.documents.models import DocumentVersion, VersionState
 
@@ -92,7 +93,7 @@ def stamp_pdf(data: bytes, stamp: Stamp) -> bytes:
     if reader.is_encrypted:
         reader.decrypt("")  # only files that open without a password are stored
     writer = PdfWriter(clone_from=reader)
-    overlays: dict[tuple[float, float], object] = {}
+    overlays: dict[tuple[float, float], Any] = {}  # a pypdf PageObject per page size
     for page in writer.pages:
         box = page.mediabox
         key = (float(box.width), float(box.height))

@@ -215,6 +215,8 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
         raise PermissionDenied(f"only {rule.who_label} may {action.value.replace('_', ' ')} this report")
     if "comment" in rule.needs and not comment:
         raise ValidationFailed(f"a comment is required to {action.value.replace('_', ' ')}", field="comment")
+    if "duplicate_of" in rule.needs and not fields.get("duplicate_of"):
+        raise ValidationFailed("the original report is required to close as a duplicate", field="duplicate_of")
     if "resolution" in rule.needs and not (fields.get("resolution") or issue.resolution or "").strip():
         raise ValidationFailed("a resolution is required to resolve", field="resolution")
     now = utcnow()
@@ -237,7 +239,7 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
         issue.resolved_at = now
     elif action == Action.verify:
         issue.verified_at = now
-    elif action == Action.close:
+    elif action in (Action.close, Action.close_duplicate):
         issue.closed_at = now
     elif action == Action.reopen:
         issue.reopen_count += 1
@@ -249,6 +251,8 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
         _add_comment(issue, actor, comment, kind=action.value)
     details = {"category": issue.category, "severity": issue.severity,
                "department": issue.department.code if issue.department else None} if action == Action.triage else None
+    if action == Action.close_duplicate:
+        details = {"duplicate_of": fields["duplicate_of"]}
     record_event(actor, action.value, issue, from_state=from_state, to_state=issue.state,
                  comment=comment, details=details)
     signals.issue_changed.send(issue.id)

@@ -16,6 +16,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.issues import customer as customer_side
 from app.issues import export, metrics, queries, service
+from app.issues import relations as issue_relations
 from app.issues.forms import (
     ACTION_LABELS,
     CATEGORY_LABELS,
@@ -95,7 +96,9 @@ def detail(issue_id: int):
     issue = service.get_issue(issue_id)
     action_form = ActionForm()
     action_form.department.choices = [("", "")] + [(d.code, f"{d.code} {d.name}") for d in service.departments()]
-    actions = [a.value for a in allowed_actions(issue.state, service.context_for(current_user, issue))]
+    # Closing as a duplicate is done by relating the report (app.issues.relations), not a button here.
+    actions = [a.value for a in allowed_actions(issue.state, service.context_for(current_user, issue))
+               if a.value != "close_duplicate"]
     similar = _similar(issue)
     people: dict[str, Any] = {"may_assign": customer_side.may_assign(current_user, issue),
               "may_form_team": customer_side.may_form_team(current_user, issue) and issue.department_id is not None,
@@ -108,7 +111,7 @@ def detail(issue_id: int):
         "issues/detail.html", issue=issue, actions=actions, action_form=action_form,
         comment_form=CommentForm(), link_form=LinkForm(), unlink_form=UnlinkForm(),
         links=service.visible_links(current_user, issue), overdue=queries.is_overdue(issue),
-        similar=similar, people=people, CHANNEL_LABELS=CHANNEL_LABELS,
+        similar=similar, people=people, CHANNEL_LABELS=CHANNEL_LABELS, related=issue_relations.related(issue),
     )
 
 

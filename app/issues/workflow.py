@@ -32,6 +32,8 @@ class Action(enum.StrEnum):
     send_back = "send_back"
     close = "close"
     reopen = "reopen"
+    # Closing as a duplicate of another report (app.issues.relations sets the pointer).
+    close_duplicate = "close_duplicate"
 
 
 OPEN_STATES = (State.reported, State.triaged, State.in_progress, State.resolved)
@@ -103,6 +105,9 @@ TRANSITIONS: dict[tuple[State, Action], Rule] = {
     (State.verified, Action.close): Rule(State.closed, may_close,
                                          "quality control or the responsible department head",
                                          needs=("reply",)),
+    **{(state, Action.close_duplicate): Rule(State.closed, can_triage, "customer service or a department head",
+                                             needs=("duplicate_of",))
+       for state in (*OPEN_STATES, State.verified)},
     (State.closed, Action.reopen): Rule(State.in_progress, may_reopen,
                                         "quality control, customer service or the responsible department head",
                                         needs=("comment",)),

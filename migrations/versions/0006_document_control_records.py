@@ -12,6 +12,8 @@ Revises: 0005
 - document_version.effective_on, change_reason, affected_documents; the
   state "approved" (pending effective) allowed.
 - document_relation (supersedes, references, implements).
+- issue_relation (duplicate of, caused by, related).
+- saved_search (a user's named search, daily notice of new results).
 - reading_requirement (who must read a document), acknowledgement (their
   tasks per effective version and confirmations).
 - audit_event.chain_seq, prev_hash, hash and the audit_chain head; existing
@@ -165,6 +167,39 @@ def upgrade():
     )
     op.create_index(op.f('ix_document_relation_source_id'), 'document_relation', ['source_id'], unique=False)
     op.create_index(op.f('ix_document_relation_target_id'), 'document_relation', ['target_id'], unique=False)
+    op.create_table('issue_relation',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('source_id', sa.Integer(), nullable=False),
+        sa.Column('target_id', sa.Integer(), nullable=False),
+        sa.Column('type', sa.String(length=20), nullable=False),
+        sa.Column('created_by_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.CheckConstraint("type IN ('duplicate_of', 'caused_by', 'related')",
+                           name=op.f('ck_issue_relation_type_known')),
+        sa.CheckConstraint('source_id <> target_id', name=op.f('ck_issue_relation_not_self')),
+        sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'],
+                                name=op.f('fk_issue_relation_created_by_id_user_account')),
+        sa.ForeignKeyConstraint(['source_id'], ['issue.id'], name=op.f('fk_issue_relation_source_id_issue')),
+        sa.ForeignKeyConstraint(['target_id'], ['issue.id'], name=op.f('fk_issue_relation_target_id_issue')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_issue_relation')),
+        sa.UniqueConstraint('source_id', 'target_id', 'type', name='uq_issue_relation_source_target_type'),
+    )
+    op.create_index(op.f('ix_issue_relation_source_id'), 'issue_relation', ['source_id'], unique=False)
+    op.create_index(op.f('ix_issue_relation_target_id'), 'issue_relation', ['target_id'], unique=False)
+    op.create_table('saved_search',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=100), nullable=False),
+        sa.Column('query', sa.JSON(), nullable=False),
+        sa.Column('notify_daily', sa.Boolean(), nullable=False),
+        sa.Column('last_total', sa.Integer(), nullable=True),
+        sa.Column('last_notified_on', sa.Date(), nullable=True),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_saved_search_user_id_user_account')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_search')),
+        sa.UniqueConstraint('user_id', 'name', name='uq_saved_search_user_name'),
+    )
+    op.create_index(op.f('ix_saved_search_user_id'), 'saved_search', ['user_id'], unique=False)
     bind = op.get_bind()
 
     with op.batch_alter_table('document', schema=None) as batch_op:
@@ -231,6 +266,11 @@ def downgrade():
     op.drop_index(op.f('ix_document_relation_target_id'), table_name='document_relation')
     op.drop_index(op.f('ix_document_relation_source_id'), table_name='document_relation')
     op.drop_table('document_relation')
+    op.drop_index(op.f('ix_issue_relation_target_id'), table_name='issue_relation')
+    op.drop_index(op.f('ix_issue_relation_source_id'), table_name='issue_relation')
+    op.drop_table('issue_relation')
+    op.drop_index(op.f('ix_saved_search_user_id'), table_name='saved_search')
+    op.drop_table('saved_search')
     op.drop_table('audit_chain')
     op.drop_table('number_sequence')
     op.drop_table('number_pattern')

@@ -272,6 +272,13 @@ ROUTES = [
      insiders_only(404)),
     ("documents.relate", "POST", "/documents/{D}/relations", {"type": "references", "number": "x"},
      insiders_only("reach")),
+    ("api_issue_relations.list_relations", "GET", "/api/v1/issues/{I}/relations", None, everyone()),
+    ("api_issue_relations.add_relation", "POST", "/api/v1/issues/{I}/relations",
+     {"json": {"target_id": 999, "type": "related"}}, everyone(400)),
+    ("api_saved_searches.list_saved", "GET", "/api/v1/saved-searches", None, everyone()),
+    ("api_saved_searches.create_saved", "POST", "/api/v1/saved-searches",
+     {"json": {"name": "mine", "query": {"q": "X200"}}}, everyone("reach")),
+    ("api_saved_searches.delete_saved", "DELETE", "/api/v1/saved-searches/999", None, everyone(404)),
     ("api_document_control.audit_verify", "GET", "/api/v1/audit/verify", None, admin_only()),
     ("api_document_control.record", "GET", "/api/v1/documents/{D}/record.zip", None, admin_only()),
 ]
