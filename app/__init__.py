@@ -14,6 +14,7 @@ from app.config import load_config
 
 __version__ = "0.1.0"
 
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(load_config(test_config))
@@ -39,8 +40,13 @@ def register_extensions(app: Flask) -> None:
 
     db = extensions.db
     db.init_app(app)
-    extensions.migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
-                     render_as_batch=True, compare_type=True)
+    extensions.migrate.init_app(
+        app,
+        db,
+        directory=str(Path(app.root_path).parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
     login_manager = extensions.login_manager
     login_manager.init_app(app)
     extensions.csrf.init_app(app)
@@ -92,13 +98,32 @@ def register_blueprints(app: Flask) -> None:
     from app.training import views as training_views
 
     install_converters(app)
-    for blueprint in (auth_views.bp, admin_views.bp, documents_views.bp, approval_views.bp,
-                      issues_views.bp, plans_views.bp, search_views.bp, backup_views.bp, training_views.bp,
-                      main_bp):
+    for blueprint in (
+        auth_views.bp,
+        admin_views.bp,
+        documents_views.bp,
+        approval_views.bp,
+        issues_views.bp,
+        plans_views.bp,
+        search_views.bp,
+        backup_views.bp,
+        training_views.bp,
+        main_bp,
+    ):
         app.register_blueprint(blueprint)
-    for module in (api_health, api_documents, api_approval, api_issues, api_plans, api_search,
-                   api_backups, api_document_control, api_training, api_issue_relations,
-                   api_saved_searches):
+    for module in (
+        api_health,
+        api_documents,
+        api_approval,
+        api_issues,
+        api_plans,
+        api_search,
+        api_backups,
+        api_document_control,
+        api_training,
+        api_issue_relations,
+        api_saved_searches,
+    ):
         extensions.api.register_blueprint(module.blp, url_prefix="/api/v1")
     init_api(app)
 

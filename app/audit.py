@@ -63,8 +63,21 @@ class AuditChain(Model):
     last_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
-HASHED = ("chain_seq", "prev_hash", "at", "actor_id", "verb", "object_type", "object_id", "document_id",
-          "issue_id", "from_state", "to_state", "comment", "details")
+HASHED = (
+    "chain_seq",
+    "prev_hash",
+    "at",
+    "actor_id",
+    "verb",
+    "object_type",
+    "object_id",
+    "document_id",
+    "issue_id",
+    "from_state",
+    "to_state",
+    "comment",
+    "details",
+)
 
 
 def _plain_time(value: datetime | None) -> str | None:
@@ -88,12 +101,16 @@ def _take_chain_head(length_step: int = 1) -> tuple[int, str]:
     """Lock the head, advance it, and return (new position, previous hash)."""
     session = db.session
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(insert(AuditChain).values(id=1, length=0, last_hash="")
-                    .on_conflict_do_nothing(index_elements=["id"]))
+    session.execute(
+        insert(AuditChain).values(id=1, length=0, last_hash="").on_conflict_do_nothing(index_elements=["id"])
+    )
     length, last_hash = session.execute(
-        update(AuditChain).where(AuditChain.id == 1).values(length=AuditChain.length + length_step)
+        update(AuditChain)
+        .where(AuditChain.id == 1)
+        .values(length=AuditChain.length + length_step)
         .returning(AuditChain.length, AuditChain.last_hash)
-        .execution_options(synchronize_session=False)).one()
+        .execution_options(synchronize_session=False)
+    ).one()
     return length, last_hash
 
 
@@ -101,34 +118,66 @@ def _chain(event_row: AuditEvent) -> None:
     seq, prev = _take_chain_head()
     event_row.chain_seq, event_row.prev_hash = seq, prev
     event_row.hash = event_digest({name: getattr(event_row, name) for name in HASHED})
-    db.session.execute(update(AuditChain).where(AuditChain.id == 1).values(last_hash=event_row.hash)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(AuditChain)
+        .where(AuditChain.id == 1)
+        .values(last_hash=event_row.hash)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def verify_chain() -> tuple[int, str | None, int | None]:
     """Walk the chain in order: (events checked, the first broken link
     described or None, that event's id or None)."""
     checked, prev = 0, ""
-    rows = db.session.execute(select(AuditEvent.__table__).order_by(
-        AuditEvent.chain_seq.is_(None), AuditEvent.chain_seq, AuditEvent.id)).mappings()
+    rows = db.session.execute(
+        select(AuditEvent.__table__).order_by(
+            AuditEvent.chain_seq.is_(None), AuditEvent.chain_seq, AuditEvent.id
+        )
+    ).mappings()
     for row in rows:
         checked += 1
         if row["chain_seq"] is None or row["hash"] is None:
-            return checked, f"event {row['id']} is not in the chain (no hash): inserted past the service", row["id"]
+            return (
+                checked,
+                f"event {row['id']} is not in the chain (no hash): inserted past the service",
+                row["id"],
+            )
         if row["chain_seq"] != checked:
-            return checked, (f"event {row['id']} is at position {row['chain_seq']} where {checked} was expected: "
-                             f"an event before it was removed"), row["id"]
+            return (
+                checked,
+                (
+                    f"event {row['id']} is at position {row['chain_seq']} where {checked} was expected: "
+                    f"an event before it was removed"
+                ),
+                row["id"],
+            )
         if row["prev_hash"] != prev:
-            return checked, (f"event {row['id']} does not follow the event before it (prev_hash differs): "
-                             f"an event before it was removed, replaced or inserted"), row["id"]
+            return (
+                checked,
+                (
+                    f"event {row['id']} does not follow the event before it (prev_hash differs): "
+                    f"an event before it was removed, replaced or inserted"
+                ),
+                row["id"],
+            )
         if event_digest(dict(row)) != row["hash"]:
-            return checked, f"event {row['id']} was changed after it was recorded (its content does not match " \
-                            f"its hash)", row["id"]
+            return (
+                checked,
+                f"event {row['id']} was changed after it was recorded (its content does not match its hash)",
+                row["id"],
+            )
         prev = row["hash"]
     head = db.session.get(AuditChain, 1)
     if head is not None and (head.length != checked or head.last_hash != prev):
-        return checked, (f"the chain ends after {checked} events but its head records {head.length}: "
-                         f"the newest events were removed"), None
+        return (
+            checked,
+            (
+                f"the chain ends after {checked} events but its head records {head.length}: "
+                f"the newest events were removed"
+            ),
+            None,
+        )
     return checked, None, None
 
 
@@ -150,9 +199,7 @@ APPEND_ONLY_DDL = {"sqlite": _SQLITE_TRIGGERS, "postgresql": _PG_TRIGGER}
 
 for _dialect, _statements in APPEND_ONLY_DDL.items():
     for _sql in _statements:
-        event.listen(
-            AuditEvent.__table__, "after_create", DDL(_sql).execute_if(dialect=_dialect)
-        )
+        event.listen(AuditEvent.__table__, "after_create", DDL(_sql).execute_if(dialect=_dialect))
 
 
 def record_event(

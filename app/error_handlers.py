@@ -12,9 +12,16 @@ from app.errors import DomainError
 from app.extensions import db
 
 _HTTP_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "file_too_large",
-    415: "unsupported_file_type", 422: "invalid_field", 429: "too_many_requests",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "file_too_large",
+    415: "unsupported_file_type",
+    422: "invalid_field",
+    429: "too_many_requests",
 }
 
 
@@ -40,7 +47,9 @@ def _messages_to_text(messages) -> tuple[str, str | None]:
             continue
         for field, msgs in per_field.items():
             first_field = first_field or field
-            text = "; ".join(m if isinstance(m, str) else str(m) for m in (msgs if isinstance(msgs, list) else [msgs]))
+            text = "; ".join(
+                m if isinstance(m, str) else str(m) for m in (msgs if isinstance(msgs, list) else [msgs])
+            )
             parts.append(f"{field}: {text}")
     return ", ".join(parts) or "invalid request", first_field
 
@@ -76,8 +85,9 @@ def init_app(app: Flask) -> None:
             response = jsonify({"error": {"code": "database_unavailable", "message": message}})
         else:
             # No template: rendering the layout would ask the database for the user.
-            response = app.response_class(f"<!doctype html><title>503</title><p>{message}</p>",
-                                          mimetype="text/html")
+            response = app.response_class(
+                f"<!doctype html><title>503</title><p>{message}</p>", mimetype="text/html"
+            )
         response.status_code = 503
         response.headers["Retry-After"] = "5"
         return response

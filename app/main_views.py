@@ -9,6 +9,7 @@ from app import hooks
 
 bp = Blueprint("main", __name__)
 
+
 @bp.get("/")
 @login_required
 def dashboard():

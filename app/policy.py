@@ -76,6 +76,7 @@ class FieldIsUsers(Rule):
 
 # Python ----------------------------------------------------------------------
 
+
 def check(rule: Rule, user: Any, facts: Mapping[str, Any]) -> bool:
     """Evaluate ``rule`` for ``user`` on an object described by ``facts``."""
     if isinstance(rule, Always):
@@ -94,6 +95,7 @@ def check(rule: Rule, user: Any, facts: Mapping[str, Any]) -> bool:
 
 
 # SQL -------------------------------------------------------------------------
+
 
 def to_sql(rule: Rule, user: Any, columns: Mapping[str, Any]):
     """``rule`` as a SQLAlchemy clause; ``columns`` maps fields to columns."""

@@ -11,8 +11,13 @@ from typing import Any, TypeVar
 R = TypeVar("R")
 
 
-def lookup(table: Mapping[tuple[Any, Any], R], state_type: type[Enum], action_type: type[Enum],
-           state: str, action: str) -> R | None:
+def lookup(
+    table: Mapping[tuple[Any, Any], R],
+    state_type: type[Enum],
+    action_type: type[Enum],
+    state: str,
+    action: str,
+) -> R | None:
     """The rule for ``action`` in ``state``, or None for an unknown state or
     action, or a pair the table does not allow."""
     try:

@@ -23,21 +23,32 @@ blp = api_blueprint("approval", "Review and approval of document versions")
 class ActionArgs(Schema):
     action = fields.String(required=True, validate=validate.OneOf([a.value for a in Action]))
     comment = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
-    password = fields.String(load_default=None, validate=validate.Length(max=MAX_PASSWORD_LENGTH), metadata={
-        "description": "The actor's current password. Required by the actions that sign (approve, "
-                       "reject): without it 401 `reauthentication_required`, wrong 401 `wrong_password`; "
-                       "neither a token nor a session signs alone."})
+    password = fields.String(
+        load_default=None,
+        validate=validate.Length(max=MAX_PASSWORD_LENGTH),
+        metadata={
+            "description": "The actor's current password. Required by the actions that sign (approve, "
+            "reject): without it 401 `reauthentication_required`, wrong 401 `wrong_password`; "
+            "neither a token nor a session signs alone."
+        },
+    )
 
 
 class ReviewArgs(Schema):
     comment = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
-    password = fields.String(load_default=None, validate=validate.Length(max=MAX_PASSWORD_LENGTH), metadata={
-        "description": "The head's current password: a periodic review is a signature."})
+    password = fields.String(
+        load_default=None,
+        validate=validate.Length(max=MAX_PASSWORD_LENGTH),
+        metadata={"description": "The head's current password: a periodic review is a signature."},
+    )
 
 
 class SignatureSchema(Schema):
-    signer = fields.Function(lambda s: email_for_viewer(s.signer), allow_none=True,
-                             metadata={"description": "the signer's e-mail, where the caller may see it"})
+    signer = fields.Function(
+        lambda s: email_for_viewer(s.signer),
+        allow_none=True,
+        metadata={"description": "the signer's e-mail, where the caller may see it"},
+    )
     signer_name = fields.Function(lambda s: s.signer.name)
     role = fields.String()
     meaning = fields.String()
@@ -67,9 +78,11 @@ class InboxItemSchema(Schema):
     author = fields.Function(lambda v: email_for_viewer(v.author), allow_none=True)
     author_name = fields.Function(lambda v: v.author.name)
     submitted_at = fields.DateTime()
-    diff_url = fields.Function(lambda v: url_for(
-        "api_documents.diff", document_id=v.document_id, to=v.number,
-        **{"from": service.diff_target(v)}))  # type: ignore[arg-type]  # "from" is a keyword
+    diff_url = fields.Function(
+        lambda v: url_for(
+            "api_documents.diff", document_id=v.document_id, to=v.number, **{"from": service.diff_target(v)}
+        )
+    )  # type: ignore[arg-type]  # "from" is a keyword
 
 
 class InboxSchema(Schema):
@@ -94,14 +107,19 @@ class NotificationListSchema(Schema):
 @blp.post("/documents/<int:document_id>/versions/<int:number>/actions")
 @blp.arguments(ActionArgs)
 @blp.response(200, ActedVersionSchema)
-@blp.alt_response(401, description="A signing action (approve, reject) without the actor's password "
-                  "(`reauthentication_required`) or with a wrong one (`wrong_password`); nothing was signed.")
-@blp.alt_response(429, description="Too many wrong passwords on signatures for this account "
-                  "(`too_many_attempts`).")
+@blp.alt_response(
+    401,
+    description="A signing action (approve, reject) without the actor's password "
+    "(`reauthentication_required`) or with a wrong one (`wrong_password`); nothing was signed.",
+)
+@blp.alt_response(
+    429, description="Too many wrong passwords on signatures for this account (`too_many_attempts`)."
+)
 def version_action(args, document_id, number):
     version = documents.get_version(current_user, document_id, number)
-    service.act(version, args["action"], actor=current_user, comment=args["comment"],
-                password=args["password"])
+    service.act(
+        version, args["action"], actor=current_user, comment=args["comment"], password=args["password"]
+    )
     db.session.commit()
     return version
 
@@ -109,14 +127,16 @@ def version_action(args, document_id, number):
 @blp.post("/documents/<int:document_id>/review")
 @blp.arguments(ReviewArgs)
 @blp.response(201, SignatureSchema)
-@blp.alt_response(401, description="No password (`reauthentication_required`) or a wrong one "
-                  "(`wrong_password`).")
+@blp.alt_response(
+    401, description="No password (`reauthentication_required`) or a wrong one (`wrong_password`)."
+)
 def periodic_review(args, document_id):
     """Record a periodic review, "reviewed, no change", signed by the head
     of the owning department: the next review counts from today."""
     document = documents.get_document(current_user, document_id)
-    signature = service.record_review(document, actor=current_user, comment=args["comment"],
-                                      password=args["password"])
+    signature = service.record_review(
+        document, actor=current_user, comment=args["comment"], password=args["password"]
+    )
     db.session.commit()
     return signature
 
@@ -131,8 +151,7 @@ def inbox():
 @blp.get("/notifications")
 @blp.response(200, NotificationListSchema)
 def list_notifications():
-    return {"items": notifications.for_user(current_user),
-            "unread": notifications.unread_count(current_user)}
+    return {"items": notifications.for_user(current_user), "unread": notifications.unread_count(current_user)}
 
 
 @blp.post("/notifications/<int:notification_id>/read")

@@ -44,8 +44,9 @@ def list_patterns():
 @blp.arguments(NumberPatternSchema)
 @blp.response(200, NumberPatternSchema)
 def set_pattern(args):
-    row = numbering.set_pattern(current_user, args["category"], args["doc_type"], args["pattern"],
-                                args["revision_scheme"])
+    row = numbering.set_pattern(
+        current_user, args["category"], args["doc_type"], args["pattern"], args["revision_scheme"]
+    )
     db.session.commit()
     return row
 
@@ -72,8 +73,9 @@ def audit_verify():
 def record(document_id):
     name, data = export_record(current_user, document_id)
     db.session.commit()
-    return Response(data, mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        data, mimetype="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 @blp.post("/documents/<int:document_id>/checkout")
@@ -86,10 +88,16 @@ def check_out(document_id):
 
 @blp.delete("/documents/<int:document_id>/checkout")
 @blp.arguments(CheckinArgs, location="query")
-@blp.response(200, DocumentDetailSchema, description="Checked in by the holder, or the lock broken by the "
-              "owning department's head or an admin (audited as break_checkout).")
+@blp.response(
+    200,
+    DocumentDetailSchema,
+    description="Checked in by the holder, or the lock broken by the "
+    "owning department's head or an admin (audited as break_checkout).",
+)
 def check_in(args, document_id):
-    document = checkout.check_in(current_user, service.get_document(current_user, document_id), args["comment"])
+    document = checkout.check_in(
+        current_user, service.get_document(current_user, document_id), args["comment"]
+    )
     db.session.commit()
     return document
 

@@ -101,12 +101,16 @@ def get_version(document_id, number):
 
 @blp.get("/documents/<int:document_id>/versions/<int:number>/file")
 @blp.arguments(DownloadArgs, location="query")
-@blp.response(200, description="The file. PDFs (and DOCX files not in force) are stamped as controlled "
-              "copies for the caller (X-Stamped: true); original=true gives the stored bytes unstamped, with "
-              "ETag the sha256, to the owning department and admins (403 otherwise). X-Original-SHA256 always.")
+@blp.response(
+    200,
+    description="The file. PDFs (and DOCX files not in force) are stamped as controlled "
+    "copies for the caller (X-Stamped: true); original=true gives the stored bytes unstamped, with "
+    "ETag the sha256, to the owning department and admins (403 otherwise). X-Original-SHA256 always.",
+)
 def download_version(args, document_id, number):
-    return send_version(service.get_version(current_user, document_id, number), current_user,
-                        original=args["original"])
+    return send_version(
+        service.get_version(current_user, document_id, number), current_user, original=args["original"]
+    )
 
 
 @blp.get("/documents/<int:document_id>/effective")

@@ -24,11 +24,17 @@ def _for_caller(body: dict) -> dict:
 
 
 @blp.get("/health")
-@blp.response(200, description="The service works; `status` is `degraded` when a feature probe "
-              "(index lag, newest backup) failed. Without an admin's login only `status`, `database` and "
-              "`index`; admins also get the probes' details (index_lag, backup, backup_age_seconds, ...).")
-@blp.alt_response(503, description="The database is unreachable: the service cannot work "
-                  "(load balancers take the instance out).")
+@blp.response(
+    200,
+    description="The service works; `status` is `degraded` when a feature probe "
+    "(index lag, newest backup) failed. Without an admin's login only `status`, `database` and "
+    "`index`; admins also get the probes' details (index_lag, backup, backup_age_seconds, ...).",
+)
+@blp.alt_response(
+    503,
+    description="The database is unreachable: the service cannot work "
+    "(load balancers take the instance out).",
+)
 def health():
     body = {"status": "ok", "database": "ok", "index": "ok"}
     try:
@@ -37,7 +43,12 @@ def health():
         current_app.logger.warning("health: database check failed: %s", str(exc).splitlines()[0])
         db.session.rollback()
         # The probes read the database too: nothing more to learn.
-        return {**body, "status": "unavailable", "database": "error", "index": "unknown"}, 503  # public fields only
+        return {
+            **body,
+            "status": "unavailable",
+            "database": "error",
+            "index": "unknown",
+        }, 503  # public fields only
     for probe in hooks.registered("health_probe"):  # index lag, newest backup
         try:
             body.update(probe())

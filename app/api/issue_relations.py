@@ -15,14 +15,21 @@ blp = api_blueprint("issue_relations", "Relations between problem reports")
 
 class IssueRelationArgs(Schema):
     target_id = fields.Integer(required=True)
-    type = fields.String(required=True, validate=validate.OneOf([t.value for t in relations.IssueRelationType]),
-                         metadata={"description": "duplicate_of closes this report with a pointer to the target"})
+    type = fields.String(
+        required=True,
+        validate=validate.OneOf([t.value for t in relations.IssueRelationType]),
+        metadata={"description": "duplicate_of closes this report with a pointer to the target"},
+    )
 
 
 class RelatedIssueSchema(Schema):
     id = fields.Integer()
-    type = fields.String(metadata={"description": "duplicate_of | caused_by | related, or from the target's side "
-                                                  "has_duplicate | causes"})
+    type = fields.String(
+        metadata={
+            "description": "duplicate_of | caused_by | related, or from the target's side "
+            "has_duplicate | causes"
+        }
+    )
     outgoing = fields.Boolean()
     issue_id = fields.Function(lambda r: r.issue.id)
     title = fields.Function(lambda r: r.issue.title)

@@ -17,15 +17,18 @@ from app.issues import customer, export, metrics, queries, service
 from app.issues.workflow import Action
 
 blp = api_blueprint("issues", "Problem reports")
-CONTACT_NOTE = ("the customer's contact details; null unless the caller is customer service, the responsible "
-                "person, the responsible department's head, on the team, a leader or an admin")
+CONTACT_NOTE = (
+    "the customer's contact details; null unless the caller is customer service, the responsible "
+    "person, the responsible department's head, on the team, a leader or an admin"
+)
 
 
 class CommentSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
-    author = fields.Function(lambda c: email_for_viewer(c.author), allow_none=True,
-                             metadata={"description": EMAIL_NOTE})
+    author = fields.Function(
+        lambda c: email_for_viewer(c.author), allow_none=True, metadata={"description": EMAIL_NOTE}
+    )
     author_name = fields.Function(lambda c: c.author.name)
     body = fields.String()
     body_html = fields.String()
@@ -85,8 +88,9 @@ class IssueSchema(Schema):
     state = fields.String()
     analysis = fields.String()
     resolution = fields.String()
-    reported_by = fields.Function(lambda i: email_for_viewer(i.reported_by), allow_none=True,
-                                  metadata={"description": EMAIL_NOTE})
+    reported_by = fields.Function(
+        lambda i: email_for_viewer(i.reported_by), allow_none=True, metadata={"description": EMAIL_NOTE}
+    )
     reported_by_name = fields.Function(lambda i: i.reported_by.name)
     created_at = fields.DateTime()
     triaged_at = fields.DateTime(allow_none=True)
@@ -100,8 +104,11 @@ class IssueSchema(Schema):
     assignee_name = fields.Function(lambda i: i.assignee.name if i.assignee else None, allow_none=True)
     team = fields.List(fields.Nested(TeamMemberSchema))
     channel = fields.String(allow_none=True)
-    contact = fields.Function(lambda i: i.contact if customer.may_see_contact(current_user, i) else None,
-                              allow_none=True, metadata={"description": CONTACT_NOTE})
+    contact = fields.Function(
+        lambda i: i.contact if customer.may_see_contact(current_user, i) else None,
+        allow_none=True,
+        metadata={"description": CONTACT_NOTE},
+    )
 
 
 class IssueDetailSchema(IssueSchema):
@@ -137,10 +144,16 @@ class IssueCreateArgs(Schema):
     product = fields.String(load_default="", validate=validate.Length(max=limits.CODE))
     category = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER))
     severity = fields.Raw(load_default=None, allow_none=True)
-    department = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER))
+    department = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER)
+    )
     analysis = fields.String(load_default="", validate=validate.Length(max=limits.LONG_TEXT))
-    channel = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limits.FILTER),
-                            metadata={"description": "phone | email | online | visit (reports from customers)"})
+    channel = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=limits.FILTER),
+        metadata={"description": "phone | email | online | visit (reports from customers)"},
+    )
     contact = fields.String(load_default="", validate=validate.Length(max=customer.CONTACT_LIMIT))
 
 
@@ -155,12 +168,19 @@ class IssuePatchArgs(Schema):
     customer_ref = fields.String(validate=validate.Length(max=limits.CODE))
     product = fields.String(validate=validate.Length(max=limits.CODE))
     analysis = fields.String(validate=validate.Length(max=limits.LONG_TEXT))
-    assignee_id = fields.Integer(allow_none=True, metadata={
-        "description": "the responsible person (in the responsible department); set by its head"})
-    team_ids = fields.List(fields.Integer(), metadata={
-        "description": "the cross-department team: may comment and record analysis"})
-    channel = fields.String(allow_none=True, validate=validate.Length(max=limits.FILTER),
-                            metadata={"description": "phone | email | online | visit"})
+    assignee_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "the responsible person (in the responsible department); set by its head"},
+    )
+    team_ids = fields.List(
+        fields.Integer(),
+        metadata={"description": "the cross-department team: may comment and record analysis"},
+    )
+    channel = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=limits.FILTER),
+        metadata={"description": "phone | email | online | visit"},
+    )
     contact = fields.String(validate=validate.Length(max=customer.CONTACT_LIMIT))
 
 
@@ -184,8 +204,10 @@ class IssueListArgs(Schema):
     product = fields.String(validate=validate.Length(max=limits.CODE))
     source = fields.String(validate=validate.Length(max=limits.FILTER))
     overdue = fields.Boolean()
-    assigned = fields.String(validate=validate.OneOf(["me"]), metadata={
-        "description": "`me`: reports whose responsible person, or team member, is the caller"})
+    assigned = fields.String(
+        validate=validate.OneOf(["me"]),
+        metadata={"description": "`me`: reports whose responsible person, or team member, is the caller"},
+    )
     sort = fields.String(load_default="created", validate=validate.Length(max=limits.FILTER))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
@@ -218,9 +240,14 @@ class MetricsArgs(Schema):
 
 
 def _filter(args: dict) -> queries.IssueFilter:
-    return queries.IssueFilter(**{k: args.get(k) for k in (
-        "state", "category", "severity", "department", "product", "source", "overdue")},
-        sort=args.get("sort", "created"), assigned_to=current_user.id if args.get("assigned") == "me" else None)
+    return queries.IssueFilter(
+        **{
+            k: args.get(k)
+            for k in ("state", "category", "severity", "department", "product", "source", "overdue")
+        },
+        sort=args.get("sort", "created"),
+        assigned_to=current_user.id if args.get("assigned") == "me" else None,
+    )
 
 
 @blp.post("/issues")
@@ -245,8 +272,11 @@ def list_issues(args):
 @blp.response(200, description="The filtered list as CSV (UTF-8 with BOM).")
 def export_issues(args):
     body = export.to_csv(queries.all_issues(_filter(args)), current_user)
-    return Response(body, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=problem-reports.csv"})
+    return Response(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": "attachment; filename=problem-reports.csv"},
+    )
 
 
 @blp.get("/issues/metrics")

@@ -17,9 +17,11 @@ from app.improvement.states import allowed_actions
 
 blp = api_blueprint("plans", "Improvement-measure and upgrade plans")
 PASSWORD_MAX = 1024
-SIGN_NOTE = ("The actor's current password. Required by the actions that sign (approve, reject): without it "
-             "401 `reauthentication_required`, wrong 401 `wrong_password`; neither a token nor a session signs "
-             "alone.")
+SIGN_NOTE = (
+    "The actor's current password. Required by the actions that sign (approve, reject): without it "
+    "401 `reauthentication_required`, wrong 401 `wrong_password`; neither a token nor a session signs "
+    "alone."
+)
 
 
 class MeasureSchema(Schema):
@@ -27,8 +29,9 @@ class MeasureSchema(Schema):
     type = fields.String()
     description = fields.String()
     owner_id = fields.Integer()
-    owner = fields.Function(lambda m: email_for_viewer(m.owner), allow_none=True,
-                            metadata={"description": EMAIL_NOTE})
+    owner = fields.Function(
+        lambda m: email_for_viewer(m.owner), allow_none=True, metadata={"description": EMAIL_NOTE}
+    )
     owner_name = fields.Function(lambda m: m.owner.name)
     owner_department = fields.Function(lambda m: m.owner.department.code)
     due_date = fields.Date()
@@ -99,7 +102,9 @@ class PlanDetailSchema(PlanSchema):
         return AuditEventSchema(many=True).dump(service.history(current_user, plan))
 
     def get_actions(self, plan) -> list:
-        names = {a.value for a in allowed_actions(plan.kind, plan.state, service.context_for(current_user, plan))}
+        names = {
+            a.value for a in allowed_actions(plan.kind, plan.state, service.context_for(current_user, plan))
+        }
         if names & {"check_effective", "check_ineffective"}:
             names = (names - {"check_effective", "check_ineffective"}) | {"check"}
         return sorted(names - {"revise"})
@@ -117,18 +122,24 @@ def _text(limit: int, **kwargs):
 
 
 class PlanCreateArgs(Schema):
-    kind = _text(limits.FILTER, load_default="improvement",
-                 metadata={"description": "improvement | upgrade"})
+    kind = _text(limits.FILTER, load_default="improvement", metadata={"description": "improvement | upgrade"})
     title = _text(limits.TITLE, required=True)
     problem = _text(limits.LONG_TEXT, load_default="")
     root_cause = _text(limits.LONG_TEXT, load_default="")
-    goal = _text(limits.LONG_TEXT, load_default="",
-                 metadata={"description": "the measurable result that counts as effective"})
+    goal = _text(
+        limits.LONG_TEXT,
+        load_default="",
+        metadata={"description": "the measurable result that counts as effective"},
+    )
     features = _text(limits.LONG_TEXT, load_default="")
     approach = _text(limits.LONG_TEXT, load_default="")
     test_plan = _text(limits.LONG_TEXT, load_default="")
-    check_date = _text(limits.FILTER, load_default=None, allow_none=True,
-                       metadata={"description": "ISO date on or after which QC checks effectiveness"})
+    check_date = _text(
+        limits.FILTER,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "ISO date on or after which QC checks effectiveness"},
+    )
     release_date = _text(limits.FILTER, load_default=None, allow_none=True)
     product = _text(limits.CODE, load_default="")
     department = _text(limits.FILTER, load_default=None, allow_none=True)
@@ -161,9 +172,14 @@ class PlanListArgs(Schema):
 
 
 class MeasureCreateArgs(Schema):
-    type = _text(limits.FILTER, required=True, metadata={
-        "description": "improvement plans: containment | corrective | preventive | improvement; "
-                       "upgrade plans: development | test | release | promotion"})
+    type = _text(
+        limits.FILTER,
+        required=True,
+        metadata={
+            "description": "improvement plans: containment | corrective | preventive | improvement; "
+            "upgrade plans: development | test | release | promotion"
+        },
+    )
     description = _text(limits.LONG_TEXT, required=True)
     owner_id = fields.Integer(required=True)
     due_date = _text(limits.FILTER, required=True)
@@ -176,8 +192,9 @@ class MeasurePatchArgs(Schema):
 
 class PlanActionArgs(Schema):
     action = fields.String(required=True, validate=validate.OneOf(service.API_ACTIONS))
-    effective = fields.Boolean(load_default=None, allow_none=True,
-                               metadata={"description": "with check: was the goal reached?"})
+    effective = fields.Boolean(
+        load_default=None, allow_none=True, metadata={"description": "with check: was the goal reached?"}
+    )
     comment = _text(limits.LONG_TEXT, load_default="")
     password = _text(PASSWORD_MAX, load_default=None, allow_none=True, metadata={"description": SIGN_NOTE})
 
@@ -208,16 +225,25 @@ def create_plan(args):
 @blp.response(200, PlanListSchema)
 def list_plans(args):
     owner_id = current_user.id if args.get("owner") == "me" else None
-    items, total = queries.list_plans(current_user, kind=args.get("kind"), state=args.get("state"),
-                                      department=args.get("department"), owner_id=owner_id,
-                                      page=args["page"], per_page=args["per_page"])
+    items, total = queries.list_plans(
+        current_user,
+        kind=args.get("kind"),
+        state=args.get("state"),
+        department=args.get("department"),
+        owner_id=owner_id,
+        page=args["page"],
+        per_page=args["per_page"],
+    )
     return page_body(items, total, args["page"], args["per_page"])
 
 
 @blp.get("/plans/metrics")
 @blp.arguments(MetricsArgs, location="query")
-@blp.response(200, description="Open and overdue actions, action on-time rate, plan effectiveness rate and "
-                               "upgrade-plan completion rate (rules in app/improvement/metrics.py).")
+@blp.response(
+    200,
+    description="Open and overdue actions, action on-time rate, plan effectiveness rate and "
+    "upgrade-plan completion rate (rules in app/improvement/metrics.py).",
+)
 def plan_metrics(args):
     end = args.get("to") or datetime.now(UTC).date()
     start = args.get("from_") or (end - timedelta(days=90))
@@ -226,8 +252,11 @@ def plan_metrics(args):
         from app.auth.service import department_by_code
 
         department_id = department_by_code(args["department"]).id
-    return metrics.compute(datetime(start.year, start.month, start.day, tzinfo=UTC),
-                           datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1), department_id)
+    return metrics.compute(
+        datetime(start.year, start.month, start.day, tzinfo=UTC),
+        datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1),
+        department_id,
+    )
 
 
 @blp.get("/plans/<int:plan_id>")
@@ -266,12 +295,21 @@ def patch_measure(args, plan_id, measure_id):
 @blp.post("/plans/<int:plan_id>/actions")
 @blp.arguments(PlanActionArgs)
 @blp.response(200, PlanDetailSchema)
-@blp.alt_response(401, description="A signing action (approve, reject) without the actor's password "
-                  "(`reauthentication_required`) or with a wrong one (`wrong_password`); nothing was signed.")
+@blp.alt_response(
+    401,
+    description="A signing action (approve, reject) without the actor's password "
+    "(`reauthentication_required`) or with a wrong one (`wrong_password`); nothing was signed.",
+)
 def plan_action(args, plan_id):
     plan = service.get_plan(current_user, plan_id)
-    service.act(plan, args["action"], actor=current_user, comment=args["comment"], effective=args["effective"],
-                password=args["password"])
+    service.act(
+        plan,
+        args["action"],
+        actor=current_user,
+        comment=args["comment"],
+        effective=args["effective"],
+        password=args["password"],
+    )
     db.session.commit()
     return plan
 

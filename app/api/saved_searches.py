@@ -14,9 +14,12 @@ blp = api_blueprint("saved_searches", "Saved searches")
 
 class SavedSearchArgs(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    query = fields.Dict(keys=fields.String(validate=validate.OneOf(saved.QUERY_KEYS)),
-                        values=fields.String(allow_none=True, validate=validate.Length(max=500)),
-                        load_default=dict, metadata={"description": "search arguments: q, kind, category, ..."})
+    query = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(saved.QUERY_KEYS)),
+        values=fields.String(allow_none=True, validate=validate.Length(max=500)),
+        load_default=dict,
+        metadata={"description": "search arguments: q, kind, category, ..."},
+    )
     notify_daily = fields.Boolean(load_default=False)
 
 
@@ -33,8 +36,13 @@ class SavedSearchListSchema(Schema):
 
 
 def _with_count(item):
-    return {"id": item.id, "name": item.name, "query": item.query, "notify_daily": item.notify_daily,
-            "count": saved.count(current_user, item)}
+    return {
+        "id": item.id,
+        "name": item.name,
+        "query": item.query,
+        "notify_daily": item.notify_daily,
+        "count": saved.count(current_user, item),
+    }
 
 
 @blp.get("/saved-searches")

@@ -8,8 +8,10 @@ from app import limits
 from app.auth.contacts import email_for_viewer
 from app.documents.models import ALL_DOC_TYPES, Category, Confidentiality, VersionState
 
-EMAIL_NOTE = ("e-mail address; null unless it is the caller's, in the caller's department, a reviewer's "
-              "(department head, leader), or the caller is an admin or leader")
+EMAIL_NOTE = (
+    "e-mail address; null unless it is the caller's, in the caller's department, a reviewer's "
+    "(department head, leader), or the caller is an admin or leader"
+)
 
 
 class ErrorSchema(Schema):
@@ -25,16 +27,21 @@ class UserBriefSchema(Schema):
 class VersionSchema(Schema):
     number = fields.Integer()
     revision = fields.String(metadata={"description": "revision label: A, B, ... or 1, 2, ... as configured"})
-    state = fields.String(metadata={"description": "draft | in_review | pending_approval | approved (pending "
-                                                   "effective) | effective | rejected | withdrawn | obsolete"})
+    state = fields.String(
+        metadata={
+            "description": "draft | in_review | pending_approval | approved (pending "
+            "effective) | effective | rejected | withdrawn | obsolete"
+        }
+    )
     obsolete = fields.Function(lambda v: v.state == VersionState.obsolete)
     sha256 = fields.String()
     size = fields.Integer()
     media_type = fields.String()
     filename = fields.String()
     change_note = fields.String()
-    author = fields.Function(lambda v: email_for_viewer(v.author), allow_none=True,
-                             metadata={"description": EMAIL_NOTE})
+    author = fields.Function(
+        lambda v: email_for_viewer(v.author), allow_none=True, metadata={"description": EMAIL_NOTE}
+    )
     author_name = fields.Function(lambda v: v.author.name)
     created_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
@@ -44,13 +51,21 @@ class VersionSchema(Schema):
     text_status = fields.String()
     text_encoding = fields.String(allow_none=True)
     page_count = fields.Integer(allow_none=True)
-    approval_route = fields.Function(lambda v: list(v.route) if v.approval_route else None, metadata={
-        "description": "The signatures this version needs, fixed when it was submitted."})
-    effective_on = fields.Date(allow_none=True, metadata={
-        "description": "planned effective date (company time zone); after the final approval the version "
-                       "is 'approved' until the start of that day"})
+    approval_route = fields.Function(
+        lambda v: list(v.route) if v.approval_route else None,
+        metadata={"description": "The signatures this version needs, fixed when it was submitted."},
+    )
+    effective_on = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "planned effective date (company time zone); after the final approval the version "
+            "is 'approved' until the start of that day"
+        },
+    )
     change_reason = fields.String()
-    affected_documents = fields.List(fields.String(), metadata={"description": "numbers of affected documents"})
+    affected_documents = fields.List(
+        fields.String(), metadata={"description": "numbers of affected documents"}
+    )
 
 
 class TrackedChangeSchema(Schema):
@@ -104,21 +119,29 @@ class DocumentSchema(Schema):
     confidentiality = fields.String()
     review_due = fields.Date(allow_none=True)
     review_interval_months = fields.Integer(allow_none=True)
-    effective_version = fields.Function(
-        lambda d: d.effective_version.number if d.effective_version else None
+    effective_version = fields.Function(lambda d: d.effective_version.number if d.effective_version else None)
+    checked_out_by = fields.Function(
+        lambda d: d.checked_out_by.name if d.checked_out_by else None,
+        allow_none=True,
+        metadata={"description": "who has it checked out"},
     )
-    checked_out_by = fields.Function(lambda d: d.checked_out_by.name if d.checked_out_by else None,
-                                     allow_none=True, metadata={"description": "who has it checked out"})
     checked_out_at = fields.DateTime(allow_none=True)
     approved_version = fields.Function(
-        lambda d: d.approved_version.number if d.approved_version else None, metadata={
+        lambda d: d.approved_version.number if d.approved_version else None,
+        metadata={
             "description": "a version approved and waiting for its effective date (the effective one stays "
-                           "in force until then)"})
+            "in force until then)"
+        },
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
-    versions = fields.Method("get_versions", metadata={
-        "description": "The versions the caller may open (drafts only for the owning department, the "
-                       "author, leaders and admins)."})
+    versions = fields.Method(
+        "get_versions",
+        metadata={
+            "description": "The versions the caller may open (drafts only for the owning department, the "
+            "author, leaders and admins)."
+        },
+    )
 
     def get_versions(self, document) -> list:
         from flask_login import current_user
@@ -170,35 +193,54 @@ class DocumentPatchArgs(Schema):
     important = fields.Boolean()
     confidentiality = fields.String(validate=validate.OneOf([c.value for c in Confidentiality]))
     review_interval_months = fields.Integer(allow_none=True, validate=validate.Range(1, 120))
-    department = fields.String(validate=validate.Length(min=2, max=16), metadata={
-        "description": "Owning department (code). Importance, confidentiality, department and review "
-                       "interval are changed only by the owning department's head, leaders and admins."})
+    department = fields.String(
+        validate=validate.Length(min=2, max=16),
+        metadata={
+            "description": "Owning department (code). Importance, confidentiality, department and review "
+            "interval are changed only by the owning department's head, leaders and admins."
+        },
+    )
 
 
 class VersionCreateForm(Schema):
     change_note = fields.String(required=True, validate=validate.Length(min=1, max=limits.LONG_TEXT))
     effective_on = fields.Date(load_default=None, metadata={"description": "planned effective date"})
     change_reason = fields.String(load_default=None, validate=validate.Length(max=limits.LONG_TEXT))
-    affected_documents = fields.String(load_default=None, validate=validate.Length(max=limits.LONG_TEXT),
-                                       metadata={"description": "document numbers, comma-separated"})
+    affected_documents = fields.String(
+        load_default=None,
+        validate=validate.Length(max=limits.LONG_TEXT),
+        metadata={"description": "document numbers, comma-separated"},
+    )
 
 
 class VersionPlanArgs(Schema):
-    effective_on = fields.Date(allow_none=True, metadata={
-        "description": "planned effective date (not in the past); null for effective at approval"})
+    effective_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "planned effective date (not in the past); null for effective at approval"},
+    )
     change_reason = fields.String(validate=validate.Length(max=limits.LONG_TEXT))
-    affected_documents = fields.List(fields.String(validate=validate.Length(max=limits.CODE)),
-                                     validate=validate.Length(max=50))
+    affected_documents = fields.List(
+        fields.String(validate=validate.Length(max=limits.CODE)), validate=validate.Length(max=50)
+    )
 
 
 class NumberPatternSchema(Schema):
     category = fields.String(required=True, validate=validate.OneOf([c.value for c in Category]))
-    doc_type = fields.String(required=True, validate=validate.OneOf([*ALL_DOC_TYPES, "*"]), metadata={
-        "description": "a document type, or * for the category's default"})
-    pattern = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
-        "description": "{dept}, {type}, {cat}, {product}, {yyyy} and one {seq} (e.g. {dept}-{type}-{seq:04d})"})
-    revisions = fields.String(load_default="letters", attribute="revision_scheme",
-                              validate=validate.OneOf(["letters", "numbers"]))
+    doc_type = fields.String(
+        required=True,
+        validate=validate.OneOf([*ALL_DOC_TYPES, "*"]),
+        metadata={"description": "a document type, or * for the category's default"},
+    )
+    pattern = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "{dept}, {type}, {cat}, {product}, {yyyy} and one {seq} (e.g. {dept}-{type}-{seq:04d})"
+        },
+    )
+    revisions = fields.String(
+        load_default="letters", attribute="revision_scheme", validate=validate.OneOf(["letters", "numbers"])
+    )
 
 
 class NumberPatternListSchema(Schema):
@@ -213,8 +255,12 @@ class RelationArgs(Schema):
 
 class RelatedSchema(Schema):
     id = fields.Integer(metadata={"description": "the relation's id (DELETE it from its source document)"})
-    type = fields.String(metadata={"description": "supersedes | references | implements, or from the target's "
-                                                  "side superseded_by | referenced_by | implemented_by"})
+    type = fields.String(
+        metadata={
+            "description": "supersedes | references | implements, or from the target's "
+            "side superseded_by | referenced_by | implemented_by"
+        }
+    )
     outgoing = fields.Boolean()
     document_id = fields.Function(lambda r: r.document.id)
     number = fields.Function(lambda r: r.document.number)
@@ -226,8 +272,13 @@ class RelationListSchema(Schema):
 
 
 class CheckinArgs(Schema):
-    comment = fields.String(load_default="", validate=validate.Length(max=1000), metadata={
-        "description": "why the lock is broken (department head or admin releasing someone else's)"})
+    comment = fields.String(
+        load_default="",
+        validate=validate.Length(max=1000),
+        metadata={
+            "description": "why the lock is broken (department head or admin releasing someone else's)"
+        },
+    )
 
 
 class AuditVerifySchema(Schema):
@@ -259,8 +310,12 @@ class DocumentListArgs(Schema):
 
 
 class DownloadArgs(Schema):
-    original = fields.Boolean(load_default=False, metadata={
-        "description": "the stored bytes without the controlled-copy stamp (owning department and admins)"})
+    original = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "the stored bytes without the controlled-copy stamp (owning department and admins)"
+        },
+    )
 
 
 class DiffArgs(Schema):
@@ -279,15 +334,20 @@ class DiffSchema(Schema):
     to = fields.Integer()
     changes = fields.List(fields.Nested(ChangeSchema))
     stats = fields.Dict()
-    partial = fields.Boolean(metadata={"description": "true when the versions were too large to compare "  # type: ignore[assignment]  # a field named like Schema's option
-                                       "in full within the time limit: the rest is one replaced block"})
+    partial = fields.Boolean(
+        metadata={
+            "description": "true when the versions were too large to compare "  # type: ignore[assignment]  # a field named like Schema's option
+            "in full within the time limit: the rest is one replaced block"
+        }
+    )
 
 
 class AuditEventSchema(Schema):
     id = fields.Integer()
     at = fields.DateTime()
-    actor = fields.Function(lambda e: email_for_viewer(e.actor), allow_none=True,
-                            metadata={"description": EMAIL_NOTE})
+    actor = fields.Function(
+        lambda e: email_for_viewer(e.actor), allow_none=True, metadata={"description": EMAIL_NOTE}
+    )
     actor_name = fields.Function(lambda e: e.actor.name if e.actor else None, allow_none=True)
     verb = fields.String()
     action = fields.Function(lambda e: e.verb)

@@ -48,8 +48,12 @@ class SearchHitSchema(Schema):
 class SearchResultSchema(Schema):
     items = fields.List(fields.Nested(SearchHitSchema))
     total = fields.Integer()
-    total_exact = fields.Boolean(metadata={"description": "false when `total` and the facet counts are "
-                                           "estimated (a quoted phrase with many candidates)"})
+    total_exact = fields.Boolean(
+        metadata={
+            "description": "false when `total` and the facet counts are "
+            "estimated (a quoted phrase with many candidates)"
+        }
+    )
     page = fields.Integer()
     per_page = fields.Integer()
     facets = fields.Dict()

@@ -16,8 +16,9 @@ blp = api_blueprint("training", "Read and acknowledge (training records)")
 
 
 class ReadersArgs(Schema):
-    departments = fields.List(fields.String(validate=validate.Length(max=16)), load_default=list,
-                              validate=validate.Length(max=50))
+    departments = fields.List(
+        fields.String(validate=validate.Length(max=16)), load_default=list, validate=validate.Length(max=50)
+    )
     roles = fields.List(fields.String(validate=validate.OneOf(service.ROLES)), load_default=list)
     training_required = fields.Boolean(load_default=False)
     due_days = fields.Integer(load_default=14, validate=validate.Range(1, 365))
@@ -52,8 +53,13 @@ class AckStatusSchema(Schema):
 
 
 class AckArgs(Schema):
-    password = fields.String(load_default=None, validate=validate.Length(max=1000), metadata={
-        "description": "required when the document requires training (the confirmation is a signature)"})
+    password = fields.String(
+        load_default=None,
+        validate=validate.Length(max=1000),
+        metadata={
+            "description": "required when the document requires training (the confirmation is a signature)"
+        },
+    )
 
 
 class TrainingRecordSchema(Schema):
@@ -74,15 +80,21 @@ def set_readers(args, document_id):
 def acknowledgements(document_id):
     document = documents.get_document(current_user, document_id)
     tasks = service.status(document)
-    return {"readers": service.requirement(document), "acknowledged": sum(t.done for t in tasks),
-            "total": len(tasks), "items": tasks}
+    return {
+        "readers": service.requirement(document),
+        "acknowledged": sum(t.done for t in tasks),
+        "total": len(tasks),
+        "items": tasks,
+    }
 
 
 @blp.post("/documents/<int:document_id>/acknowledgements")
 @blp.arguments(AckArgs)
 @blp.response(201, AcknowledgementSchema)
 def acknowledge(args, document_id):
-    task = service.acknowledge(current_user, documents.get_document(current_user, document_id), args["password"])
+    task = service.acknowledge(
+        current_user, documents.get_document(current_user, document_id), args["password"]
+    )
     db.session.commit()
     return task
 
@@ -101,5 +113,8 @@ def acknowledgements_csv(document_id):
     document = documents.get_document(current_user, document_id)
     if not can_control_document(current_user, document):
         raise NotFound(f"document {document_id} has no training record for you")
-    return Response(service.to_csv(service.document_record(document)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{document.number}-training.csv"'})
+    return Response(
+        service.to_csv(service.document_record(document)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{document.number}-training.csv"'},
+    )

@@ -15,6 +15,10 @@ def on_state_changed(version: DocumentVersion, *, to_state: str, **_) -> None:
         return
     for document in referencing(version.document):
         heads = _users_with_role("dept_head", document.department_id)
-        notify(heads, "may_need_review",
-               f"{version.label} {version.document.title} took effect: {document.number} {document.title} "
-               f"refers to it and may need review", f"/documents/{document.id}")
+        notify(
+            heads,
+            "may_need_review",
+            f"{version.label} {version.document.title} took effect: {document.number} {document.title} "
+            f"refers to it and may need review",
+            f"/documents/{document.id}",
+        )

@@ -25,8 +25,9 @@ def on_state_changed(version: DocumentVersion, *, to_state: str, actor: User, co
     link = f"/documents/{document.id}"
     label = f"{version.label} {document.title} v{version.number}"
     if to_state == VersionState.in_review:
-        reviewers = [u for u in _users_with_role("dept_head", document.department_id)
-                     if u.id != version.author_id]
+        reviewers = [
+            u for u in _users_with_role("dept_head", document.department_id) if u.id != version.author_id
+        ]
         notify(reviewers, "review_requested", f"{label}: waiting for your review ({actor.name})", link)
     elif to_state == VersionState.pending_approval:
         leaders = [u for u in _users_with_role("leader") if u.id != version.author_id]
@@ -36,8 +37,12 @@ def on_state_changed(version: DocumentVersion, *, to_state: str, actor: User, co
     elif to_state == VersionState.effective:
         notify([version.author], "approved", f"{label}: approved and now effective ({actor.name})", link)
     elif to_state == VersionState.approved:
-        notify([version.author], "approved",
-               f"{label}: approved, effective on {version.effective_on} ({actor.name})", link)
+        notify(
+            [version.author],
+            "approved",
+            f"{label}: approved, effective on {version.effective_on} ({actor.name})",
+            link,
+        )
     elif to_state == VersionState.rejected:
         notify([version.author], "rejected", f"{label}: rejected by {actor.name}: {comment}", link)
 

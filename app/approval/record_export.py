@@ -27,28 +27,57 @@ def _when(value) -> str | None:
 
 
 def _version_entry(version, path: str | None) -> dict:
-    return {"number": version.number, "revision": version.revision, "state": version.state,
-            "sha256": version.sha256, "size": version.size, "filename": version.filename,
-            "media_type": version.media_type, "author": version.author.email,
-            "created_at": _when(version.created_at), "submitted_at": _when(version.submitted_at),
-            "effective_on": str(version.effective_on) if version.effective_on else None,
-            "effective_at": _when(version.effective_at), "obsolete_at": _when(version.obsolete_at),
-            "change_note": version.change_note, "change_reason": version.change_reason,
-            "affected_documents": version.affected_documents or [], "file": path}
+    return {
+        "number": version.number,
+        "revision": version.revision,
+        "state": version.state,
+        "sha256": version.sha256,
+        "size": version.size,
+        "filename": version.filename,
+        "media_type": version.media_type,
+        "author": version.author.email,
+        "created_at": _when(version.created_at),
+        "submitted_at": _when(version.submitted_at),
+        "effective_on": str(version.effective_on) if version.effective_on else None,
+        "effective_at": _when(version.effective_at),
+        "obsolete_at": _when(version.obsolete_at),
+        "change_note": version.change_note,
+        "change_reason": version.change_reason,
+        "affected_documents": version.affected_documents or [],
+        "file": path,
+    }
 
 
 def _signature_entry(signature: Signature, number: int) -> dict:
-    return {"version": number, "signer": signature.signer.email, "signer_name": signature.signer.name,
-            "role": signature.role, "meaning": signature.meaning, "method": signature.method,
-            "sha256": signature.sha256, "signed_at": _when(signature.signed_at), "comment": signature.comment}
+    return {
+        "version": number,
+        "signer": signature.signer.email,
+        "signer_name": signature.signer.name,
+        "role": signature.role,
+        "meaning": signature.meaning,
+        "method": signature.method,
+        "sha256": signature.sha256,
+        "signed_at": _when(signature.signed_at),
+        "comment": signature.comment,
+    }
 
 
 def _event_entry(event: AuditEvent) -> dict:
-    return {"id": event.id, "chain_seq": event.chain_seq, "at": _when(event.at),
-            "actor": event.actor.email if event.actor else None, "verb": event.verb,
-            "object_type": event.object_type, "object_id": event.object_id,
-            "from_state": event.from_state, "to_state": event.to_state, "comment": event.comment,
-            "details": event.details, "prev_hash": event.prev_hash, "hash": event.hash}
+    return {
+        "id": event.id,
+        "chain_seq": event.chain_seq,
+        "at": _when(event.at),
+        "actor": event.actor.email if event.actor else None,
+        "verb": event.verb,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "comment": event.comment,
+        "details": event.details,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+    }
 
 
 def export_record(actor: User, document_id: int) -> tuple[str, bytes]:
@@ -64,6 +93,7 @@ def export_record(actor: User, document_id: int) -> tuple[str, bytes]:
     files: list[dict] = []
     versions, missing = [], []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+
         def add(path: str, data: bytes) -> None:
             archive.writestr(path, data)
             files.append({"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
@@ -77,19 +107,36 @@ def export_record(actor: User, document_id: int) -> tuple[str, bytes]:
                 missing.append(version.number)
             versions.append(_version_entry(version, path))
         by_id = {v.id: v.number for v in document.versions}
-        signatures = [_signature_entry(s, by_id[s.version_id]) for s in db.session.scalars(
-            select(Signature).where(Signature.version_id.in_(by_id)).order_by(Signature.id))]
-        events = [_event_entry(e) for e in db.session.scalars(
-            select(AuditEvent).where(AuditEvent.document_id == document.id).order_by(AuditEvent.id))]
+        signatures = [
+            _signature_entry(s, by_id[s.version_id])
+            for s in db.session.scalars(
+                select(Signature).where(Signature.version_id.in_(by_id)).order_by(Signature.id)
+            )
+        ]
+        events = [
+            _event_entry(e)
+            for e in db.session.scalars(
+                select(AuditEvent).where(AuditEvent.document_id == document.id).order_by(AuditEvent.id)
+            )
+        ]
         add("signatures.json", json.dumps(signatures, ensure_ascii=False, indent=1).encode())
         add("audit_events.json", json.dumps(events, ensure_ascii=False, indent=1).encode())
         manifest = {
-            "document": {"id": document.id, "number": document.number, "title": document.title,
-                         "category": document.category, "doc_type": document.doc_type,
-                         "department": document.department.code, "product": document.product,
-                         "revision": document.revision},
-            "exported_at": utcnow().isoformat(), "exported_by": actor.email,
-            "versions": versions, "missing_files": missing, "files": files,
+            "document": {
+                "id": document.id,
+                "number": document.number,
+                "title": document.title,
+                "category": document.category,
+                "doc_type": document.doc_type,
+                "department": document.department.code,
+                "product": document.product,
+                "revision": document.revision,
+            },
+            "exported_at": utcnow().isoformat(),
+            "exported_by": actor.email,
+            "versions": versions,
+            "missing_files": missing,
+            "files": files,
         }
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
     record_event(actor, "export_record", document, details={"files": len(files), "missing": missing})

@@ -61,8 +61,9 @@ def _check_document_rules(version: DocumentVersion, action: Action, to_state: st
     if action == Action.submit:
         waiting = [v for v in document.versions if v.state in WAITING and v.id != version.id]
         if waiting and waiting[0].state == VersionState.approved:
-            raise InvalidTransition(f"version {waiting[0].number} of this document is approved and waiting "
-                                    "for its effective date")
+            raise InvalidTransition(
+                f"version {waiting[0].number} of this document is approved and waiting for its effective date"
+            )
         if waiting:
             raise InvalidTransition(f"version {waiting[0].number} of this document is already under review")
     if to_state in (VersionState.effective, VersionState.approved):
@@ -86,9 +87,11 @@ def _compare_and_set(version: DocumentVersion, from_state: str, to_state: str) -
         # one-effective index never sees two at once.
         db.session.execute(
             update(DocumentVersion)
-            .where(DocumentVersion.document_id == version.document_id,
-                   DocumentVersion.state == VersionState.effective,
-                   DocumentVersion.id != version.id)
+            .where(
+                DocumentVersion.document_id == version.document_id,
+                DocumentVersion.state == VersionState.effective,
+                DocumentVersion.id != version.id,
+            )
             .values(state=VersionState.obsolete, obsolete_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -104,8 +107,15 @@ def _compare_and_set(version: DocumentVersion, from_state: str, to_state: str) -
         db.session.expire(sibling)
 
 
-def act(version: DocumentVersion, action: str | Action, *, actor: User, comment: str = "",
-        password: str | None = None, system: bool = False) -> DocumentVersion:
+def act(
+    version: DocumentVersion,
+    action: str | Action,
+    *,
+    actor: User,
+    comment: str = "",
+    password: str | None = None,
+    system: bool = False,
+) -> DocumentVersion:
     """Apply ``action`` to ``version`` on behalf of ``actor``.
 
     Checks run in this order, so that a wrong password is answered the same
@@ -142,12 +152,19 @@ def act(version: DocumentVersion, action: str | Action, *, actor: User, comment:
     if meaning:
         role = "leader" if from_state == VersionState.pending_approval else "dept_head"
         _sign(version, actor, role=role, meaning=meaning, method=method, comment=comment)
-    record_event(actor, action.value, version, from_state=from_state, to_state=to_state,
-                 comment=comment, details={"number": version.number,
-                                           **({"signature": meaning} if meaning else {})})
+    record_event(
+        actor,
+        action.value,
+        version,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        details={"number": version.number, **({"signature": meaning} if meaning else {})},
+    )
     signals.document_changed.send(document.id)
-    signals.version_state_changed.send(version, from_state=from_state, to_state=to_state,
-                                       actor=actor, comment=comment)
+    signals.version_state_changed.send(
+        version, from_state=from_state, to_state=to_state, actor=actor, comment=comment
+    )
     db.session.flush()
     return version
 
@@ -159,9 +176,10 @@ def make_due_versions_effective(today: date | None = None) -> list[DocumentVersi
     two processes at once, makes each version effective once."""
     today = today or company_today()
     due = db.session.scalars(
-        select(DocumentVersion).where(DocumentVersion.state == VersionState.approved,
-                                      DocumentVersion.effective_on <= today)
-        .order_by(DocumentVersion.effective_on, DocumentVersion.id)).all()
+        select(DocumentVersion)
+        .where(DocumentVersion.state == VersionState.approved, DocumentVersion.effective_on <= today)
+        .order_by(DocumentVersion.effective_on, DocumentVersion.id)
+    ).all()
     done = []
     for version in due:
         try:
@@ -171,12 +189,18 @@ def make_due_versions_effective(today: date | None = None) -> list[DocumentVersi
         except (InvalidTransition, IntegrityError):
             continue  # another process did it, or a newer version is effective
         mark_reviewed(version.document, today)
-        record_event(None, "take_effect", version, from_state=VersionState.approved,
-                     to_state=VersionState.effective,
-                     details={"number": version.number, "effective_on": str(version.effective_on)})
+        record_event(
+            None,
+            "take_effect",
+            version,
+            from_state=VersionState.approved,
+            to_state=VersionState.effective,
+            details={"number": version.number, "effective_on": str(version.effective_on)},
+        )
         signals.document_changed.send(version.document_id)
-        signals.version_state_changed.send(version, from_state=VersionState.approved,
-                                           to_state=VersionState.effective, actor=None, comment="")
+        signals.version_state_changed.send(
+            version, from_state=VersionState.approved, to_state=VersionState.effective, actor=None, comment=""
+        )
         done.append(version)
     db.session.flush()
     return done
@@ -189,10 +213,18 @@ def _prove_identity(actor: User, password: str | None, system: bool) -> str:
     return "password"
 
 
-def _sign(version: DocumentVersion, actor: User, *, role: str, meaning: str, method: str,
-          comment: str) -> Signature:
-    signature = Signature(version_id=version.id, signer_id=actor.id, role=role, meaning=meaning,
-                          method=method, sha256=version.sha256, comment=comment)
+def _sign(
+    version: DocumentVersion, actor: User, *, role: str, meaning: str, method: str, comment: str
+) -> Signature:
+    signature = Signature(
+        version_id=version.id,
+        signer_id=actor.id,
+        role=role,
+        meaning=meaning,
+        method=method,
+        sha256=version.sha256,
+        comment=comment,
+    )
     db.session.add(signature)
     return signature
 
@@ -202,9 +234,10 @@ def can_record_review(actor: User, document: Document) -> bool:
     return actor.has_role("dept_head") and actor.department_id == document.department_id
 
 
-def record_review(document: Document, *, actor: User, comment: str = "", password: str | None = None,
-                  system: bool = False) -> Signature:
-    """"Reviewed, no change": the head signs the effective version and the
+def record_review(
+    document: Document, *, actor: User, comment: str = "", password: str | None = None, system: bool = False
+) -> Signature:
+    """ "Reviewed, no change": the head signs the effective version and the
     next review counts from today. The only way to clear a due review
     besides making a new version effective."""
     limits.check_length(comment, limits.LONG_TEXT, "comment")
@@ -216,10 +249,24 @@ def record_review(document: Document, *, actor: User, comment: str = "", passwor
     method = _prove_identity(actor, password, system)
     before = document.review_due
     mark_reviewed(document, date.today())
-    signature = _sign(version, actor, role="dept_head", meaning="periodic_review", method=method,
-                      comment=(comment or "").strip())
-    record_event(actor, "periodic_review", document, comment=signature.comment, details={
-        "number": version.number, "review_due": [str(before) if before else None, str(document.review_due)]})
+    signature = _sign(
+        version,
+        actor,
+        role="dept_head",
+        meaning="periodic_review",
+        method=method,
+        comment=(comment or "").strip(),
+    )
+    record_event(
+        actor,
+        "periodic_review",
+        document,
+        comment=signature.comment,
+        details={
+            "number": version.number,
+            "review_due": [str(before) if before else None, str(document.review_due)],
+        },
+    )
     signals.document_changed.send(document.id)
     db.session.flush()
     return signature
@@ -227,13 +274,13 @@ def record_review(document: Document, *, actor: User, comment: str = "", passwor
 
 # Reading -------------------------------------------------------------------
 
+
 def inbox_query(user: User):
     """Versions waiting for ``user``'s decision, oldest submission first."""
     conditions: list = []
     if user.has_role("dept_head"):
         conditions.append(
-            (DocumentVersion.state == VersionState.in_review)
-            & (Document.department_id == user.department_id)
+            (DocumentVersion.state == VersionState.in_review) & (Document.department_id == user.department_id)
         )
     if user.has_role("leader"):
         conditions.append(DocumentVersion.state == VersionState.pending_approval)
@@ -269,11 +316,11 @@ def dashboard_counts(user: User) -> dict[str, int]:
     return {
         "my_drafts": count(DocumentVersion.author_id == user.id, DocumentVersion.state == VersionState.draft),
         "waiting_for_me": len(inbox(user)),
-        "my_rejected": count(DocumentVersion.author_id == user.id,
-                             DocumentVersion.state == VersionState.rejected),
+        "my_rejected": count(
+            DocumentVersion.author_id == user.id, DocumentVersion.state == VersionState.rejected
+        ),
         "reviews_overdue": _reviews_overdue(user),
-        "my_in_review": count(DocumentVersion.author_id == user.id,
-                              DocumentVersion.state.in_(UNDER_REVIEW)),
+        "my_in_review": count(DocumentVersion.author_id == user.id, DocumentVersion.state.in_(UNDER_REVIEW)),
     }
 
 
@@ -281,13 +328,20 @@ def _reviews_overdue(user: User) -> int:
     from app.documents.policy import visible_documents_clause
     from app.documents.review import review_clause
 
-    return db.session.scalar(select(func.count()).select_from(Document).where(
-        visible_documents_clause(user), review_clause("overdue"))) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Document)
+            .where(visible_documents_clause(user), review_clause("overdue"))
+        )
+        or 0
+    )
 
 
 def signatures(version: DocumentVersion) -> list[Signature]:
-    return list(db.session.scalars(
-        select(Signature).where(Signature.version_id == version.id).order_by(Signature.id)))
+    return list(
+        db.session.scalars(select(Signature).where(Signature.version_id == version.id).order_by(Signature.id))
+    )
 
 
 def require_known_action(action: str) -> None:

@@ -93,16 +93,25 @@ TRANSITIONS: dict[tuple[State, Action], Rule] = {
     (State.draft, Action.submit): Rule(State.in_review, is_author, "the version's author"),
     (State.withdrawn, Action.submit): Rule(State.in_review, is_author, "the version's author"),
     (State.in_review, Action.approve): Rule(
-        _after_review, is_reviewer, "the head of the owning department (not the author)",
-        meaning="reviewed_or_approved"),
+        _after_review,
+        is_reviewer,
+        "the head of the owning department (not the author)",
+        meaning="reviewed_or_approved",
+    ),
     (State.in_review, Action.reject): Rule(
-        State.rejected, is_reviewer, "the head of the owning department (not the author)",
-        needs=("comment",), meaning="rejected"),
+        State.rejected,
+        is_reviewer,
+        "the head of the owning department (not the author)",
+        needs=("comment",),
+        meaning="rejected",
+    ),
     (State.in_review, Action.withdraw): Rule(State.withdrawn, is_author, "the version's author"),
     (State.pending_approval, Action.approve): Rule(
-        _final, is_approver, "a leader (not the author)", meaning="approved"),
+        _final, is_approver, "a leader (not the author)", meaning="approved"
+    ),
     (State.pending_approval, Action.reject): Rule(
-        State.rejected, is_approver, "a leader (not the author)", needs=("comment",), meaning="rejected"),
+        State.rejected, is_approver, "a leader (not the author)", needs=("comment",), meaning="rejected"
+    ),
     (State.pending_approval, Action.withdraw): Rule(State.withdrawn, is_author, "the version's author"),
 }
 

@@ -28,9 +28,16 @@ from app.notify import service as notifications
 
 bp = Blueprint("approval", __name__)
 
-STATE_LABELS = {"draft": _l("Draft"), "in_review": _l("In review"), "pending_approval": _l("Pending approval"),
-                "effective": _l("Effective"), "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn"),
-                "obsolete": _l("Obsolete"), "approved": _l("Approved, pending effective")}
+STATE_LABELS = {
+    "draft": _l("Draft"),
+    "in_review": _l("In review"),
+    "pending_approval": _l("Pending approval"),
+    "effective": _l("Effective"),
+    "rejected": _l("Rejected"),
+    "withdrawn": _l("Withdrawn"),
+    "obsolete": _l("Obsolete"),
+    "approved": _l("Approved, pending effective"),
+}
 
 _FORMS = {"submit": ActionForm, "withdraw": ActionForm, "approve": ApproveForm, "reject": RejectForm}
 
@@ -78,12 +85,21 @@ def act(document_id: int, number: int, action: str):
         abort(404)  # a known action without a page form (none today)
     form: Any = form_class()
     return _signed(
-        form, document_id,
-        lambda: service.act(version, action, actor=current_user,
-                            comment=getattr(form, "comment", None) and form.comment.data or "",
-                            password=form.password.data if hasattr(form, "password") else None),
-        lambda: _("Version %(n)s: %(state)s.", n=version.number,
-                  state=STATE_LABELS.get(version.state, version.state)))
+        form,
+        document_id,
+        lambda: service.act(
+            version,
+            action,
+            actor=current_user,
+            comment=getattr(form, "comment", None) and form.comment.data or "",
+            password=form.password.data if hasattr(form, "password") else None,
+        ),
+        lambda: _(
+            "Version %(n)s: %(state)s.",
+            n=version.number,
+            state=STATE_LABELS.get(version.state, version.state),
+        ),
+    )
 
 
 @bp.post("/documents/<int:document_id>/review")
@@ -92,10 +108,13 @@ def periodic_review(document_id: int):
     document = documents.get_document(current_user, document_id)
     form = ApproveForm()
     return _signed(
-        form, document_id,
-        lambda: service.record_review(document, actor=current_user, comment=form.comment.data or "",
-                                      password=form.password.data),
-        lambda: _("Periodic review signed. Next review due %(day)s.", day=format_date(document.review_due)))
+        form,
+        document_id,
+        lambda: service.record_review(
+            document, actor=current_user, comment=form.comment.data or "", password=form.password.data
+        ),
+        lambda: _("Periodic review signed. Next review due %(day)s.", day=format_date(document.review_due)),
+    )
 
 
 @bp.get("/approvals/reviews")
@@ -104,7 +123,8 @@ def reviews():
     which = request.args.get("which", "due")
     today = date.today()
     rows = db.session.scalars(
-        select(Document).where(visible_documents_clause(current_user), review_clause(which, today))
+        select(Document)
+        .where(visible_documents_clause(current_user), review_clause(which, today))
         .order_by(Document.review_due)
     ).all()
     return render_template("approval/reviews.html", documents=rows, which=which, today=today)
@@ -113,8 +133,9 @@ def reviews():
 @bp.get("/notifications")
 @login_required
 def notification_list():
-    return render_template("approval/notifications.html",
-                           notifications=notifications.for_user(current_user), form=ActionForm())
+    return render_template(
+        "approval/notifications.html", notifications=notifications.for_user(current_user), form=ActionForm()
+    )
 
 
 @bp.post("/notifications/<int:notification_id>/read")
@@ -131,16 +152,29 @@ def _document_panel(document: Document):
     rows = []
     for version in reversed(documents.visible_versions(current_user, document)):
         ctx = service.context_for(current_user, version)
-        rows.append({
-            "version": version,
-            "actions": [a.value for a in allowed_actions(version.state, ctx)],
-            "signatures": service.signatures(version),
-        })
-    forms = {"submit": ActionForm(), "withdraw": ActionForm(), "approve": ApproveForm(),
-             "reject": RejectForm(), "review": ApproveForm()}
-    can_record_review = document.effective_version is not None and service.can_record_review(current_user, document)
-    return "approval/_document_panel.html", {"rows": rows, "document": document, "forms": forms,
-                                             "can_record_review": can_record_review}
+        rows.append(
+            {
+                "version": version,
+                "actions": [a.value for a in allowed_actions(version.state, ctx)],
+                "signatures": service.signatures(version),
+            }
+        )
+    forms = {
+        "submit": ActionForm(),
+        "withdraw": ActionForm(),
+        "approve": ApproveForm(),
+        "reject": RejectForm(),
+        "review": ApproveForm(),
+    }
+    can_record_review = document.effective_version is not None and service.can_record_review(
+        current_user, document
+    )
+    return "approval/_document_panel.html", {
+        "rows": rows,
+        "document": document,
+        "forms": forms,
+        "can_record_review": can_record_review,
+    }
 
 
 def _dashboard_panel():

@@ -26,8 +26,12 @@ def sha256_file(path: Path) -> str:
 
 
 def _canonical(body: dict) -> bytes:
-    return json.dumps({k: v for k, v in body.items() if k != "manifest_sha256"},
-                      sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return json.dumps(
+        {k: v for k, v in body.items() if k != "manifest_sha256"},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
 
 
 def seal(body: dict) -> dict:

@@ -37,14 +37,18 @@ def check_revision(app: Flask, revision: str | None) -> bool:
     scripts = _scripts(app)
     head = scripts.get_current_head()
     if revision is None:
-        raise BackupError("the backup has no schema revision (its database was not created by "
-                          "'flask db upgrade'); it cannot be restored safely")
+        raise BackupError(
+            "the backup has no schema revision (its database was not created by "
+            "'flask db upgrade'); it cannot be restored safely"
+        )
     if revision == head:
         return False
     known = {script.revision for script in scripts.walk_revisions()}
     if revision not in known:
-        raise BackupError(f"the backup's schema revision {revision} is newer than this Doctrack "
-                          f"(its newest is {head}): upgrade Doctrack before restoring")
+        raise BackupError(
+            f"the backup's schema revision {revision} is newer than this Doctrack "
+            f"(its newest is {head}): upgrade Doctrack before restoring"
+        )
     return True
 
 
@@ -70,8 +74,19 @@ def _restore_database(kind: str, url: str, backup: Path) -> None:
         os.replace(tmp, target)
         return
     result = subprocess.run(
-        ["pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error",
-         "--dbname", libpq_url(url), str(backup / PG_FILE)], capture_output=True, text=True)
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--exit-on-error",
+            "--dbname",
+            libpq_url(url),
+            str(backup / PG_FILE),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
 
@@ -102,14 +117,22 @@ def _check(body: dict, store: LocalBlobStore) -> list[str]:
             if actual != expected:
                 found.append(f"table {name}: {actual} rows restored, {expected} in the backup")
     for entry in body["files"]:
-        if entry["path"].startswith("blobs/") and not (store.exists(entry["sha256"]) and store.verify(entry["sha256"])):
+        if entry["path"].startswith("blobs/") and not (
+            store.exists(entry["sha256"]) and store.verify(entry["sha256"])
+        ):
             found.append(f"{entry['path']}: not restored intact")
     return found
 
 
-def restore_backup(path: str | Path, *, config: dict | None = None, into: str | Path | None = None,
-                   database_url: str | None = None, storage_dir: str | Path | None = None,
-                   force: bool = False) -> dict:
+def restore_backup(
+    path: str | Path,
+    *,
+    config: dict | None = None,
+    into: str | Path | None = None,
+    database_url: str | None = None,
+    storage_dir: str | Path | None = None,
+    force: bool = False,
+) -> dict:
     """Restore the backup at ``path`` where the configuration ``config``
     (the running app's; the environment's when None) keeps its data: its
     database, its storage directory, its instance folder. ``into``,
@@ -136,8 +159,9 @@ def restore_backup(path: str | Path, *, config: dict | None = None, into: str | 
     url = target.config["SQLALCHEMY_DATABASE_URI"]
     kind = database_kind(url)
     if kind != body["database"]:
-        raise BackupError(f"this is a {body['database']} backup; it restores onto {body['database']}, "
-                          f"not onto {kind}")
+        raise BackupError(
+            f"this is a {body['database']} backup; it restores onto {body['database']}, not onto {kind}"
+        )
     if kind == "sqlite":
         sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
     store = LocalBlobStore(storage)
@@ -157,6 +181,13 @@ def restore_backup(path: str | Path, *, config: dict | None = None, into: str | 
 
             upgrade(directory=str(MIGRATIONS))
         index = rebuild(target.config)
-    return {"database": kind, "tables": len(body["row_counts"]), "rows": sum(body["row_counts"].values()),
-            "blobs": blobs, "upgraded": needs_upgrade, "indexed": index, "instance": str(into),
-            "storage": str(storage)}
+    return {
+        "database": kind,
+        "tables": len(body["row_counts"]),
+        "rows": sum(body["row_counts"].values()),
+        "blobs": blobs,
+        "upgraded": needs_upgrade,
+        "indexed": index,
+        "instance": str(into),
+        "storage": str(storage),
+    }

@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 
-def to_keep(stamps: Iterable[datetime], *, daily: int = 7, weekly: int = 4, monthly: int = 12) -> set[datetime]:
+def to_keep(
+    stamps: Iterable[datetime], *, daily: int = 7, weekly: int = 4, monthly: int = 12
+) -> set[datetime]:
     ordered = sorted(set(stamps), reverse=True)
     keep: set[datetime] = set(ordered[:1])
     rules = (

@@ -32,8 +32,12 @@ def run_backup_job(app: Flask) -> bool:
     try:
         with app.app_context():
             path = create_backup(app)
-            removed = prune(root, daily=config["BACKUP_KEEP_DAILY"], weekly=config["BACKUP_KEEP_WEEKLY"],
-                            monthly=config["BACKUP_KEEP_MONTHLY"])
+            removed = prune(
+                root,
+                daily=config["BACKUP_KEEP_DAILY"],
+                weekly=config["BACKUP_KEEP_WEEKLY"],
+                monthly=config["BACKUP_KEEP_MONTHLY"],
+            )
         outcome.update(ok=True, backup=path.name, pruned=removed)
         log.info("backup %s written; pruned %d old backups", path.name, len(removed))
     except Exception as exc:  # noqa: BLE001 - a failed run is logged and retried at the next slot
@@ -100,8 +104,11 @@ def run_storage_gc_job(app: Flask) -> int:
             log.error("storage gc: %s: %s", type(exc).__name__, exc)
             return 0
         if result["removed"]:
-            log.info("storage gc: removed %d unreferenced blob files (%d bytes)", len(result["removed"]),
-                     result["bytes"])
+            log.info(
+                "storage gc: removed %d unreferenced blob files (%d bytes)",
+                len(result["removed"]),
+                result["bytes"],
+            )
         return len(result["removed"])
 
 
@@ -123,18 +130,55 @@ def run_saved_search_job(app: Flask) -> int:
 
 
 def make_scheduler(app: Flask) -> BlockingScheduler:
-    trigger = CronTrigger.from_crontab(app.config["BACKUP_CRON"], timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
+    trigger = CronTrigger.from_crontab(
+        app.config["BACKUP_CRON"], timezone=app.config["BABEL_DEFAULT_TIMEZONE"]
+    )
     scheduler = BlockingScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
-    scheduler.add_job(run_backup_job, trigger, args=[app], id="backup", coalesce=True, max_instances=1,
-                      misfire_grace_time=3600)
+    scheduler.add_job(
+        run_backup_job,
+        trigger,
+        args=[app],
+        id="backup",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=3600,
+    )
     timezone = app.config["BABEL_DEFAULT_TIMEZONE"]
-    scheduler.add_job(run_effective_dates_job, CronTrigger(hour=0, minute=0, second=5, timezone=timezone),
-                      args=[app], id="effective_dates", coalesce=True, max_instances=1,
-                      misfire_grace_time=None, next_run_time=datetime.now(UTC))
-    scheduler.add_job(run_reading_reminders_job, CronTrigger(hour=8, minute=0, timezone=timezone), args=[app],
-                      id="reading_reminders", coalesce=True, max_instances=1, misfire_grace_time=3600)
-    scheduler.add_job(run_storage_gc_job, CronTrigger(hour=3, minute=30, timezone=timezone), args=[app],
-                      id="storage_gc", coalesce=True, max_instances=1, misfire_grace_time=3600)
-    scheduler.add_job(run_saved_search_job, CronTrigger(hour=7, minute=0, timezone=timezone), args=[app],
-                      id="saved_searches", coalesce=True, max_instances=1, misfire_grace_time=3600)
+    scheduler.add_job(
+        run_effective_dates_job,
+        CronTrigger(hour=0, minute=0, second=5, timezone=timezone),
+        args=[app],
+        id="effective_dates",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        run_reading_reminders_job,
+        CronTrigger(hour=8, minute=0, timezone=timezone),
+        args=[app],
+        id="reading_reminders",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=3600,
+    )
+    scheduler.add_job(
+        run_storage_gc_job,
+        CronTrigger(hour=3, minute=30, timezone=timezone),
+        args=[app],
+        id="storage_gc",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=3600,
+    )
+    scheduler.add_job(
+        run_saved_search_job,
+        CronTrigger(hour=7, minute=0, timezone=timezone),
+        args=[app],
+        id="saved_searches",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=3600,
+    )
     return scheduler

@@ -39,6 +39,7 @@ class BackupError(BadRequest):
 
 # Database helpers ---------------------------------------------------------------
 
+
 def database_kind(url: str) -> str:
     if url.startswith("sqlite"):
         return "sqlite"
@@ -62,13 +63,19 @@ def _table_names(app: Flask) -> list[str]:
         return [t.name for t in db.metadata.sorted_tables] + ["alembic_version"]
 
 
-def _read_snapshot(cursor_execute, tables: list[str], existing: set[str]) -> tuple[dict, str | None, list[str]]:
+def _read_snapshot(
+    cursor_execute, tables: list[str], existing: set[str]
+) -> tuple[dict, str | None, list[str]]:
     counts = {t: cursor_execute(f'SELECT count(*) FROM "{t}"')[0][0] for t in tables if t in existing}
     revision = None
     if "alembic_version" in existing:
         rows = cursor_execute("SELECT version_num FROM alembic_version")
         revision = rows[0][0] if rows else None
-    shas = [r[0] for r in cursor_execute("SELECT sha256 FROM blob ORDER BY sha256")] if "blob" in existing else []
+    shas = (
+        [r[0] for r in cursor_execute("SELECT sha256 FROM blob ORDER BY sha256")]
+        if "blob" in existing
+        else []
+    )
     return counts, revision, shas
 
 
@@ -107,14 +114,26 @@ def _snapshot_postgres(url: str, out: Path, tables: list[str]):
             counts, revision, shas = _read_snapshot(run, tables, existing)
             # pg_dump reads the very snapshot the counts came from.
             result = subprocess.run(
-                ["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}", "--file", str(out),
-                 "--dbname", libpq_url(url)], capture_output=True, text=True)
+                [
+                    "pg_dump",
+                    "--format=custom",
+                    "--no-owner",
+                    f"--snapshot={snapshot}",
+                    "--file",
+                    str(out),
+                    "--dbname",
+                    libpq_url(url),
+                ],
+                capture_output=True,
+                text=True,
+            )
             if result.returncode != 0:
                 raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
     return counts, revision, shas
 
 
 # Create -------------------------------------------------------------------------
+
 
 def _copy_blob(store: LocalBlobStore, sha: str, directory: Path) -> dict:
     relative = Path("blobs") / sha[:2] / sha[2:4] / sha
@@ -161,13 +180,26 @@ def create_backup(app: Flask, to: str | Path | None = None) -> Path:
         snapshot = _snapshot_sqlite if kind == "sqlite" else _snapshot_postgres
         counts, revision, shas = snapshot(url, tmp / database_file, tables)
         store = LocalBlobStore(config["STORAGE_DIR"])
-        files = [{"path": database_file, "size": (tmp / database_file).stat().st_size,
-                  "sha256": manifest.sha256_file(tmp / database_file)}]
+        files = [
+            {
+                "path": database_file,
+                "size": (tmp / database_file).stat().st_size,
+                "sha256": manifest.sha256_file(tmp / database_file),
+            }
+        ]
         files += [_copy_blob(store, sha, tmp) for sha in shas]
-        manifest.write(tmp, {
-            "format": manifest.FORMAT, "app_version": __version__, "schema_revision": revision,
-            "database": kind, "created_at": now.isoformat(), "row_counts": counts, "files": files,
-        })
+        manifest.write(
+            tmp,
+            {
+                "format": manifest.FORMAT,
+                "app_version": __version__,
+                "schema_revision": revision,
+                "database": kind,
+                "created_at": now.isoformat(),
+                "row_counts": counts,
+                "files": files,
+            },
+        )
         _fsync_tree(tmp)
         final = root / name
         os.rename(tmp, final)
@@ -179,6 +211,7 @@ def create_backup(app: Flask, to: str | Path | None = None) -> Path:
 
 
 # Verify, list, prune -------------------------------------------------------------
+
 
 def verify_backup(path: str | Path) -> list[str]:
     path = Path(path)
@@ -208,9 +241,15 @@ class BackupInfo:
         return (datetime.now(UTC) - self.created_at).total_seconds()
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "path": str(self.path), "created_at": self.created_at.isoformat(),
-                "size": self.size, "age_seconds": round(self.age_seconds), "verified": self.verified,
-                "verified_at": self.verified_at}
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "created_at": self.created_at.isoformat(),
+            "size": self.size,
+            "age_seconds": round(self.age_seconds),
+            "verified": self.verified,
+            "verified_at": self.verified_at,
+        }
 
 
 def list_backups(root: str | Path) -> list[BackupInfo]:

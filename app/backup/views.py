@@ -27,8 +27,13 @@ def _admins_only():
 def index():
     root = Path(current_app.config["BACKUP_DIR"])
     last_run = json.loads((root / "last_run.json").read_text()) if (root / "last_run.json").exists() else None
-    return render_template("backup/index.html", backups=service.list_backups(root), form=FlaskForm(),
-                           last_run=last_run, cron=current_app.config["BACKUP_CRON"])
+    return render_template(
+        "backup/index.html",
+        backups=service.list_backups(root),
+        form=FlaskForm(),
+        last_run=last_run,
+        cron=current_app.config["BACKUP_CRON"],
+    )
 
 
 @bp.post("/")

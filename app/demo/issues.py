@@ -28,8 +28,20 @@ def load_issues(specs: list[dict], documents: dict[str, Document]) -> None:
     for spec in specs:
         if db.session.scalar(select(Issue).where(Issue.title == spec["title"])) is not None:
             continue
-        fields = {k: spec.get(k, "") for k in ("title", "phenomenon", "found_at", "found_by", "location",
-                                               "scope", "source", "customer_ref", "product")}
+        fields = {
+            k: spec.get(k, "")
+            for k in (
+                "title",
+                "phenomenon",
+                "found_at",
+                "found_by",
+                "location",
+                "scope",
+                "source",
+                "customer_ref",
+                "product",
+            )
+        }
         issue = service.create_issue(support, fields)
         target = spec["state"]
         for key, number, relation in spec.get("links", []):
@@ -37,24 +49,37 @@ def load_issues(specs: list[dict], documents: dict[str, Document]) -> None:
             if document is not None and document.version(number) is not None:
                 service.add_link(qc, issue, document.id, number, relation)
         if _reached(target, "triaged"):
-            service.act(issue, "triage", actor=support, fields={
-                "category": spec["category"], "severity": spec["severity"], "department": spec["department"]})
+            service.act(
+                issue,
+                "triage",
+                actor=support,
+                fields={
+                    "category": spec["category"],
+                    "severity": spec["severity"],
+                    "department": spec["department"],
+                },
+            )
         worker: User = user_by_email(WORKER[spec["department"]])
         if _reached(target, "in_progress"):
             service.act(issue, "start", actor=worker)
         for body in spec.get("comments", []):
             service.add_comment(worker, issue, body)
         if _reached(target, "resolved"):
-            service.act(issue, "resolve", actor=worker,
-                        fields={"analysis": spec.get("analysis", ""), "resolution": spec["resolution"]})
+            service.act(
+                issue,
+                "resolve",
+                actor=worker,
+                fields={"analysis": spec.get("analysis", ""), "resolution": spec["resolution"]},
+            )
         elif spec.get("analysis"):
             issue.analysis = spec["analysis"]
         if _reached(target, "verified"):
             service.act(issue, "verify", actor=qc)
         if _reached(target, "closed"):
             if issue.source == "customer":  # the customer hears the result before the report closes
-                customer.add_reply(support, issue, {"text": spec.get("reply", "已回覆客戶處理結果。"),
-                                                   "accepted": True})
+                customer.add_reply(
+                    support, issue, {"text": spec.get("reply", "已回覆客戶處理結果。"), "accepted": True}
+                )
             service.act(issue, "close", actor=qc)
         _backdate(issue)
         db.session.commit()

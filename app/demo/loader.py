@@ -32,7 +32,9 @@ def _file_bytes(spec: dict, version: dict) -> bytes:
         return make_pdf(title, blocks, lang=spec["lang"])
     if fmt == "md":
         return make_markdown(title, blocks)
-    text = "\n".join([title, ""] + [b if isinstance(b, str) else b[1] for b in blocks if not isinstance(b, list)])
+    text = "\n".join(
+        [title, ""] + [b if isinstance(b, str) else b[1] for b in blocks if not isinstance(b, list)]
+    )
     # Plain-text demo files in the legacy encoding of their script, as such
     # files arrive in practice (Big5 / GB18030); extraction detects it.
     legacy = {"zh-Hant": "big5", "zh-Hans": "gb18030"}.get(spec["lang"], "utf-8")
@@ -55,8 +57,11 @@ def _users() -> list[tuple[str, str, list[str]]]:
         existing = db.session.scalar(select(User).where(User.email == spec["email"]))
         if existing is None:
             auth_service.create_user(
-                str(spec["email"]), name=str(spec["name"]), department_code=str(spec["department"]),
-                roles=list(spec["roles"]), password=str(spec["password"]),
+                str(spec["email"]),
+                name=str(spec["name"]),
+                department_code=str(spec["department"]),
+                roles=list(spec["roles"]),
+                password=str(spec["password"]),
             )
         credentials.append((str(spec["email"]), str(spec["password"]), list(spec["roles"])))
     db.session.commit()
@@ -68,8 +73,11 @@ def _user(email: str) -> User:
 
 
 def _approvers(document: Document) -> list[User]:
-    heads = [u for u in db.session.scalars(select(User)).all()
-             if u.has_role("dept_head") and u.department_id == document.department_id]
+    heads = [
+        u
+        for u in db.session.scalars(select(User)).all()
+        if u.has_role("dept_head") and u.department_id == document.department_id
+    ]
     leaders = [u for u in db.session.scalars(select(User)).all() if u.has_role("leader")]
     return heads[:1] + (leaders[:1] if document.important else [])
 
@@ -98,8 +106,11 @@ def _documents() -> dict[str, Document]:
         document = doc_service.create_document(
             author,
             doc_service.DocumentFields(
-                title=spec["title"], category=spec["category"], doc_type=spec["doc_type"],
-                department=spec["department"], product=spec.get("product", ""),
+                title=spec["title"],
+                category=spec["category"],
+                doc_type=spec["doc_type"],
+                department=spec["department"],
+                product=spec.get("product", ""),
                 important=spec.get("important", False),
                 confidentiality=spec.get("confidentiality", "internal"),
             ),
@@ -110,7 +121,8 @@ def _documents() -> dict[str, Document]:
         for number, version_spec in enumerate(versions, start=1):
             if number > 1:
                 version = doc_service.add_version(
-                    author, document,
+                    author,
+                    document,
                     doc_service.Upload(io.BytesIO(_file_bytes(spec, version_spec)), filename),
                     version_spec.get("change_note") or f"version {number}",
                 )
@@ -139,8 +151,13 @@ def _after_versions(document: Document, spec: dict, author: User) -> None:
         act(last, "submit", actor=author)
         if final == "rejected":
             head = _approvers(document)[0]
-            act(last, "reject", actor=head, comment=spec.get("reject_comment", "請補充測試數據。"),
-                system=True)
+            act(
+                last,
+                "reject",
+                actor=head,
+                comment=spec.get("reject_comment", "請補充測試數據。"),
+                system=True,
+            )
 
 
 def _issues(documents: dict[str, Document]) -> None:

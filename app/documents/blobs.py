@@ -48,6 +48,7 @@ def collect_garbage(store: LocalBlobStore, *, older_than_hours: float, dry_run: 
     ``older_than_hours`` (left by a writer killed between storing the file
     and committing its row). Young files are kept: their upload may still be
     about to commit. Returns the hashes removed (or, dry, removable) and bytes."""
+
     def in_use(sha256: str) -> bool:
         db.session.rollback()  # see what other processes have committed
         return db.session.scalar(select(Blob.sha256).where(Blob.sha256 == sha256)) is not None
@@ -56,8 +57,9 @@ def collect_garbage(store: LocalBlobStore, *, older_than_hours: float, dry_run: 
     candidates = [sha for sha in store.iter_hashes() if sha not in referenced]
     removed, freed = [], 0
     for sha256 in candidates:
-        size = store.remove_if_unused(sha256, older_than_s=older_than_hours * 3600, in_use=in_use,
-                                      dry_run=dry_run)
+        size = store.remove_if_unused(
+            sha256, older_than_s=older_than_hours * 3600, in_use=in_use, dry_run=dry_run
+        )
         if size:
             removed.append(sha256)
             freed += size

@@ -39,8 +39,11 @@ def company_today() -> date:
 def may_plan(actor: User, version: DocumentVersion) -> bool:
     document = version.document
     if version.state in WRITING:
-        return actor.id == version.author_id and can_add_version(actor, document) \
+        return (
+            actor.id == version.author_id
+            and can_add_version(actor, document)
             or can_control_document(actor, document)
+        )
     if version.state in DECIDING:
         return can_control_document(actor, document)
     return False
@@ -87,8 +90,10 @@ def apply_change_request(version: DocumentVersion, data: dict) -> dict:
     for name, value in wanted.items():
         old = getattr(version, name)
         if old != value:
-            changed[name] = [str(old) if isinstance(old, date) else old,
-                             str(value) if isinstance(value, date) else value]
+            changed[name] = [
+                str(old) if isinstance(old, date) else old,
+                str(value) if isinstance(value, date) else value,
+            ]
             setattr(version, name, value)
     return changed
 
@@ -97,8 +102,10 @@ def plan_version(actor: User, version: DocumentVersion, data: dict) -> DocumentV
     if version.state not in WRITING + DECIDING:
         raise InvalidTransition(f"a version that is {version.state} cannot be changed")
     if not may_plan(actor, version):
-        raise PermissionDenied("only the author while writing, or the owning department's head, a leader or "
-                               "an admin while deciding, may change the effective date and change request")
+        raise PermissionDenied(
+            "only the author while writing, or the owning department's head, a leader or "
+            "an admin while deciding, may change the effective date and change request"
+        )
     changed = apply_change_request(version, data)
     if changed:
         record_event(actor, "plan_version", version, details={"number": version.number, **changed})

@@ -18,14 +18,20 @@ from app.extensions import db
 
 def holder_text(document: Document) -> str:
     holder, since = document.checked_out_by, document.checked_out_at
-    return f"{holder.name if holder else '?'} since {since:%Y-%m-%d %H:%M} UTC" if since else (holder.name if holder else "?")
+    return (
+        f"{holder.name if holder else '?'} since {since:%Y-%m-%d %H:%M} UTC"
+        if since
+        else (holder.name if holder else "?")
+    )
 
 
 def check_not_locked(actor: User, document: Document) -> None:
     """Refuse an upload while somebody else holds the document (409)."""
     if document.checked_out_by_id is not None and document.checked_out_by_id != actor.id:
-        raise InvalidTransition(f"checked out by {holder_text(document)}: wait until it is checked in, or ask "
-                                "the department head to break the lock")
+        raise InvalidTransition(
+            f"checked out by {holder_text(document)}: wait until it is checked in, or ask "
+            "the department head to break the lock"
+        )
 
 
 def may_break(actor: User, document: Document) -> bool:
@@ -43,9 +49,11 @@ def check_out(actor: User, document: Document) -> Document:
     check_not_locked(actor, document)
     # Compare-and-set: of two authors checking out at once, one gets it.
     result = db.session.execute(
-        update(Document).where(Document.id == document.id, Document.checked_out_by_id.is_(None))
+        update(Document)
+        .where(Document.id == document.id, Document.checked_out_by_id.is_(None))
         .values(checked_out_by_id=actor.id, checked_out_at=utcnow())
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     taken = getattr(result, "rowcount", 0)  # a CursorResult: UPDATE reports its row count
     db.session.refresh(document)
     if taken != 1:
@@ -63,8 +71,10 @@ def check_in(actor: User, document: Document, comment: str = "") -> Document:
     holder = document.checked_out_by
     assert holder is not None and document.checked_out_at is not None  # checked out, just checked
     if holder.id != actor.id and not may_break(actor, document):
-        raise PermissionDenied(f"checked out by {holder_text(document)}; only they, the department head or "
-                               "an admin may release it")
+        raise PermissionDenied(
+            f"checked out by {holder_text(document)}; only they, the department head or "
+            "an admin may release it"
+        )
     verb = "check_in" if holder.id == actor.id else "break_checkout"
     details = {"holder": holder.email, "since": document.checked_out_at.isoformat()}
     document.checked_out_by_id, document.checked_out_at = None, None

@@ -29,10 +29,14 @@ def send_version(version: DocumentVersion, user: User | None = None, *, original
         raise PermissionDenied("the original, unstamped file is for the owning department and admins")
     if user is not None and not original and stamps.needs_stamp(version):
         who = f"{user.name} <{user.email}>"
-        data = stamps.stamped_bytes(version, store.path(version.sha256).read_bytes(),
-                                    stamps.stamp_for(version, who, utcnow()))
-        response = Response(data, mimetype=version.media_type, headers={
-            "Content-Disposition": _disposition(_name(version)), "Cache-Control": "no-store"})
+        data = stamps.stamped_bytes(
+            version, store.path(version.sha256).read_bytes(), stamps.stamp_for(version, who, utcnow())
+        )
+        response = Response(
+            data,
+            mimetype=version.media_type,
+            headers={"Content-Disposition": _disposition(_name(version)), "Cache-Control": "no-store"},
+        )
         response.headers["X-Stamped"] = "true"
     else:
         response = send_file(

@@ -18,10 +18,12 @@ def sanitize_filename(name: str, default: str = "upload") -> str:
     name = unicodedata.normalize("NFC", name or "")
     # Keep only the last path component whatever separator the client used.
     name = name.replace("\\", "/").split("/")[-1]
-    cleaned = "".join(
-        ch for ch in name
-        if ch not in _FORBIDDEN and unicodedata.category(ch)[0] != "C"
-    ).strip().strip(".").strip()
+    cleaned = (
+        "".join(ch for ch in name if ch not in _FORBIDDEN and unicodedata.category(ch)[0] != "C")
+        .strip()
+        .strip(".")
+        .strip()
+    )
     if not cleaned:
         return default
     while len(cleaned.encode()) > MAX_NAME_BYTES:

@@ -89,8 +89,9 @@ class Document(Model):
     # The document number from the pattern of its category and type
     # (app.documents.numbering), unique, given at creation and never changed.
     number: Mapped[str] = mapped_column(String(60), unique=True)
-    revision_scheme: Mapped[str] = mapped_column(String(10), default=RevisionScheme.letters,
-                                                 server_default="letters")
+    revision_scheme: Mapped[str] = mapped_column(
+        String(10), default=RevisionScheme.letters, server_default="letters"
+    )
     title: Mapped[str] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(20), index=True)
     doc_type: Mapped[str] = mapped_column(String(40), index=True)

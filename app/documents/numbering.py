@@ -34,10 +34,20 @@ MAX_PATTERN = 100
 ANY_TYPE = "*"
 
 TYPE_CODES = {
-    "spec": "SPC", "design": "DES", "white_paper": "WPA", "manual": "MAN", "other": "OTH",
-    "inspection_report": "INR", "problem_analysis": "PAN", "improvement_plan": "IMP",
-    "market_research": "MRS", "sales_analysis": "SAN", "competitor_analysis": "CAN",
-    "feedback_record": "FBR", "complaint_report": "CPR", "satisfaction_survey": "SSV",
+    "spec": "SPC",
+    "design": "DES",
+    "white_paper": "WPA",
+    "manual": "MAN",
+    "other": "OTH",
+    "inspection_report": "INR",
+    "problem_analysis": "PAN",
+    "improvement_plan": "IMP",
+    "market_research": "MRS",
+    "sales_analysis": "SAN",
+    "competitor_analysis": "CAN",
+    "feedback_record": "FBR",
+    "complaint_report": "CPR",
+    "satisfaction_survey": "SSV",
 }
 CATEGORY_CODES = {"technical": "TEC", "quality": "QUA", "market": "MKT", "customer": "CUS"}
 FIELDS = ("dept", "type", "cat", "product", "yyyy", "seq")
@@ -54,8 +64,9 @@ class Parts:
 
 def _parse(pattern: str) -> list[tuple[str, str | None, str]]:
     try:
-        pieces = [(literal, name, spec or "") for literal, name, spec, _conv
-                  in string.Formatter().parse(pattern)]
+        pieces = [
+            (literal, name, spec or "") for literal, name, spec, _conv in string.Formatter().parse(pattern)
+        ]
     except ValueError as exc:
         raise ValidationFailed(f"pattern is not a valid format: {exc}", field="pattern") from None
     return pieces
@@ -67,8 +78,10 @@ def validate_pattern(pattern: str) -> None:
     names = [name for _lit, name, _spec in _parse(pattern) if name is not None]
     unknown = [n for n in names if n not in FIELDS]
     if unknown:
-        raise ValidationFailed(f"unknown field {{{unknown[0]}}} in pattern; known: "
-                               + ", ".join("{" + f + "}" for f in FIELDS), field="pattern")
+        raise ValidationFailed(
+            f"unknown field {{{unknown[0]}}} in pattern; known: " + ", ".join("{" + f + "}" for f in FIELDS),
+            field="pattern",
+        )
     if names.count("seq") != 1:
         raise ValidationFailed("the pattern needs exactly one {seq} (e.g. {seq:04d})", field="pattern")
     for _lit, name, spec in _parse(pattern):
@@ -82,29 +95,40 @@ def validate_pattern(pattern: str) -> None:
 
 
 def _values(parts: Parts) -> dict[str, str]:
-    return {"dept": parts.dept, "type": TYPE_CODES.get(parts.doc_type, parts.doc_type.upper()[:3]),
-            "cat": CATEGORY_CODES.get(parts.category, parts.category.upper()[:3]),
-            "product": parts.product, "yyyy": str(parts.year)}
+    return {
+        "dept": parts.dept,
+        "type": TYPE_CODES.get(parts.doc_type, parts.doc_type.upper()[:3]),
+        "cat": CATEGORY_CODES.get(parts.category, parts.category.upper()[:3]),
+        "product": parts.product,
+        "yyyy": str(parts.year),
+    }
 
 
 def prefix_of(pattern: str, parts: Parts) -> str:
     """The pattern rendered without its sequence: the key of its counter."""
     values = _values(parts)
-    return "".join(lit + ("{seq}" if name == "seq" else values[name] if name else "")
-                   for lit, name, _spec in _parse(pattern))
+    return "".join(
+        lit + ("{seq}" if name == "seq" else values[name] if name else "")
+        for lit, name, _spec in _parse(pattern)
+    )
 
 
 def render(pattern: str, parts: Parts, seq: int) -> str:
     values = _values(parts)
-    return "".join(lit + (format(seq, spec) if name == "seq" else values[name] if name else "")
-                   for lit, name, spec in _parse(pattern))
+    return "".join(
+        lit + (format(seq, spec) if name == "seq" else values[name] if name else "")
+        for lit, name, spec in _parse(pattern)
+    )
 
 
 def pattern_for(category: str, doc_type: str) -> tuple[str, str]:
     """(pattern, revision scheme) for a category and type: the type's own,
     else the category's default, else DEFAULT_PATTERN with letters."""
-    rows = db.session.scalars(select(NumberPattern).where(
-        NumberPattern.category == category, NumberPattern.doc_type.in_((doc_type, ANY_TYPE)))).all()
+    rows = db.session.scalars(
+        select(NumberPattern).where(
+            NumberPattern.category == category, NumberPattern.doc_type.in_((doc_type, ANY_TYPE))
+        )
+    ).all()
     by_type = {row.doc_type: row for row in rows}
     row = by_type.get(doc_type) or by_type.get(ANY_TYPE)
     if row is None:
@@ -116,11 +140,14 @@ def next_in_sequence(prefix: str) -> int:
     """Take the next number of ``prefix`` inside the current transaction."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(NumberSequence).values(prefix=prefix, last=0)
-                       .on_conflict_do_nothing(index_elements=["prefix"]))
+    db.session.execute(
+        insert(NumberSequence).values(prefix=prefix, last=0).on_conflict_do_nothing(index_elements=["prefix"])
+    )
     return db.session.execute(
-        update(NumberSequence).where(NumberSequence.prefix == prefix)
-        .values(last=NumberSequence.last + 1).returning(NumberSequence.last)
+        update(NumberSequence)
+        .where(NumberSequence.prefix == prefix)
+        .values(last=NumberSequence.last + 1)
+        .returning(NumberSequence.last)
         .execution_options(synchronize_session=False)
     ).scalar_one()
 
@@ -130,8 +157,11 @@ def assign_number(parts: Parts) -> tuple[str, str]:
     pattern, scheme = pattern_for(parts.category, parts.doc_type)
     number = render(pattern, parts, next_in_sequence(prefix_of(pattern, parts)))
     if len(number) > MAX_NUMBER:
-        raise ValidationFailed(f"the document number {number[:MAX_NUMBER]}... would be longer than "
-                               f"{MAX_NUMBER} characters; shorten the product or the pattern", field="product")
+        raise ValidationFailed(
+            f"the document number {number[:MAX_NUMBER]}... would be longer than "
+            f"{MAX_NUMBER} characters; shorten the product or the pattern",
+            field="product",
+        )
     return number, scheme
 
 
@@ -139,8 +169,9 @@ def parts_today(dept: str, doc_type: str, category: str, product: str) -> Parts:
     return Parts(dept=dept, doc_type=doc_type, category=category, product=product, year=date.today().year)
 
 
-def set_pattern(actor: User, category: str, doc_type: str, pattern: str,
-                revision_scheme: str = RevisionScheme.letters) -> NumberPattern:
+def set_pattern(
+    actor: User, category: str, doc_type: str, pattern: str, revision_scheme: str = RevisionScheme.letters
+) -> NumberPattern:
     """Admins only; applies to documents created from now on (numbers given
     stay). Audited with the old and new pattern."""
     if not actor.has_role("admin"):
@@ -152,21 +183,31 @@ def set_pattern(actor: User, category: str, doc_type: str, pattern: str,
     if revision_scheme not in RevisionScheme.__members__:
         raise ValidationFailed("revisions are 'letters' or 'numbers'", field="revisions")
     validate_pattern(pattern)
-    row = db.session.scalar(select(NumberPattern).where(
-        NumberPattern.category == category, NumberPattern.doc_type == doc_type))
+    row = db.session.scalar(
+        select(NumberPattern).where(NumberPattern.category == category, NumberPattern.doc_type == doc_type)
+    )
     before = (row.pattern, row.revision_scheme) if row else None
     if row is None:
         row = NumberPattern(category=category, doc_type=doc_type)
         db.session.add(row)
     row.pattern, row.revision_scheme = pattern, revision_scheme
     db.session.flush()
-    record_event(actor, "set_number_pattern", row, details={
-        "category": category, "doc_type": doc_type, "before": list(before) if before else None,
-        "after": [pattern, revision_scheme]})
+    record_event(
+        actor,
+        "set_number_pattern",
+        row,
+        details={
+            "category": category,
+            "doc_type": doc_type,
+            "before": list(before) if before else None,
+            "after": [pattern, revision_scheme],
+        },
+    )
     db.session.flush()
     return row
 
 
 def patterns() -> list[NumberPattern]:
-    return list(db.session.scalars(select(NumberPattern).order_by(NumberPattern.category,
-                                                                  NumberPattern.doc_type)))
+    return list(
+        db.session.scalars(select(NumberPattern).order_by(NumberPattern.category, NumberPattern.doc_type))
+    )

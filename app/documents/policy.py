@@ -60,6 +60,7 @@ def _version_facts(version: DocumentVersion) -> dict[str, Any]:
 
 # Python checks ---------------------------------------------------------------
 
+
 def can_view_document(user: User, document: Document) -> bool:
     return check(DOCUMENT_RULE, user, _document_facts(document))
 
@@ -106,7 +107,11 @@ def can_get_original(user: User, document: Document) -> bool:
 # SQL filters -----------------------------------------------------------------
 
 _DOCUMENT_COLUMNS = {"confidentiality": Document.confidentiality, "department_id": Document.department_id}
-_VERSION_COLUMNS = {**_DOCUMENT_COLUMNS, "state": DocumentVersion.state, "author_id": DocumentVersion.author_id}
+_VERSION_COLUMNS = {
+    **_DOCUMENT_COLUMNS,
+    "state": DocumentVersion.state,
+    "author_id": DocumentVersion.author_id,
+}
 
 
 def visible_documents_clause(user: User):
@@ -124,4 +129,3 @@ def visible_versions_clause(user: User):
 # What search may return of a document entry: the entry carries the facts
 # of the version it indexes.
 SEARCH_RULE: Rule = DOCUMENT_RULE & VERSION_RULE
-

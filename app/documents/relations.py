@@ -35,17 +35,27 @@ def add_relation(actor: User, source: Document, target_id: int, relation_type: s
         raise ValidationFailed(f"no document {target_id}", field="target_id")
     if target.id == source.id:
         raise ValidationFailed("a document cannot be linked to itself", field="target_id")
-    exists = db.session.scalar(select(DocumentRelation.id).where(
-        DocumentRelation.source_id == source.id, DocumentRelation.target_id == target.id,
-        DocumentRelation.type == relation_type))
+    exists = db.session.scalar(
+        select(DocumentRelation.id).where(
+            DocumentRelation.source_id == source.id,
+            DocumentRelation.target_id == target.id,
+            DocumentRelation.type == relation_type,
+        )
+    )
     if exists:
         raise InvalidTransition(f"{source.number} already {relation_type} {target.number}")
-    relation = DocumentRelation(source_id=source.id, target_id=target.id, type=relation_type,
-                                created_by_id=actor.id)
+    relation = DocumentRelation(
+        source_id=source.id, target_id=target.id, type=relation_type, created_by_id=actor.id
+    )
     db.session.add(relation)
     db.session.flush()
-    record_event(actor, "relate", relation, document_id=source.id,
-                 details={"type": relation_type, "target": target.number})
+    record_event(
+        actor,
+        "relate",
+        relation,
+        document_id=source.id,
+        details={"type": relation_type, "target": target.number},
+    )
     db.session.flush()
     return relation
 
@@ -56,17 +66,24 @@ def remove_relation(actor: User, source: Document, relation_id: int) -> None:
         raise NotFound(f"relation {relation_id} not found")
     if not can_edit_document(actor, source):
         raise PermissionDenied("only the owning department may unlink this document")
-    record_event(actor, "unrelate", relation, document_id=source.id,
-                 details={"type": relation.type, "target": relation.target.number})
+    record_event(
+        actor,
+        "unrelate",
+        relation,
+        document_id=source.id,
+        details={"type": relation.type, "target": relation.target.number},
+    )
     db.session.delete(relation)
     db.session.flush()
 
 
 def related(user: User, document: Document) -> list[Related]:
     """Both directions, only documents ``user`` may see."""
-    rows = db.session.scalars(select(DocumentRelation).where(
-        (DocumentRelation.source_id == document.id) | (DocumentRelation.target_id == document.id))
-        .order_by(DocumentRelation.id)).all()
+    rows = db.session.scalars(
+        select(DocumentRelation)
+        .where((DocumentRelation.source_id == document.id) | (DocumentRelation.target_id == document.id))
+        .order_by(DocumentRelation.id)
+    ).all()
     out = []
     for row in rows:
         outgoing = row.source_id == document.id
@@ -79,7 +96,14 @@ def related(user: User, document: Document) -> list[Related]:
 def referencing(document: Document) -> list[Document]:
     """Documents that reference or implement ``document``: they may need a
     review when a new version of it takes effect."""
-    return list(db.session.scalars(select(Document).join(
-        DocumentRelation, DocumentRelation.source_id == Document.id).where(
-        DocumentRelation.target_id == document.id,
-        DocumentRelation.type.in_((RelationType.references, RelationType.implements))).distinct()))
+    return list(
+        db.session.scalars(
+            select(Document)
+            .join(DocumentRelation, DocumentRelation.source_id == Document.id)
+            .where(
+                DocumentRelation.target_id == document.id,
+                DocumentRelation.type.in_((RelationType.references, RelationType.implements)),
+            )
+            .distinct()
+        )
+    )

@@ -92,9 +92,7 @@ def _validate_fields(fields: DocumentFields) -> None:
             field="doc_type",
         )
     if fields.confidentiality not in Confidentiality.__members__:
-        raise ValidationFailed(
-            f"unknown confidentiality {fields.confidentiality!r}", field="confidentiality"
-        )
+        raise ValidationFailed(f"unknown confidentiality {fields.confidentiality!r}", field="confidentiality")
     interval = fields.review_interval_months
     if interval is not None and not 1 <= interval <= 120:
         raise ValidationFailed("review interval must be 1 to 120 months", field="review_interval_months")
@@ -121,7 +119,8 @@ def _ingest(upload: Upload) -> DocumentVersion:
         raise ValidationFailed("the file is empty", field="file")
     try:
         extracted = inspect_bounded(
-            staged.path, filename,
+            staged.path,
+            filename,
             max_unpacked_bytes=current_app.config["MAX_UNPACKED_MB"] * 1024 * 1024,
             timeout_s=current_app.config["EXTRACT_TIMEOUT_S"],
             per_page_s=current_app.config["EXTRACT_MS_PER_PAGE"] / 1000,
@@ -152,8 +151,11 @@ def create_document(actor: User, fields: DocumentFields, upload: Upload, change_
     if not can_create_document(actor, department.id):
         raise PermissionDenied("you may only create documents for your own department")
     version = _ingest(upload)
-    number, scheme = numbering.assign_number(numbering.parts_today(
-        department.code, fields.doc_type, fields.category, (fields.product or "").strip()))
+    number, scheme = numbering.assign_number(
+        numbering.parts_today(
+            department.code, fields.doc_type, fields.category, (fields.product or "").strip()
+        )
+    )
     document = Document(
         number=number,
         revision_scheme=scheme,
@@ -175,16 +177,28 @@ def create_document(actor: User, fields: DocumentFields, upload: Upload, change_
     version.state = VersionState.draft
     document.versions.append(version)
     db.session.flush()
-    record_event(actor, "create", document, to_state=None,
-                 details={"number": document.number, "title": document.title, "category": document.category})
-    record_event(actor, "upload_version", version, to_state=VersionState.draft,
-                 comment=version.change_note, details={"number": 1, "sha256": version.sha256})
+    record_event(
+        actor,
+        "create",
+        document,
+        to_state=None,
+        details={"number": document.number, "title": document.title, "category": document.category},
+    )
+    record_event(
+        actor,
+        "upload_version",
+        version,
+        to_state=VersionState.draft,
+        comment=version.change_note,
+        details={"number": 1, "sha256": version.sha256},
+    )
     signals.document_changed.send(document.id)
     return document
 
 
-def add_version(actor: User, document: Document, upload: Upload, change_note: str = "",
-                change_request: dict | None = None) -> DocumentVersion:
+def add_version(
+    actor: User, document: Document, upload: Upload, change_note: str = "", change_request: dict | None = None
+) -> DocumentVersion:
     """A new draft. ``change_request``: effective_on, change_reason,
     affected_documents (app.documents.change_request)."""
     if not can_add_version(actor, document):
@@ -196,12 +210,13 @@ def add_version(actor: User, document: Document, upload: Upload, change_note: st
     version = _ingest(upload)
     # Lock the document row so two uploads cannot take the same number; the
     # unique (document_id, number) constraint backs this up.
-    db.session.execute(
-        select(Document.id).where(Document.id == document.id).with_for_update()
+    db.session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
+    last = (
+        db.session.scalar(
+            select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)
+        )
+        or 0
     )
-    last = db.session.scalar(
-        select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)
-    ) or 0
     version.number = last + 1
     version.author = actor
     version.change_note = change_note.strip()
@@ -209,15 +224,24 @@ def add_version(actor: User, document: Document, upload: Upload, change_note: st
     planned = apply_change_request(version, change_request or {})
     document.versions.append(version)
     db.session.flush()
-    record_event(actor, "upload_version", version, to_state=VersionState.draft,
-                 comment=version.change_note,
-                 details={"number": version.number, "sha256": version.sha256,
-                          **{name: new for name, (_old, new) in planned.items()}})
+    record_event(
+        actor,
+        "upload_version",
+        version,
+        to_state=VersionState.draft,
+        comment=version.change_note,
+        details={
+            "number": version.number,
+            "sha256": version.sha256,
+            **{name: new for name, (_old, new) in planned.items()},
+        },
+    )
     signals.document_changed.send(document.id)
     return version
 
 
 # Reading -------------------------------------------------------------------
+
 
 def get_document(user: User, document_id: int) -> Document:
     """The document, or NotFound also when ``user`` may not see it."""
@@ -268,14 +292,16 @@ def document_query(user: User, flt: DocumentFilter) -> Select:
             raise ValidationFailed(f"unknown state {flt.state!r}", field="state")
         query = query.where(
             exists().where(
-                DocumentVersion.document_id == Document.id, DocumentVersion.state == flt.state,
+                DocumentVersion.document_id == Document.id,
+                DocumentVersion.state == flt.state,
                 visible_versions_clause(user),
             )
         )
     if flt.q:
         pattern = "%" + flt.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(Document.title.ilike(pattern, escape="\\")
-                            | Document.number.ilike(pattern, escape="\\"))
+        query = query.where(
+            Document.title.ilike(pattern, escape="\\") | Document.number.ilike(pattern, escape="\\")
+        )
     if flt.review:
         from app.documents.review import review_clause
 
@@ -283,18 +309,23 @@ def document_query(user: User, flt: DocumentFilter) -> Select:
     return query
 
 
-def list_documents(user: User, flt: DocumentFilter, *, page: int = 1, per_page: int = 20) -> tuple[Sequence[Document], int]:
+def list_documents(
+    user: User, flt: DocumentFilter, *, page: int = 1, per_page: int = 20
+) -> tuple[Sequence[Document], int]:
     query = document_query(user, flt)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(
         query.options(selectinload(Document.versions))
         .order_by(Document.updated_at.desc(), Document.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     return items, total
 
 
-def diff_versions(user: User, document_id: int, from_n: int | None, to_n: int | None) -> tuple[DocumentVersion, DocumentVersion, DiffResult]:
+def diff_versions(
+    user: User, document_id: int, from_n: int | None, to_n: int | None
+) -> tuple[DocumentVersion, DocumentVersion, DiffResult]:
     document = get_document(user, document_id)
     if not document.versions:
         raise NotFound("document has no versions")
@@ -369,25 +400,39 @@ def update_document(actor: User, document: Document, data: dict) -> Document:
         raise PermissionDenied("only the owning department may edit this document")
     department = department_by_code(data["department"]) if "department" in data else document.department
     fields = DocumentFields(
-        title=data.get("title", document.title), category=document.category, doc_type=document.doc_type,
-        department=department.code, product=data.get("product", document.product),
+        title=data.get("title", document.title),
+        category=document.category,
+        doc_type=document.doc_type,
+        department=department.code,
+        product=data.get("product", document.product),
         important=data.get("important", document.important),
         confidentiality=data.get("confidentiality", document.confidentiality),
         review_interval_months=data.get("review_interval_months", document.review_interval_months),
     )
     _validate_fields(fields)
-    wanted = {"title": fields.title.strip(), "product": (fields.product or "").strip(),
-              "important": bool(fields.important), "confidentiality": fields.confidentiality,
-              "department": department, "review_interval_months": fields.review_interval_months}
-    changed = {name: [getattr(document, name), value] for name, value in wanted.items()
-               if getattr(document, name) != value}
+    wanted = {
+        "title": fields.title.strip(),
+        "product": (fields.product or "").strip(),
+        "important": bool(fields.important),
+        "confidentiality": fields.confidentiality,
+        "department": department,
+        "review_interval_months": fields.review_interval_months,
+    }
+    changed = {
+        name: [getattr(document, name), value]
+        for name, value in wanted.items()
+        if getattr(document, name) != value
+    }
     controls = sorted(set(changed) & set(CONTROL_FIELDS))
     if controls and not can_control_document(actor, document):
         raise PermissionDenied(
-            f"only the head of the owning department, a leader or an admin may change {controls[0]}")
+            f"only the head of the owning department, a leader or an admin may change {controls[0]}"
+        )
     if "department" in changed and any(v.state in UNDER_WAY for v in document.versions):
-        raise InvalidTransition("a version of this document is under review: decide or withdraw it "
-                                "before moving the document to another department")
+        raise InvalidTransition(
+            "a version of this document is under review: decide or withdraw it "
+            "before moving the document to another department"
+        )
     for name, (_old, value) in changed.items():
         setattr(document, name, value)
     if "review_interval_months" in changed:
@@ -398,8 +443,12 @@ def update_document(actor: User, document: Document, data: dict) -> Document:
         if document.review_due != before:
             changed["review_due"] = [before, document.review_due]
     if changed:
-        record_event(actor, "edit", document, details={
-            name: [_plain(old), _plain(new)] for name, (old, new) in changed.items()})
+        record_event(
+            actor,
+            "edit",
+            document,
+            details={name: [_plain(old), _plain(new)] for name, (old, new) in changed.items()},
+        )
         signals.document_changed.send(document.id)
     db.session.flush()
     return document

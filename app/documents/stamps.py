@@ -41,8 +41,10 @@ class Stamp:
     @property
     def lines(self) -> tuple[str, str]:
         when = self.downloaded_at.strftime("%Y-%m-%d %H:%M UTC")
-        return (f"{self.label} \u00b7 {state_word(self.state)} \u00b7 UNCONTROLLED WHEN PRINTED",
-                f"Downloaded by {self.downloaded_by} on {when}")
+        return (
+            f"{self.label} \u00b7 {state_word(self.state)} \u00b7 UNCONTROLLED WHEN PRINTED",
+            f"Downloaded by {self.downloaded_by} on {when}",
+        )
 
     @property
     def text(self) -> str:
@@ -77,8 +79,7 @@ def _overlay(width: float, height: float, stamp: Stamp) -> bytes:
     sheet = canvas.Canvas(buffer, pagesize=(width, height))
     size = 7 if width >= 400 else 5
     sheet.setFillColorRGB(*STAMP_RED)
-    for y, line in ((height - 12, stamp.lines[0]), (height - 12 - size - 2, stamp.lines[1]),
-                    (6, stamp.text)):
+    for y, line in ((height - 12, stamp.lines[0]), (height - 12 - size - 2, stamp.lines[1]), (6, stamp.text)):
         sheet.setFont(_font_for(line), size)
         sheet.drawString(10, y, line)
     sheet.showPage()

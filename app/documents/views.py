@@ -26,11 +26,14 @@ from app.request_args import int_arg, text_arg
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
+
 @bp.app_context_processor
 def _labels():
     return {
-        "CATEGORY_LABELS": CATEGORY_LABELS, "DOC_TYPE_LABELS": DOC_TYPE_LABELS,
-        "CONFIDENTIALITY_LABELS": CONFIDENTIALITY_LABELS, "VersionState": VersionState,
+        "CATEGORY_LABELS": CATEGORY_LABELS,
+        "DOC_TYPE_LABELS": DOC_TYPE_LABELS,
+        "CONFIDENTIALITY_LABELS": CONFIDENTIALITY_LABELS,
+        "VersionState": VersionState,
     }
 
 
@@ -41,15 +44,24 @@ def _departments():
 @bp.get("/")
 @login_required
 def index():
-    flt = service.DocumentFilter(**{
-        key: text_arg(key, limits.SEARCH_QUERY if key == "q" else limits.FILTER)
-        for key in ("category", "doc_type", "department", "product", "state", "q", "review")
-    })
+    flt = service.DocumentFilter(
+        **{
+            key: text_arg(key, limits.SEARCH_QUERY if key == "q" else limits.FILTER)
+            for key in ("category", "doc_type", "department", "product", "state", "q", "review")
+        }
+    )
     page = int_arg("page", 1)
     items, total = service.list_documents(current_user, flt, page=page, per_page=25)
     return render_template(
-        "documents/list.html", documents=items, total=total, page=page, per_page=25,
-        flt=flt, departments=_departments(), categories=list(Category), doc_types=DOC_TYPES,
+        "documents/list.html",
+        documents=items,
+        total=total,
+        page=page,
+        per_page=25,
+        flt=flt,
+        departments=_departments(),
+        categories=list(Category),
+        doc_types=DOC_TYPES,
         states=list(VersionState),
     )
 
@@ -63,9 +75,13 @@ def new():
         form.department.data = current_user.department.code
     if form.validate_on_submit():
         fields = service.DocumentFields(
-            title=form.title.data, category=form.category.data, doc_type=form.doc_type.data,
-            department=form.department.data, product=form.product.data,
-            important=form.important.data, confidentiality=form.confidentiality.data,
+            title=form.title.data,
+            category=form.category.data,
+            doc_type=form.doc_type.data,
+            department=form.department.data,
+            product=form.product.data,
+            important=form.important.data,
+            confidentiality=form.confidentiality.data,
             review_interval_months=form.review_interval_months.data,
         )
         upload = service.Upload(form.file.data.stream, form.file.data.filename)
@@ -90,7 +106,8 @@ def detail(document_id: int):
     from app.documents.policy import can_add_version, can_edit_document
 
     return render_template(
-        "documents/detail.html", document=document,
+        "documents/detail.html",
+        document=document,
         versions=service.visible_versions(current_user, document),
         panels=[p for p in panels if p],
         may_check_out=can_add_version(current_user, document),
@@ -108,9 +125,13 @@ def new_version(document_id: int):
     if form.validate_on_submit():
         upload = service.Upload(form.file.data.stream, form.file.data.filename)
         try:
-            plan = {"effective_on": form.effective_on.data, "change_reason": form.change_reason.data or "",
-                    "affected_documents": [n.strip() for n in (form.affected_documents.data or "").split(",")
-                                           if n.strip()]}
+            plan = {
+                "effective_on": form.effective_on.data,
+                "change_reason": form.change_reason.data or "",
+                "affected_documents": [
+                    n.strip() for n in (form.affected_documents.data or "").split(",") if n.strip()
+                ],
+            }
             version = service.add_version(current_user, document, upload, form.change_note.data, plan)
         except DomainError as exc:
             db.session.rollback()
@@ -131,14 +152,19 @@ def version(document_id: int, number: int):
         # A search result opened: the search feature marks its terms (app.hooks "text_marker").
         for mark_terms in hooks.registered("text_marker"):
             marked = mark_terms(version.text, request.args["hl"])
-    return render_template("documents/version.html", document=version.document, version=version, marked=marked)
+    return render_template(
+        "documents/version.html", document=version.document, version=version, marked=marked
+    )
 
 
 @bp.get("/<int:document_id>/versions/<int:number>/file")
 @login_required
 def download(document_id: int, number: int):
-    return send_version(service.get_version(current_user, document_id, number), current_user,
-                        original=request.args.get("original") in ("1", "true"))
+    return send_version(
+        service.get_version(current_user, document_id, number),
+        current_user,
+        original=request.args.get("original") in ("1", "true"),
+    )
 
 
 @bp.get("/<int:document_id>/effective")
@@ -150,13 +176,16 @@ def effective(document_id: int):
 @bp.get("/<int:document_id>/diff")
 @login_required
 def diff(document_id: int):
-    old, new, result = service.diff_versions(
-        current_user, document_id, int_arg("from"), int_arg("to")
-    )
+    old, new, result = service.diff_versions(current_user, document_id, int_arg("from"), int_arg("to"))
     mode = "side" if request.args.get("mode") == "side" else "inline"
     return render_template(
-        "documents/diff.html", document=old.document, old=old, new=new, result=result,
-        rows=side_by_side(result) if mode == "side" else None, mode=mode,
+        "documents/diff.html",
+        document=old.document,
+        old=old,
+        new=new,
+        result=result,
+        rows=side_by_side(result) if mode == "side" else None,
+        mode=mode,
     )
 
 
@@ -165,7 +194,8 @@ def diff(document_id: int):
 def history(document_id: int):
     document = service.get_document(current_user, document_id)
     return render_template(
-        "documents/history.html", document=document,
+        "documents/history.html",
+        document=document,
         events=service.history(current_user, document_id),
     )
 

@@ -43,8 +43,11 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
         plans = plans.where(Plan.department_id == department_id)
     plan_rows = db.session.scalars(plans).all()
     plan_ids = [p.id for p in plan_rows]
-    measures = db.session.scalars(select(PlanMeasure).where(PlanMeasure.plan_id.in_(plan_ids))).all() \
-        if plan_ids else []
+    measures = (
+        db.session.scalars(select(PlanMeasure).where(PlanMeasure.plan_id.in_(plan_ids))).all()
+        if plan_ids
+        else []
+    )
 
     open_by_owner: Counter[str] = Counter()
     overdue_by_owner: Counter[str] = Counter()
@@ -62,24 +65,44 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
     done = [m for m in measures if m.done_at is not None and start <= m.done_at < end]
     on_time = [m for m in done if m.done_at is not None and m.done_at.date() <= m.due_date]
 
-    checked = [p for p in plan_rows if p.kind == PlanKind.improvement and p.first_checked_at is not None
-               and start <= p.first_checked_at < end]
+    checked = [
+        p
+        for p in plan_rows
+        if p.kind == PlanKind.improvement
+        and p.first_checked_at is not None
+        and start <= p.first_checked_at < end
+    ]
     effective_first = [p for p in checked if p.first_check_effective]
 
-    upgrades = [p for p in plan_rows if p.kind == PlanKind.upgrade and p.approved_at is not None
-                and p.release_date is not None and start.date() <= p.release_date < end.date()]
-    completed = [p for p in upgrades if p.released_at is not None and p.release_date is not None
-                 and p.released_at.date() <= p.release_date]
+    upgrades = [
+        p
+        for p in plan_rows
+        if p.kind == PlanKind.upgrade
+        and p.approved_at is not None
+        and p.release_date is not None
+        and start.date() <= p.release_date < end.date()
+    ]
+    completed = [
+        p
+        for p in upgrades
+        if p.released_at is not None and p.release_date is not None and p.released_at.date() <= p.release_date
+    ]
     return {
-        "from": start.isoformat(), "to": end.isoformat(),
-        "open_actions_by_owner": dict(open_by_owner), "overdue_actions_by_owner": dict(overdue_by_owner),
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "open_actions_by_owner": dict(open_by_owner),
+        "overdue_actions_by_owner": dict(overdue_by_owner),
         "open_actions_by_department": dict(open_by_department),
         "overdue_actions_by_department": dict(overdue_by_department),
-        "open_actions": sum(open_by_owner.values()), "overdue_actions": sum(overdue_by_owner.values()),
-        "actions_done": len(done), "actions_done_on_time": len(on_time),
+        "open_actions": sum(open_by_owner.values()),
+        "overdue_actions": sum(overdue_by_owner.values()),
+        "actions_done": len(done),
+        "actions_done_on_time": len(on_time),
         "action_on_time_rate": _rate(len(on_time), len(done)),
-        "plans_checked": len(checked), "plans_effective_at_first_check": len(effective_first),
+        "plans_checked": len(checked),
+        "plans_effective_at_first_check": len(effective_first),
         "plan_effectiveness_rate": _rate(len(effective_first), len(checked)),
-        "upgrade_plans_due": len(upgrades), "upgrade_plans_completed": len(completed),
+        "upgrade_plans_due": len(upgrades),
+        "upgrade_plans_completed": len(completed),
         "upgrade_completion_rate": _rate(len(completed), len(upgrades)),
     }

@@ -41,13 +41,20 @@ def on_state_changed(plan: Plan, *, to_state: str, actor: User, comment: str, **
 
 def on_measure_assigned(measure: PlanMeasure, *, actor: User, **_) -> None:
     if measure.owner_id != actor.id:
-        notify([measure.owner], "action_assigned",
-               f"{_label(measure.plan)}: action assigned to you, due {measure.due_date.isoformat()}",
-               f"/plans/{measure.plan_id}")
+        notify(
+            [measure.owner],
+            "action_assigned",
+            f"{_label(measure.plan)}: action assigned to you, due {measure.due_date.isoformat()}",
+            f"/plans/{measure.plan_id}",
+        )
 
 
 def on_measures_done(plan: Plan, *, actor: User, **_) -> None:
     if plan.state == State.in_progress:
         when = plan.check_date.isoformat() if plan.check_date else "-"
-        notify(_with_role("qc"), "plan_check_due",
-               f"{_label(plan)}: every action is done; effectiveness check on or after {when}", f"/plans/{plan.id}")
+        notify(
+            _with_role("qc"),
+            "plan_check_due",
+            f"{_label(plan)}: every action is done; effectiveness check on or after {when}",
+            f"/plans/{plan.id}",
+        )

@@ -44,9 +44,16 @@ from app.improvement.states import (
 )
 from app.issues.models import Issue
 
-TEXT_LIMITS = {"title": limits.TITLE, "problem": limits.LONG_TEXT, "root_cause": limits.LONG_TEXT,
-               "goal": limits.LONG_TEXT, "features": limits.LONG_TEXT, "approach": limits.LONG_TEXT,
-               "test_plan": limits.LONG_TEXT, "product": limits.CODE}
+TEXT_LIMITS = {
+    "title": limits.TITLE,
+    "problem": limits.LONG_TEXT,
+    "root_cause": limits.LONG_TEXT,
+    "goal": limits.LONG_TEXT,
+    "features": limits.LONG_TEXT,
+    "approach": limits.LONG_TEXT,
+    "test_plan": limits.LONG_TEXT,
+    "product": limits.CODE,
+}
 # Changing these on an approved plan needs the next approval.
 APPROVED_CONTENT = ("goal", "features", "approach", "test_plan", "release_date")
 EDITABLE = tuple(TEXT_LIMITS) + ("check_date", "release_date", "issue_ids", "partner_departments")
@@ -60,11 +67,18 @@ API_ACTIONS = ("submit", "approve", "reject", "check", "reopen", "test", "releas
 
 
 def context_for(actor: User, plan: Plan) -> Context:
-    return Context(actor.id, frozenset(actor.roles), actor.department_id, actor.department.code,
-                   plan.department_id, plan.created_by_id)
+    return Context(
+        actor.id,
+        frozenset(actor.roles),
+        actor.department_id,
+        actor.department.code,
+        plan.department_id,
+        plan.created_by_id,
+    )
 
 
 # Validation ----------------------------------------------------------------
+
 
 def parse_kind(value) -> str:
     if value not in PlanKind.__members__:
@@ -106,13 +120,15 @@ def _issues(ids) -> list[Issue]:
 
 def _partners(codes) -> list[str]:
     if not isinstance(codes, list | tuple):
-        raise ValidationFailed("partner_departments must be a list of department codes",
-                               field="partner_departments")
+        raise ValidationFailed(
+            "partner_departments must be a list of department codes", field="partner_departments"
+        )
     try:
         return sorted({department_by_code(code).code for code in codes})
     except ValidationFailed:
-        raise ValidationFailed(f"partner_departments: unknown department in {list(codes)!r}",
-                               field="partner_departments") from None
+        raise ValidationFailed(
+            f"partner_departments: unknown department in {list(codes)!r}", field="partner_departments"
+        ) from None
 
 
 def _check_texts(plan: Plan) -> None:
@@ -124,6 +140,7 @@ def _check_texts(plan: Plan) -> None:
 
 # Drawing up ------------------------------------------------------------------
 
+
 def may_create_for(actor: User, department_id: int) -> bool:
     return actor.department_id == department_id or actor.has_role("leader", "qc", "admin", "dept_head")
 
@@ -133,10 +150,18 @@ def create_plan(actor: User, data: dict) -> Plan:
     code = data.get("department") or actor.department.code
     department = department_by_code(code)
     if not may_create_for(actor, department.id):
-        raise PermissionDenied("only the responsible department, a department head, QC or a leader may "
-                               "draw up a plan for this department")
-    plan = Plan(kind=kind, department=department, department_id=department.id, created_by=actor,
-                created_by_id=actor.id, state=State.draft)
+        raise PermissionDenied(
+            "only the responsible department, a department head, QC or a leader may "
+            "draw up a plan for this department"
+        )
+    plan = Plan(
+        kind=kind,
+        department=department,
+        department_id=department.id,
+        created_by=actor,
+        created_by_id=actor.id,
+        state=State.draft,
+    )
     for name in TEXT_LIMITS:
         setattr(plan, name, (data.get(name) or "").strip())
     today = utcnow().date()
@@ -151,8 +176,13 @@ def create_plan(actor: User, data: dict) -> Plan:
     _check_texts(plan)
     db.session.add(plan)
     db.session.flush()
-    record_event(actor, "create", plan, to_state=plan.state,
-                 details={"kind": kind, "issue_ids": [i.id for i in plan.issues]})
+    record_event(
+        actor,
+        "create",
+        plan,
+        to_state=plan.state,
+        details={"kind": kind, "issue_ids": [i.id for i in plan.issues]},
+    )
     signals.plan_changed.send(plan.id)
     return plan
 
@@ -207,13 +237,16 @@ def update_plan(actor: User, plan: Plan, data: dict) -> Plan:
     if changed:
         record_event(actor, "edit", plan, details={"fields": sorted(changed), "revision": plan.revision})
         if plan.state in UNDER_WAY and set(changed) & set(APPROVED_CONTENT):
-            _content_changed_after_approval(actor, plan, {"fields": sorted(set(changed) & set(APPROVED_CONTENT))})
+            _content_changed_after_approval(
+                actor, plan, {"fields": sorted(set(changed) & set(APPROVED_CONTENT))}
+            )
         signals.plan_changed.send(plan.id)
     db.session.flush()
     return plan
 
 
 # Actions (measures) ---------------------------------------------------------
+
 
 def allowed_owner_departments(plan: Plan) -> set[str]:
     return {plan.department.code, *(plan.partner_departments or [])}
@@ -227,29 +260,51 @@ def add_measure(actor: User, plan: Plan, data: dict) -> PlanMeasure:
         raise InvalidTransition(f"actions cannot be added to a plan that is {plan.state}")
     kind_types = measure_types(plan.kind)
     if data.get("type") not in kind_types:
-        raise ValidationFailed(f"unknown type {data.get('type')!r}; expected one of {', '.join(kind_types)}",
-                               field="type")
+        raise ValidationFailed(
+            f"unknown type {data.get('type')!r}; expected one of {', '.join(kind_types)}", field="type"
+        )
     description = (data.get("description") or "").strip()
     if not description:
         raise ValidationFailed("description is required", field="description")
     limits.check_length(description, limits.LONG_TEXT, "description")
     owner_id = data.get("owner_id")
-    owner = db.session.get(User, owner_id) if isinstance(owner_id, int) and not isinstance(owner_id, bool) else None
+    owner = (
+        db.session.get(User, owner_id)
+        if isinstance(owner_id, int) and not isinstance(owner_id, bool)
+        else None
+    )
     if owner is None or not owner.active:
         raise ValidationFailed(f"owner_id: no active user {data.get('owner_id')!r}", field="owner_id")
     allowed = allowed_owner_departments(plan)
     if owner.department.code not in allowed:
-        raise ValidationFailed(f"owner_id: the owner must belong to {', '.join(sorted(allowed))}",
-                               field="owner_id")
+        raise ValidationFailed(
+            f"owner_id: the owner must belong to {', '.join(sorted(allowed))}", field="owner_id"
+        )
     due = parse_date(data.get("due_date"), "due_date", not_before=utcnow().date())
     if due is None:
         raise ValidationFailed("due_date is required", field="due_date")
-    measure = PlanMeasure(plan=plan, type=data["type"], description=description, owner=owner,
-                          owner_id=owner.id, due_date=due, status=MeasureStatus.open)
+    measure = PlanMeasure(
+        plan=plan,
+        type=data["type"],
+        description=description,
+        owner=owner,
+        owner_id=owner.id,
+        due_date=due,
+        status=MeasureStatus.open,
+    )
     db.session.add(measure)
     db.session.flush()
-    record_event(actor, "add_measure", plan, details={"measure_id": measure.id, "type": measure.type,
-                                                      "owner_id": owner.id, "due_date": due.isoformat()})
+    record_event(
+        actor,
+        "add_measure",
+        plan,
+        details={
+            "measure_id": measure.id,
+            "type": measure.type,
+            "owner_id": owner.id,
+            "due_date": due.isoformat(),
+        },
+    )
     if plan.state in UNDER_WAY:
         _content_changed_after_approval(actor, plan, {"measure_added": measure.id})
     signals.measure_assigned.send(measure, actor=actor)
@@ -268,7 +323,9 @@ def update_measure(actor: User, plan: Plan, measure_id: int, data: dict) -> Plan
     if measure is None or measure.plan_id != plan.id:
         raise NotFound(f"plan {plan.id} has no action {measure_id}")
     if not may_report_progress(actor, measure):
-        raise PermissionDenied("only the action's owner, the department head, QC or a leader may record progress")
+        raise PermissionDenied(
+            "only the action's owner, the department head, QC or a leader may record progress"
+        )
     unknown = set(data) - {"status", "progress"}
     if unknown:
         name = sorted(unknown)[0]
@@ -283,15 +340,18 @@ def update_measure(actor: User, plan: Plan, measure_id: int, data: dict) -> Plan
         details["progress"] = True
     if "status" in data:
         if data["status"] not in MeasureStatus.__members__:
-            raise ValidationFailed(f"unknown status {data['status']!r}; expected open or done", field="status")
+            raise ValidationFailed(
+                f"unknown status {data['status']!r}; expected open or done", field="status"
+            )
         if data["status"] != measure.status:
             details["status"] = [measure.status, data["status"]]
             measure.status = data["status"]
             measure.done_at = utcnow() if measure.status == MeasureStatus.done else None
     record_event(actor, "measure_progress", plan, details=details)
     db.session.flush()
-    if details.get("status", [None, None])[1] == MeasureStatus.done \
-            and all(m.status == MeasureStatus.done for m in plan.measures):
+    if details.get("status", [None, None])[1] == MeasureStatus.done and all(
+        m.status == MeasureStatus.done for m in plan.measures
+    ):
         signals.measures_done.send(plan, actor=actor)
     signals.plan_changed.send(plan.id)
     return measure
@@ -299,10 +359,12 @@ def update_measure(actor: User, plan: Plan, measure_id: int, data: dict) -> Plan
 
 # Workflow ------------------------------------------------------------------
 
+
 def _parse_action(action: str, effective) -> Action:
     if action not in API_ACTIONS:
-        raise ValidationFailed(f"unknown action {action!r}; expected one of {', '.join(API_ACTIONS)}",
-                               field="action")
+        raise ValidationFailed(
+            f"unknown action {action!r}; expected one of {', '.join(API_ACTIONS)}", field="action"
+        )
     if action == "check":
         if not isinstance(effective, bool):
             raise ValidationFailed("effective (true or false) is required with check", field="effective")
@@ -316,8 +378,10 @@ def _require(plan: Plan, needs: tuple[str, ...], comment: str, action: Action) -
     if "measures_done" in needs and any(m.status != MeasureStatus.done for m in plan.measures):
         raise InvalidTransition("the effectiveness check comes when every action is done")
     if "check_date" in needs and (plan.check_date is None or utcnow().date() < plan.check_date):
-        raise InvalidTransition("the effectiveness check is due on the plan's check date"
-                                + (f" ({plan.check_date.isoformat()})" if plan.check_date else " (none set)"))
+        raise InvalidTransition(
+            "the effectiveness check is due on the plan's check date"
+            + (f" ({plan.check_date.isoformat()})" if plan.check_date else " (none set)")
+        )
     if "test_participants" in needs:
         tests = [m for m in plan.measures if m.type == UpgradeTaskType.test]
         if any(m.status != MeasureStatus.done for m in tests):
@@ -325,14 +389,24 @@ def _require(plan: Plan, needs: tuple[str, ...], comment: str, action: Action) -
         done_by = {m.owner.department.code for m in tests}
         missing = [c for c in (MARKETING_DEPARTMENT, CUSTOMER_SERVICE_DEPARTMENT) if c not in done_by]
         if missing:
-            raise InvalidTransition(f"marketing and customer service take part in the test; no test task "
-                                    f"owned by {', '.join(missing)}")
+            raise InvalidTransition(
+                f"marketing and customer service take part in the test; no test task "
+                f"owned by {', '.join(missing)}"
+            )
     if "comment" in needs and not comment:
         raise ValidationFailed(f"a comment is required to {action.value.replace('_', ' ')}", field="comment")
 
 
-def _transition(plan: Plan, action: Action, *, actor: User, comment: str, password: str | None = None,
-                system: bool = False, details: dict | None = None) -> Plan:
+def _transition(
+    plan: Plan,
+    action: Action,
+    *,
+    actor: User,
+    comment: str,
+    password: str | None = None,
+    system: bool = False,
+    details: dict | None = None,
+) -> Plan:
     from_state = plan.state
     rule = rule_for(plan.kind, from_state, action)
     if rule is None:
@@ -348,9 +422,17 @@ def _transition(plan: Plan, action: Action, *, actor: User, comment: str, passwo
         if not system:
             reauthenticate(actor, password)
         role = "leader" if actor.has_role("leader") else sorted(actor.roles)[0]
-        db.session.add(PlanSignature(plan_id=plan.id, signer_id=actor.id, role=role,
-                                     meaning="approved" if action == Action.approve else "rejected",
-                                     method=method, revision=plan.revision + 1, comment=comment))
+        db.session.add(
+            PlanSignature(
+                plan_id=plan.id,
+                signer_id=actor.id,
+                role=role,
+                meaning="approved" if action == Action.approve else "rejected",
+                method=method,
+                revision=plan.revision + 1,
+                comment=comment,
+            )
+        )
     if action == Action.approve:
         plan.revision += 1
         plan.approved_at = now
@@ -368,31 +450,51 @@ def _transition(plan: Plan, action: Action, *, actor: User, comment: str, passwo
     elif action == Action.reopen:
         plan.closed_at = None
     plan.state = rule.to
-    record_event(actor, action.value, plan, from_state=from_state, to_state=plan.state, comment=comment,
-                 details={**(details or {}), "revision": plan.revision})
-    signals.plan_state_changed.send(plan, from_state=from_state, to_state=plan.state, actor=actor,
-                                    comment=comment)
+    record_event(
+        actor,
+        action.value,
+        plan,
+        from_state=from_state,
+        to_state=plan.state,
+        comment=comment,
+        details={**(details or {}), "revision": plan.revision},
+    )
+    signals.plan_state_changed.send(
+        plan, from_state=from_state, to_state=plan.state, actor=actor, comment=comment
+    )
     signals.plan_changed.send(plan.id)
     db.session.flush()
     return plan
 
 
-def act(plan: Plan, action: str, *, actor: User, comment: str = "", effective=None,
-        password: str | None = None, system: bool = False) -> Plan:
+def act(
+    plan: Plan,
+    action: str,
+    *,
+    actor: User,
+    comment: str = "",
+    effective=None,
+    password: str | None = None,
+    system: bool = False,
+) -> Plan:
     comment = (comment or "").strip()
     limits.check_length(comment, limits.LONG_TEXT, "comment")
-    return _transition(plan, _parse_action(action, effective), actor=actor, comment=comment,
-                       password=password, system=system)
+    return _transition(
+        plan, _parse_action(action, effective), actor=actor, comment=comment, password=password, system=system
+    )
 
 
 # Documents ------------------------------------------------------------------
+
 
 def link_document(actor: User, plan: Plan, document_id: int, number: int, relation: str) -> PlanDocument:
     ctx = context_for(actor, plan)
     if not (in_plan_department(ctx) or is_plan_head(ctx) or actor.has_role("qc", "leader")):
         raise PermissionDenied("only people working on this plan may link documents")
     if relation not in PlanDocumentRelation.__members__:
-        raise ValidationFailed(f"unknown relation {relation!r}; expected analysis or changed", field="relation")
+        raise ValidationFailed(
+            f"unknown relation {relation!r}; expected analysis or changed", field="relation"
+        )
     document = db.session.get(Document, document_id)
     if document is None or not can_view_document(actor, document):
         raise NotFound(f"document {document_id} not found")
@@ -405,19 +507,25 @@ def link_document(actor: User, plan: Plan, document_id: int, number: int, relati
         db.session.flush()
     except IntegrityError:
         raise Conflict("this version is already linked with that relation") from None
-    record_event(actor, "link", plan, details={"document_id": document_id, "version": number,
-                                               "relation": relation})
+    record_event(
+        actor, "link", plan, details={"document_id": document_id, "version": number, "relation": relation}
+    )
     return link
 
 
 def plans_of_document(user: User, document: Document) -> list[tuple[Plan, int, str]]:
     """Plans (visible to ``user``) that rest on or changed a version of ``document``."""
-    rows = db.session.scalars(select(PlanDocument).join(DocumentVersion, DocumentVersion.id == PlanDocument.version_id)
-                              .where(DocumentVersion.document_id == document.id).order_by(PlanDocument.id)).all()
+    rows = db.session.scalars(
+        select(PlanDocument)
+        .join(DocumentVersion, DocumentVersion.id == PlanDocument.version_id)
+        .where(DocumentVersion.document_id == document.id)
+        .order_by(PlanDocument.id)
+    ).all()
     return [(row.plan, row.version.number, row.relation) for row in rows if can_view_plan(user, row.plan)]
 
 
 # Reading -------------------------------------------------------------------
+
 
 def get_plan(user: User, plan_id: int) -> Plan:
     plan = db.session.get(Plan, plan_id)
@@ -427,9 +535,11 @@ def get_plan(user: User, plan_id: int) -> Plan:
 
 
 def history(user: User, plan: Plan) -> list[AuditEvent]:
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "plan",
-                                                         AuditEvent.object_id == plan.id)
-                                .order_by(AuditEvent.id)).all()
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "plan", AuditEvent.object_id == plan.id)
+        .order_by(AuditEvent.id)
+    ).all()
     visible = []
     for event in events:
         document_id = (event.details or {}).get("document_id")

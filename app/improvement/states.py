@@ -45,8 +45,14 @@ class Action(enum.StrEnum):
     promote = "promote"
 
 
-OPEN_STATES = (State.pending_approval, State.in_progress, State.sent_back, State.development, State.testing,
-               State.released)
+OPEN_STATES = (
+    State.pending_approval,
+    State.in_progress,
+    State.sent_back,
+    State.development,
+    State.testing,
+    State.released,
+)
 MARKETING_DEPARTMENT = "MKT"
 CUSTOMER_SERVICE_DEPARTMENT = "CS"
 
@@ -63,13 +69,17 @@ class Context:
 
 def in_plan_department(ctx: Context) -> bool:
     """The responsible department (or whoever drew the plan up), or an admin."""
-    return ("admin" in ctx.actor_roles or ctx.actor_department_id == ctx.plan_department_id
-            or ctx.actor_id == ctx.created_by_id)
+    return (
+        "admin" in ctx.actor_roles
+        or ctx.actor_department_id == ctx.plan_department_id
+        or ctx.actor_id == ctx.created_by_id
+    )
 
 
 def is_plan_head(ctx: Context) -> bool:
-    return ("admin" in ctx.actor_roles
-            or ("dept_head" in ctx.actor_roles and ctx.actor_department_id == ctx.plan_department_id))
+    return "admin" in ctx.actor_roles or (
+        "dept_head" in ctx.actor_roles and ctx.actor_department_id == ctx.plan_department_id
+    )
 
 
 def is_leader(ctx: Context) -> bool:
@@ -104,42 +114,63 @@ class Rule:
 
 _SUBMIT = Rule(State.pending_approval, in_plan_department, "the responsible department")
 _REVISE = Rule(State.pending_approval, in_plan_department, "the responsible department")
-_REJECT = Rule(State.draft, is_leader, "management (a leader other than the plan's author)",
-               needs=("comment",), signs=True)
+_REJECT = Rule(
+    State.draft,
+    is_leader,
+    "management (a leader other than the plan's author)",
+    needs=("comment",),
+    signs=True,
+)
 
 IMPROVEMENT: dict[tuple[State, Action], Rule] = {
     (State.draft, Action.submit): _SUBMIT,
-    (State.pending_approval, Action.approve): Rule(State.in_progress, is_leader,
-                                                   "management (a leader other than the plan's author)",
-                                                   needs=("measures",), signs=True),
+    (State.pending_approval, Action.approve): Rule(
+        State.in_progress,
+        is_leader,
+        "management (a leader other than the plan's author)",
+        needs=("measures",),
+        signs=True,
+    ),
     (State.pending_approval, Action.reject): _REJECT,
     (State.in_progress, Action.revise): _REVISE,
-    (State.in_progress, Action.check_effective): Rule(State.closed, is_qc, "quality control",
-                                                      needs=("measures_done", "check_date")),
-    (State.in_progress, Action.check_ineffective): Rule(State.sent_back, is_qc, "quality control",
-                                                        needs=("measures_done", "check_date", "comment")),
+    (State.in_progress, Action.check_effective): Rule(
+        State.closed, is_qc, "quality control", needs=("measures_done", "check_date")
+    ),
+    (State.in_progress, Action.check_ineffective): Rule(
+        State.sent_back, is_qc, "quality control", needs=("measures_done", "check_date", "comment")
+    ),
     (State.sent_back, Action.submit): _SUBMIT,
-    (State.closed, Action.reopen): Rule(State.sent_back, qc_or_leader, "quality control or management",
-                                        needs=("comment",)),
+    (State.closed, Action.reopen): Rule(
+        State.sent_back, qc_or_leader, "quality control or management", needs=("comment",)
+    ),
 }
 
 UPGRADE: dict[tuple[State, Action], Rule] = {
     (State.draft, Action.submit): _SUBMIT,
-    (State.pending_approval, Action.approve): Rule(State.development, is_leader,
-                                                   "management (a leader other than the plan's author)",
-                                                   needs=("measures",), signs=True),
+    (State.pending_approval, Action.approve): Rule(
+        State.development,
+        is_leader,
+        "management (a leader other than the plan's author)",
+        needs=("measures",),
+        signs=True,
+    ),
     (State.pending_approval, Action.reject): _REJECT,
     (State.development, Action.revise): _REVISE,
     (State.development, Action.test): Rule(State.testing, in_plan_department, "the responsible department"),
     # Marketing and customer service take part in the test (policy): a
     # test task owned by each, done, before the release.
-    (State.testing, Action.release): Rule(State.released, is_plan_head, "the responsible department head",
-                                          needs=("test_participants",)),
-    (State.testing, Action.send_back): Rule(State.development, head_or_qc,
-                                            "the responsible department head or quality control",
-                                            needs=("comment",)),
-    (State.released, Action.promote): Rule(State.closed, head_or_marketing,
-                                           "marketing or the responsible department head"),
+    (State.testing, Action.release): Rule(
+        State.released, is_plan_head, "the responsible department head", needs=("test_participants",)
+    ),
+    (State.testing, Action.send_back): Rule(
+        State.development,
+        head_or_qc,
+        "the responsible department head or quality control",
+        needs=("comment",),
+    ),
+    (State.released, Action.promote): Rule(
+        State.closed, head_or_marketing, "marketing or the responsible department head"
+    ),
 }
 
 TABLES = {"improvement": IMPROVEMENT, "upgrade": UPGRADE}

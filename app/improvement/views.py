@@ -24,15 +24,32 @@ from app.improvement.states import allowed_actions
 from app.request_args import int_arg, text_arg
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
-CREATE_FIELDS = ("kind", "title", "problem", "root_cause", "goal", "features", "approach", "test_plan",
-                 "check_date", "release_date", "product", "department")
+CREATE_FIELDS = (
+    "kind",
+    "title",
+    "problem",
+    "root_cause",
+    "goal",
+    "features",
+    "approach",
+    "test_plan",
+    "check_date",
+    "release_date",
+    "product",
+    "department",
+)
 
 
 @bp.app_context_processor
 def _labels():
-    return {"PLAN_KIND_LABELS": KIND_LABELS, "PLAN_STATE_LABELS": STATE_LABELS,
-            "PLAN_ACTION_LABELS": ACTION_LABELS, "MEASURE_TYPE_LABELS": TYPE_LABELS,
-            "MEASURE_STATUS_LABELS": STATUS_LABELS, "PLAN_RELATION_LABELS": RELATION_LABELS}
+    return {
+        "PLAN_KIND_LABELS": KIND_LABELS,
+        "PLAN_STATE_LABELS": STATE_LABELS,
+        "PLAN_ACTION_LABELS": ACTION_LABELS,
+        "MEASURE_TYPE_LABELS": TYPE_LABELS,
+        "MEASURE_STATUS_LABELS": STATUS_LABELS,
+        "PLAN_RELATION_LABELS": RELATION_LABELS,
+    }
 
 
 def _form_data(names) -> dict:
@@ -44,9 +61,14 @@ def _form_data(names) -> dict:
 def index():
     page = int_arg("page", 1)
     mine = request.args.get("mine") == "1"
-    items, total = queries.list_plans(current_user, kind=text_arg("kind", limits.FILTER),
-                                      state=text_arg("state", limits.FILTER),
-                                      owner_id=current_user.id if mine else None, page=page, per_page=25)
+    items, total = queries.list_plans(
+        current_user,
+        kind=text_arg("kind", limits.FILTER),
+        state=text_arg("state", limits.FILTER),
+        owner_id=current_user.id if mine else None,
+        page=page,
+        per_page=25,
+    )
     return render_template("improvement/list.html", plans=items, total=total, page=page, mine=mine)
 
 
@@ -63,8 +85,9 @@ def new():
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            return render_template("improvement/new.html", form=form, issue_ids=issue_ids,
-                                   values=request.form), exc.status
+            return render_template(
+                "improvement/new.html", form=form, issue_ids=issue_ids, values=request.form
+            ), exc.status
         db.session.commit()
         flash(_("Plan #%(id)s drawn up.", id=plan.id), "success")
         return redirect(url_for("plans.detail", plan_id=plan.id))
@@ -75,19 +98,30 @@ def new():
 @login_required
 def detail(plan_id: int):
     plan = service.get_plan(current_user, plan_id)
-    actions = {a.value for a in allowed_actions(plan.kind, plan.state, service.context_for(current_user, plan))}
+    actions = {
+        a.value for a in allowed_actions(plan.kind, plan.state, service.context_for(current_user, plan))
+    }
     if actions & {"check_effective", "check_ineffective"}:
         actions = (actions - {"check_effective", "check_ineffective"}) | {"check"}
     actions.discard("revise")
     allowed = service.allowed_owner_departments(plan)
-    owners = [u for u in db.session.query(User).filter(User.active.is_(True)).order_by(User.name)
-              if u.department.code in allowed]
-    return render_template("improvement/detail.html", plan=plan, form=CsrfForm(),
-                           actions=[a for a in ACTION_LABELS if a in actions], owners=owners,
-                           types=service.measure_types(plan.kind), history=service.history(current_user, plan),
-                           documents=service.visible_documents(current_user, plan),
-                           may_progress=lambda m: service.may_report_progress(current_user, m),
-                           may_edit=service.may_edit(current_user, plan))
+    owners = [
+        u
+        for u in db.session.query(User).filter(User.active.is_(True)).order_by(User.name)
+        if u.department.code in allowed
+    ]
+    return render_template(
+        "improvement/detail.html",
+        plan=plan,
+        form=CsrfForm(),
+        actions=[a for a in ACTION_LABELS if a in actions],
+        owners=owners,
+        types=service.measure_types(plan.kind),
+        history=service.history(current_user, plan),
+        documents=service.visible_documents(current_user, plan),
+        may_progress=lambda m: service.may_report_progress(current_user, m),
+        may_edit=service.may_edit(current_user, plan),
+    )
 
 
 def _back(plan_id: int):
@@ -114,9 +148,18 @@ def _run(plan_id: int, change, success: str):
 @login_required
 def act(plan_id: int, action: str):
     effective = {"yes": True, "no": False}.get(request.form.get("effective", ""))
-    return _run(plan_id, lambda plan: service.act(
-        plan, action, actor=current_user, comment=request.form.get("comment", ""), effective=effective,
-        password=request.form.get("password") or None), _("The plan was updated."))
+    return _run(
+        plan_id,
+        lambda plan: service.act(
+            plan,
+            action,
+            actor=current_user,
+            comment=request.form.get("comment", ""),
+            effective=effective,
+            password=request.form.get("password") or None,
+        ),
+        _("The plan was updated."),
+    )
 
 
 @bp.post("/<int:plan_id>/edit")
@@ -125,7 +168,9 @@ def edit(plan_id: int):
     data = _form_data(("title", "problem", "root_cause", "goal", "check_date"))
     if data.get("check_date") == "":
         data.pop("check_date")
-    return _run(plan_id, lambda plan: service.update_plan(current_user, plan, data), _("The plan was updated."))
+    return _run(
+        plan_id, lambda plan: service.update_plan(current_user, plan, data), _("The plan was updated.")
+    )
 
 
 @bp.post("/<int:plan_id>/measures")
@@ -141,8 +186,11 @@ def add_measure(plan_id: int):
 @login_required
 def progress(plan_id: int, measure_id: int):
     data = _form_data(("status", "progress"))
-    return _run(plan_id, lambda plan: service.update_measure(current_user, plan, measure_id, data),
-                _("Progress recorded."))
+    return _run(
+        plan_id,
+        lambda plan: service.update_measure(current_user, plan, measure_id, data),
+        _("Progress recorded."),
+    )
 
 
 @bp.post("/<int:plan_id>/documents")
@@ -152,9 +200,13 @@ def link(plan_id: int):
     if not (document_id.isdigit() and version.isdigit()):
         flash(_("Give a document number and a version."), "error")
         return _back(plan_id)
-    return _run(plan_id, lambda plan: service.link_document(
-        current_user, plan, int(document_id), int(version), request.form.get("relation", "")),
-        _("Document version linked."))
+    return _run(
+        plan_id,
+        lambda plan: service.link_document(
+            current_user, plan, int(document_id), int(version), request.form.get("relation", "")
+        ),
+        _("Document version linked."),
+    )
 
 
 def _metrics_panel(start, end):
@@ -162,8 +214,10 @@ def _metrics_panel(start, end):
 
     from app.improvement import metrics
 
-    result = metrics.compute(datetime(start.year, start.month, start.day, tzinfo=UTC),
-                             datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1))
+    result = metrics.compute(
+        datetime(start.year, start.month, start.day, tzinfo=UTC),
+        datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1),
+    )
     return "improvement/_metrics_panel.html", {"pm": result}
 
 
@@ -171,8 +225,9 @@ def _inbox_panel():
     from app.issues.queries import IssueFilter, all_issues
     from app.issues.workflow import OPEN_STATES
 
-    assigned = [i for i in all_issues(IssueFilter(assigned_to=current_user.id, sort="due"))
-                if i.state in OPEN_STATES]
+    assigned = [
+        i for i in all_issues(IssueFilter(assigned_to=current_user.id, sort="due")) if i.state in OPEN_STATES
+    ]
     return "improvement/_inbox_panel.html", {"assigned": assigned, **queries.waiting_for(current_user)}
 
 

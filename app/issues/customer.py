@@ -23,10 +23,14 @@ CONTACT_LIMIT = limits.PLACE
 
 # Responsible people ----------------------------------------------------------
 
+
 def may_assign(actor: User, issue: Issue) -> bool:
     """The responsible person is named by the responsible department's head (or an admin)."""
-    return actor.has_role("admin") or (actor.has_role("dept_head") and issue.department_id is not None
-                                       and actor.department_id == issue.department_id)
+    return actor.has_role("admin") or (
+        actor.has_role("dept_head")
+        and issue.department_id is not None
+        and actor.department_id == issue.department_id
+    )
 
 
 def may_form_team(actor: User, issue: Issue) -> bool:
@@ -34,7 +38,9 @@ def may_form_team(actor: User, issue: Issue) -> bool:
 
 
 def _user(user_id, field: str) -> User:
-    user = db.session.get(User, user_id) if isinstance(user_id, int) and not isinstance(user_id, bool) else None
+    user = (
+        db.session.get(User, user_id) if isinstance(user_id, int) and not isinstance(user_id, bool) else None
+    )
     if user is None or not user.active:
         raise ValidationFailed(f"{field}: no active user {user_id!r}", field=field)
     return user
@@ -55,8 +61,10 @@ def assign(actor: User, issue: Issue, *, assignee_id=..., team_ids=...) -> Issue
     if assignee_id is not ...:
         new_assignee = None if assignee_id is None else _user(assignee_id, "assignee_id")
         if new_assignee is not None and new_assignee.department_id != issue.department_id:
-            raise ValidationFailed("assignee_id: the responsible person belongs to the responsible department",
-                                   field="assignee_id")
+            raise ValidationFailed(
+                "assignee_id: the responsible person belongs to the responsible department",
+                field="assignee_id",
+            )
         if (new_assignee.id if new_assignee else None) != issue.assignee_id:
             details["assignee_id"] = [issue.assignee_id, new_assignee.id if new_assignee else None]
             issue.assignee = new_assignee
@@ -83,7 +91,9 @@ def parse_channel(value) -> str | None:
     if value in (None, ""):
         return None
     if value not in Channel.__members__:
-        raise ValidationFailed(f"unknown channel {value!r}; expected one of {', '.join(Channel)}", field="channel")
+        raise ValidationFailed(
+            f"unknown channel {value!r}; expected one of {', '.join(Channel)}", field="channel"
+        )
     return value
 
 
@@ -101,8 +111,9 @@ def apply_customer_details(issue: Issue, channel, contact) -> dict:
             changed["contact"] = True  # the audit trail never copies the contact itself
             issue.contact = contact
     if changed and issue.source != IssueSource.customer:
-        raise ValidationFailed("channel and contact are recorded only for reports from customers",
-                               field=sorted(changed)[0])
+        raise ValidationFailed(
+            "channel and contact are recorded only for reports from customers", field=sorted(changed)[0]
+        )
     return changed
 
 
@@ -112,9 +123,15 @@ def is_customer_service(user: User) -> bool:
 
 def is_responsible(user: User, issue: Issue) -> bool:
     """The responsible person, the responsible department's head, the team."""
-    return (user.id == issue.assignee_id or (user.has_role("dept_head") and issue.department_id is not None
-                                             and user.department_id == issue.department_id)
-            or any(member.id == user.id for member in issue.team))
+    return (
+        user.id == issue.assignee_id
+        or (
+            user.has_role("dept_head")
+            and issue.department_id is not None
+            and user.department_id == issue.department_id
+        )
+        or any(member.id == user.id for member in issue.team)
+    )
 
 
 def may_see_contact(user: User, issue: Issue) -> bool:
@@ -134,6 +151,7 @@ def set_customer_details(actor: User, issue: Issue, *, channel=..., contact=...)
 
 
 # The customer's answer ---------------------------------------------------------
+
 
 def _require_customer_report(issue: Issue) -> None:
     if issue.source != IssueSource.customer:
@@ -158,7 +176,9 @@ def add_reply(actor: User, issue: Issue, data: dict) -> IssueReply:
         raise ValidationFailed("sent_at is before the report was recorded", field="sent_at")
     if sent_at > utcnow() + timedelta(minutes=5):
         raise ValidationFailed("sent_at is in the future", field="sent_at")
-    reply = IssueReply(issue=issue, author=actor, text=text, sent_at=sent_at, accepted=accepted, remedy=remedy)
+    reply = IssueReply(
+        issue=issue, author=actor, text=text, sent_at=sent_at, accepted=accepted, remedy=remedy
+    )
     db.session.add(reply)
     db.session.flush()
     record_event(actor, "reply", issue, details={"reply_id": reply.id, "accepted": accepted})

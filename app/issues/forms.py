@@ -5,20 +5,49 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app import limits
 
-SOURCE_LABELS = {"customer": _l("Customer complaint"), "production": _l("Production"),
-                 "qc": _l("Quality control"), "market": _l("Market"), "internal": _l("Internal")}
-CATEGORY_LABELS = {"technical": _l("Technical"), "quality": _l("Quality"),
-                   "functional": _l("Functional"), "service": _l("Service")}
+SOURCE_LABELS = {
+    "customer": _l("Customer complaint"),
+    "production": _l("Production"),
+    "qc": _l("Quality control"),
+    "market": _l("Market"),
+    "internal": _l("Internal"),
+}
+CATEGORY_LABELS = {
+    "technical": _l("Technical"),
+    "quality": _l("Quality"),
+    "functional": _l("Functional"),
+    "service": _l("Service"),
+}
 SEVERITY_LABELS = {1: _l("1 · Major"), 2: _l("2 · Significant"), 3: _l("3 · General")}
-STATE_LABELS = {"reported": _l("Reported"), "triaged": _l("Triaged"), "in_progress": _l("In progress"),
-                "resolved": _l("Resolved"), "verified": _l("Verified"), "closed": _l("Closed")}
-ACTION_LABELS = {"triage": _l("Classify and assign"), "start": _l("Start work"), "resolve": _l("Mark resolved"),
-                 "verify": _l("Verify"), "send_back": _l("Send back"), "close": _l("Close"),
-                 "reopen": _l("Reopen")}
-CHANNEL_LABELS = {"phone": _l("Phone"), "email": _l("E-mail"), "online": _l("Online service"),
-                  "visit": _l("Visit")}
-RELATION_LABELS = {"spec": _l("Specification"), "manual": _l("Manual"), "analysis": _l("Analysis"),
-                   "other": _l("Other")}
+STATE_LABELS = {
+    "reported": _l("Reported"),
+    "triaged": _l("Triaged"),
+    "in_progress": _l("In progress"),
+    "resolved": _l("Resolved"),
+    "verified": _l("Verified"),
+    "closed": _l("Closed"),
+}
+ACTION_LABELS = {
+    "triage": _l("Classify and assign"),
+    "start": _l("Start work"),
+    "resolve": _l("Mark resolved"),
+    "verify": _l("Verify"),
+    "send_back": _l("Send back"),
+    "close": _l("Close"),
+    "reopen": _l("Reopen"),
+}
+CHANNEL_LABELS = {
+    "phone": _l("Phone"),
+    "email": _l("E-mail"),
+    "online": _l("Online service"),
+    "visit": _l("Visit"),
+}
+RELATION_LABELS = {
+    "spec": _l("Specification"),
+    "manual": _l("Manual"),
+    "analysis": _l("Analysis"),
+    "other": _l("Other"),
+}
 
 
 class IssueForm(FlaskForm):
@@ -37,17 +66,23 @@ class ActionForm(FlaskForm):
     comment = TextAreaField(_l("Comment"))
     # The service validates these and answers with a message naming the
     # field; the form only has to carry them.
-    category = SelectField(_l("Category"), choices=[("", "")] + list(CATEGORY_LABELS.items()),
-                           validate_choice=False)
-    severity = SelectField(_l("Severity"), choices=[("", "")] + [(str(k), v) for k, v in SEVERITY_LABELS.items()],
-                           validate_choice=False)
+    category = SelectField(
+        _l("Category"), choices=[("", "")] + list(CATEGORY_LABELS.items()), validate_choice=False
+    )
+    severity = SelectField(
+        _l("Severity"),
+        choices=[("", "")] + [(str(k), v) for k, v in SEVERITY_LABELS.items()],
+        validate_choice=False,
+    )
     department = SelectField(_l("Responsible department"), choices=[], validate_choice=False)
     analysis = TextAreaField(_l("Analysis"))
     resolution = TextAreaField(_l("Resolution"))
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField(_l("Progress note (Markdown)"), validators=[DataRequired(), Length(max=limits.COMMENT)])
+    body = TextAreaField(
+        _l("Progress note (Markdown)"), validators=[DataRequired(), Length(max=limits.COMMENT)]
+    )
 
 
 class LinkForm(FlaskForm):

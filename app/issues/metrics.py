@@ -36,7 +36,11 @@ def _mean(values: Sequence[float]) -> float | None:
 
 
 def satisfaction(start: datetime, end: datetime, department_id: int | None = None) -> dict:
-    query = select(IssueFollowUp).join(Issue).where(IssueFollowUp.created_at >= start, IssueFollowUp.created_at < end)
+    query = (
+        select(IssueFollowUp)
+        .join(Issue)
+        .where(IssueFollowUp.created_at >= start, IssueFollowUp.created_at < end)
+    )
     if department_id is not None:
         query = query.where(Issue.department_id == department_id)
     calls = db.session.scalars(query).all()
@@ -48,19 +52,30 @@ def satisfaction(start: datetime, end: datetime, department_id: int | None = Non
 
     def summary(scores: list[int]) -> dict:
         counts = Counter(scores)
-        return {"count": len(scores), "mean": _mean(scores),
-                "distribution": {str(n): counts.get(n, 0) for n in range(1, 6)}}
+        return {
+            "count": len(scores),
+            "mean": _mean(scores),
+            "distribution": {str(n): counts.get(n, 0) for n in range(1, 6)},
+        }
 
-    return {**summary([c.score for c in calls]),
-            "by_product": {k: summary(v) for k, v in sorted(by_product.items())},
-            "by_month": {k: summary(v) for k, v in sorted(by_month.items())}}
+    return {
+        **summary([c.score for c in calls]),
+        "by_product": {k: summary(v) for k, v in sorted(by_product.items())},
+        "by_month": {k: summary(v) for k, v in sorted(by_month.items())},
+    }
 
 
 def first_reply(start: datetime, end: datetime, department_id: int | None = None) -> dict:
-    first = (select(IssueReply.issue_id, func.min(IssueReply.sent_at).label("sent_at"))
-             .group_by(IssueReply.issue_id).subquery())
-    query = (select(Issue, first.c.sent_at).join(first, first.c.issue_id == Issue.id)
-             .where(Issue.source == IssueSource.customer))
+    first = (
+        select(IssueReply.issue_id, func.min(IssueReply.sent_at).label("sent_at"))
+        .group_by(IssueReply.issue_id)
+        .subquery()
+    )
+    query = (
+        select(Issue, first.c.sent_at)
+        .join(first, first.c.issue_id == Issue.id)
+        .where(Issue.source == IssueSource.customer)
+    )
     if department_id is not None:
         query = query.where(Issue.department_id == department_id)
     hours = []
@@ -85,7 +100,9 @@ def _due(issue: Issue) -> datetime:
 
 def compute(start: datetime, end: datetime, department_id: int | None = None) -> dict:
     created = select(Issue).where(Issue.created_at >= start, Issue.created_at < end)
-    closed = select(Issue).where(Issue.closed_at.is_not(None), Issue.closed_at >= start, Issue.closed_at < end)
+    closed = select(Issue).where(
+        Issue.closed_at.is_not(None), Issue.closed_at >= start, Issue.closed_at < end
+    )
     if department_id is not None:
         created = created.where(Issue.department_id == department_id)
         closed = closed.where(Issue.department_id == department_id)
@@ -105,14 +122,18 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
         entry["timeliness_rate"] = round(entry["on_time"] / entry["closed"], 4)
     by_month: dict[str, dict] = {}
     for issue in created_rows:
-        month = by_month.setdefault(issue.created_at.strftime("%Y-%m"), {
-            "created": 0, "by_category": Counter(), "by_severity": Counter()})
+        month = by_month.setdefault(
+            issue.created_at.strftime("%Y-%m"),
+            {"created": 0, "by_category": Counter(), "by_severity": Counter()},
+        )
         month["created"] += 1
         month["by_category"][issue.category or "unclassified"] += 1
         month["by_severity"][str(issue.severity or 0)] += 1
     for issue in closed_rows:
-        month = by_month.setdefault(_closed(issue).strftime("%Y-%m"), {
-            "created": 0, "by_category": Counter(), "by_severity": Counter()})
+        month = by_month.setdefault(
+            _closed(issue).strftime("%Y-%m"),
+            {"created": 0, "by_category": Counter(), "by_severity": Counter()},
+        )
         month["closed"] = month.get("closed", 0) + 1
         if issue.due_at is not None:
             month["closed_with_due_date"] = month.get("closed_with_due_date", 0) + 1
@@ -122,13 +143,16 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
         due_count = month.get("closed_with_due_date", 0)
         month["timeliness_rate"] = round(month.get("on_time", 0) / due_count, 4) if due_count else None
     return {
-        "from": start.isoformat(), "to": end.isoformat(),
+        "from": start.isoformat(),
+        "to": end.isoformat(),
         "by_month": dict(sorted(by_month.items())),
         "created": len(created_rows),
         "by_state": dict(Counter(i.state for i in created_rows)),
         "by_category": dict(Counter(i.category or "unclassified" for i in created_rows)),
         "by_severity": {str(k): v for k, v in Counter(i.severity or 0 for i in created_rows).items()},
-        "by_department": dict(Counter(i.department.code if i.department else "unassigned" for i in created_rows)),
+        "by_department": dict(
+            Counter(i.department.code if i.department else "unassigned" for i in created_rows)
+        ),
         "closed": len(closed_rows),
         "mean_hours_to_close": round(sum(hours) / len(hours), 2) if hours else None,
         "closed_with_due_date": len(with_due),

@@ -55,9 +55,7 @@ class Issue(Model):
     """A product problem report."""
 
     __tablename__ = "issue"
-    __table_args__ = (
-        CheckConstraint("severity IS NULL OR severity IN (1, 2, 3)", name="severity_known"),
-    )
+    __table_args__ = (CheckConstraint("severity IS NULL OR severity IN (1, 2, 3)", name="severity_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -93,15 +91,13 @@ class Issue(Model):
     department: Mapped[Department | None] = relationship(lazy="joined")
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     reported_by: Mapped[User] = relationship(foreign_keys=[reported_by_id])
-    comments: Mapped[list[IssueComment]] = relationship(
-        back_populates="issue", order_by="IssueComment.id"
-    )
-    links: Mapped[list[IssueLink]] = relationship(
-        back_populates="issue", order_by="IssueLink.id"
-    )
+    comments: Mapped[list[IssueComment]] = relationship(back_populates="issue", order_by="IssueComment.id")
+    links: Mapped[list[IssueLink]] = relationship(back_populates="issue", order_by="IssueLink.id")
     team: Mapped[list[User]] = relationship(secondary="issue_team", order_by="User.id")
     replies: Mapped[list[IssueReply]] = relationship(back_populates="issue", order_by="IssueReply.id")
-    follow_ups: Mapped[list[IssueFollowUp]] = relationship(back_populates="issue", order_by="IssueFollowUp.id")
+    follow_ups: Mapped[list[IssueFollowUp]] = relationship(
+        back_populates="issue", order_by="IssueFollowUp.id"
+    )
 
 
 class IssueComment(Model):
@@ -125,9 +121,7 @@ class IssueLink(Model):
     """A report points at the exact document version it concerns."""
 
     __tablename__ = "issue_link"
-    __table_args__ = (
-        UniqueConstraint("issue_id", "version_id", "relation", name="uq_issue_link_target"),
-    )
+    __table_args__ = (UniqueConstraint("issue_id", "version_id", "relation", name="uq_issue_link_target"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     issue_id: Mapped[int] = mapped_column(ForeignKey("issue.id"), index=True)

@@ -39,18 +39,27 @@ def _others(users: Sequence[User | None], actor: User) -> list[User]:
     return [u for u in users if u is not None and u.id != actor.id]
 
 
-def on_state_changed(issue: Issue, *, from_state: str | None, to_state: str, actor: User, comment: str,
-                     **_) -> None:
+def on_state_changed(
+    issue: Issue, *, from_state: str | None, to_state: str, actor: User, comment: str, **_
+) -> None:
     link = f"/issues/{issue.id}"
     if to_state == State.reported:
         notify(_others(triagers(), actor), "issue_reported", f"{_label(issue)}: new report to triage", link)
     elif to_state == State.triaged:
         people = _with_role("dept_head", issue.department_id) + [issue.assignee]
-        notify(_others(people, actor), "issue_assigned",
-               f"{_label(issue)}: assigned to {issue.department.code if issue.department else ''} (severity {issue.severity})", link)
+        notify(
+            _others(people, actor),
+            "issue_assigned",
+            f"{_label(issue)}: assigned to {issue.department.code if issue.department else ''} (severity {issue.severity})",
+            link,
+        )
     elif to_state == State.resolved:
-        notify(_others(_with_role("qc"), actor), "issue_resolved", f"{_label(issue)}: resolved, waiting for QC",
-               link)
+        notify(
+            _others(_with_role("qc"), actor),
+            "issue_resolved",
+            f"{_label(issue)}: resolved, waiting for QC",
+            link,
+        )
     elif to_state == State.in_progress and from_state in (State.resolved, State.closed):
         people = [issue.assignee, *_with_role("dept_head", issue.department_id)]
         if from_state == State.closed:  # reopened: the reporter hears of it too
@@ -64,7 +73,11 @@ def on_assigned(issue: Issue, *, actor: User, assignee: User | None, added_team:
     link = f"/issues/{issue.id}"
     if assignee is not None:
         heads = _with_role("dept_head", issue.department_id)
-        notify(_others([assignee, *heads], actor), "issue_assigned",
-               f"{_label(issue)}: {assignee.name} is responsible", link)
+        notify(
+            _others([assignee, *heads], actor),
+            "issue_assigned",
+            f"{_label(issue)}: {assignee.name} is responsible",
+            link,
+        )
     if added_team:
         notify(_others(added_team, actor), "issue_team", f"{_label(issue)}: you are on the team", link)

@@ -25,15 +25,14 @@ def issues_linked_to_document(document: Document) -> list[dict]:
         .where(DocumentVersion.document_id == document.id)
         .order_by(Issue.id, DocumentVersion.number)
     ).all()
-    return [
-        {"id": r[0], "title": r[1], "state": r[2], "version": r[3], "relation": r[4]}
-        for r in rows
-    ]
+    return [{"id": r[0], "title": r[1], "state": r[2], "version": r[3], "relation": r[4]} for r in rows]
 
 
 def overdue_clause(now: datetime | None = None):
     now = now or utcnow()
-    return and_(Issue.state.in_([s.value for s in OPEN_STATES]), Issue.due_at.is_not(None), Issue.due_at < now)
+    return and_(
+        Issue.state.in_([s.value for s in OPEN_STATES]), Issue.due_at.is_not(None), Issue.due_at < now
+    )
 
 
 def is_overdue(issue: Issue, now: datetime | None = None) -> bool:
@@ -103,8 +102,14 @@ def all_issues(flt: IssueFilter):
 
 
 def open_for_department(department_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(Issue).where(
-        Issue.department_id == department_id, Issue.state.in_([s.value for s in OPEN_STATES]))) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Issue)
+            .where(Issue.department_id == department_id, Issue.state.in_([s.value for s in OPEN_STATES]))
+        )
+        or 0
+    )
 
 
 def overdue_count(department_id: int | None = None) -> int:
@@ -112,4 +117,3 @@ def overdue_count(department_id: int | None = None) -> int:
     if department_id is not None:
         query = query.where(Issue.department_id == department_id)
     return db.session.scalar(query) or 0
-

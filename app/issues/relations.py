@@ -65,30 +65,51 @@ def add_relation(actor: User, issue: Issue, target_id: int, relation_type: str) 
         raise ValidationFailed(f"no report #{target_id}", field="target_id")
     if target.id == issue.id:
         raise ValidationFailed("a report cannot be related to itself", field="target_id")
-    if db.session.scalar(select(IssueRelation.id).where(
-            IssueRelation.source_id == issue.id, IssueRelation.target_id == target.id,
-            IssueRelation.type == relation_type)):
+    if db.session.scalar(
+        select(IssueRelation.id).where(
+            IssueRelation.source_id == issue.id,
+            IssueRelation.target_id == target.id,
+            IssueRelation.type == relation_type,
+        )
+    ):
         raise InvalidTransition(f"#{issue.id} is already {relation_type} #{target.id}")
     if relation_type == IssueRelationType.duplicate_of:
         if target.state == "closed" and _duplicate_target(target) == issue.id:
             raise ValidationFailed("the original cannot be a duplicate of its duplicate", field="target_id")
         # Checks the actor and the state (403, 409) and closes the report.
         service.act(issue, "close_duplicate", actor=actor, fields={"duplicate_of": target.id})
-    relation = IssueRelation(source_id=issue.id, target_id=target.id, type=relation_type, created_by_id=actor.id)
+    relation = IssueRelation(
+        source_id=issue.id, target_id=target.id, type=relation_type, created_by_id=actor.id
+    )
     db.session.add(relation)
     db.session.flush()
-    record_event(actor, "relate", relation, issue_id=issue.id, details={"type": relation_type, "target": target.id})
+    record_event(
+        actor, "relate", relation, issue_id=issue.id, details={"type": relation_type, "target": target.id}
+    )
     db.session.flush()
     return relation
 
 
 def _duplicate_target(issue: Issue) -> int | None:
-    return db.session.scalar(select(IssueRelation.target_id).where(
-        IssueRelation.source_id == issue.id, IssueRelation.type == IssueRelationType.duplicate_of))
+    return db.session.scalar(
+        select(IssueRelation.target_id).where(
+            IssueRelation.source_id == issue.id, IssueRelation.type == IssueRelationType.duplicate_of
+        )
+    )
 
 
 def related(issue: Issue) -> list[RelatedIssue]:
-    rows = db.session.scalars(select(IssueRelation).where(
-        (IssueRelation.source_id == issue.id) | (IssueRelation.target_id == issue.id)).order_by(IssueRelation.id))
-    return [RelatedIssue(r.id, r.type if r.source_id == issue.id else INVERSE[r.type],
-                         r.target if r.source_id == issue.id else r.source, r.source_id == issue.id) for r in rows]
+    rows = db.session.scalars(
+        select(IssueRelation)
+        .where((IssueRelation.source_id == issue.id) | (IssueRelation.target_id == issue.id))
+        .order_by(IssueRelation.id)
+    )
+    return [
+        RelatedIssue(
+            r.id,
+            r.type if r.source_id == issue.id else INVERSE[r.type],
+            r.target if r.source_id == issue.id else r.source,
+            r.source_id == issue.id,
+        )
+        for r in rows
+    ]

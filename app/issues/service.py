@@ -35,10 +35,18 @@ from app.issues.models import (
 from app.issues.workflow import Action, Context, State, can_triage, rule_for
 
 TEXT_FIELDS = ("title", "phenomenon", "found_by", "location", "scope", "customer_ref", "product", "analysis")
-TEXT_LIMITS = {"title": limits.TITLE, "phenomenon": limits.LONG_TEXT, "found_by": limits.NAME,
-               "location": limits.PLACE, "scope": limits.LONG_TEXT, "customer_ref": limits.CODE,
-               "product": limits.CODE, "analysis": limits.LONG_TEXT, "resolution": limits.LONG_TEXT,
-               "comment": limits.LONG_TEXT}
+TEXT_LIMITS = {
+    "title": limits.TITLE,
+    "phenomenon": limits.LONG_TEXT,
+    "found_by": limits.NAME,
+    "location": limits.PLACE,
+    "scope": limits.LONG_TEXT,
+    "customer_ref": limits.CODE,
+    "product": limits.CODE,
+    "analysis": limits.LONG_TEXT,
+    "resolution": limits.LONG_TEXT,
+    "comment": limits.LONG_TEXT,
+}
 EDITABLE_FIELDS = TEXT_FIELDS + ("found_at", "source")
 # Set by the responsible department's head (assignee) or by triage (team),
 # and by customer service (channel, contact): app/issues/customer.py.
@@ -52,10 +60,12 @@ def context_for(actor: User, issue: Issue) -> Context:
 
 # Validation ----------------------------------------------------------------
 
+
 def parse_category(value) -> str:
     if value not in IssueCategory.__members__:
         raise ValidationFailed(
-            f"unknown category {value!r}; expected one of {', '.join(IssueCategory)}", field="category")
+            f"unknown category {value!r}; expected one of {', '.join(IssueCategory)}", field="category"
+        )
     return value
 
 
@@ -66,14 +76,16 @@ def parse_severity(value) -> int:
     except (TypeError, ValueError):
         raise ValidationFailed(
             f"unknown severity {value!r}; expected 1 (major), 2 (significant) or 3 (general)",
-            field="severity") from None
+            field="severity",
+        ) from None
     return severity
 
 
 def parse_source(value) -> str:
     if value not in IssueSource.__members__:
         raise ValidationFailed(
-            f"unknown source {value!r}; expected one of {', '.join(IssueSource)}", field="source")
+            f"unknown source {value!r}; expected one of {', '.join(IssueSource)}", field="source"
+        )
     return value
 
 
@@ -105,8 +117,11 @@ def _check_report(issue: Issue) -> None:
 
 # Recording -----------------------------------------------------------------
 
+
 def create_issue(actor: User, data: dict) -> Issue:
-    issue = Issue(reported_by=actor, state=State.reported, source=parse_source(data.get("source", "internal")))
+    issue = Issue(
+        reported_by=actor, state=State.reported, source=parse_source(data.get("source", "internal"))
+    )
     for name in TEXT_FIELDS:
         setattr(issue, name, (data.get(name) or "").strip())
     issue.found_at = parse_found_at(data.get("found_at"))
@@ -128,16 +143,21 @@ def create_issue(actor: User, data: dict) -> Issue:
     if triage and len(triage) == 3:
         act(issue, Action.triage, actor=actor, fields=triage)
     elif triage:
-        raise ValidationFailed("classify with category, severity and department together",
-                               field=next(k for k in ("category", "severity", "department") if k not in triage))
+        raise ValidationFailed(
+            "classify with category, severity and department together",
+            field=next(k for k in ("category", "severity", "department") if k not in triage),
+        )
     signals.issue_changed.send(issue.id)
     return issue
 
 
 def _triage_values(fields: dict, partial: bool = False) -> dict:
     values = {}
-    for name, parse in (("category", parse_category), ("severity", parse_severity),
-                        ("department", lambda code: department_by_code(code))):
+    for name, parse in (
+        ("category", parse_category),
+        ("severity", parse_severity),
+        ("department", lambda code: department_by_code(code)),
+    ):
         if fields.get(name) in (None, ""):
             if partial:
                 continue
@@ -164,8 +184,11 @@ def update_issue(actor: User, issue: Issue, data: dict) -> Issue:
     in_team = any(member.id == actor.id for member in issue.team)
     if in_team and set(data) <= {"analysis"}:
         pass  # a cross-department team member records analysis
-    elif not ((actor.id == issue.reported_by_id and issue.state == State.reported) or can_triage(ctx)
-              or (issue.department_id is not None and actor.department_id == issue.department_id)):
+    elif not (
+        (actor.id == issue.reported_by_id and issue.state == State.reported)
+        or can_triage(ctx)
+        or (issue.department_id is not None and actor.department_id == issue.department_id)
+    ):
         raise PermissionDenied("only the reporter, customer service or the responsible department may edit")
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
@@ -191,12 +214,14 @@ def update_issue(actor: User, issue: Issue, data: dict) -> Issue:
 
 # Workflow ------------------------------------------------------------------
 
+
 def _parse_action(action) -> Action:
     try:
         return Action(action)
     except ValueError:
-        raise ValidationFailed(f"unknown action {action!r}; expected one of {', '.join(Action)}",
-                               field="action") from None
+        raise ValidationFailed(
+            f"unknown action {action!r}; expected one of {', '.join(Action)}", field="action"
+        ) from None
 
 
 def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | None = None) -> Issue:
@@ -216,7 +241,9 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
     if "comment" in rule.needs and not comment:
         raise ValidationFailed(f"a comment is required to {action.value.replace('_', ' ')}", field="comment")
     if "duplicate_of" in rule.needs and not fields.get("duplicate_of"):
-        raise ValidationFailed("the original report is required to close as a duplicate", field="duplicate_of")
+        raise ValidationFailed(
+            "the original report is required to close as a duplicate", field="duplicate_of"
+        )
     if "resolution" in rule.needs and not (fields.get("resolution") or issue.resolution or "").strip():
         raise ValidationFailed("a resolution is required to resolve", field="resolution")
     now = utcnow()
@@ -229,8 +256,9 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
         days = current_app.config["ISSUE_DUE_DAYS"][issue.severity]
         issue.due_at = now + timedelta(days=days)
     if "reply" in rule.needs and issue.source == IssueSource.customer and not issue.replies:
-        raise InvalidTransition("a report from a customer is closed only after the reply to the customer "
-                                "is recorded")
+        raise InvalidTransition(
+            "a report from a customer is closed only after the reply to the customer is recorded"
+        )
     if fields.get("analysis") is not None:
         issue.analysis = fields["analysis"].strip()
     if action == Action.resolve:
@@ -249,26 +277,46 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
     issue.state = rule.to
     if comment and action in (Action.send_back, Action.reopen):
         _add_comment(issue, actor, comment, kind=action.value)
-    details = {"category": issue.category, "severity": issue.severity,
-               "department": issue.department.code if issue.department else None} if action == Action.triage else None
+    details = (
+        {
+            "category": issue.category,
+            "severity": issue.severity,
+            "department": issue.department.code if issue.department else None,
+        }
+        if action == Action.triage
+        else None
+    )
     if action == Action.close_duplicate:
         details = {"duplicate_of": fields["duplicate_of"]}
-    record_event(actor, action.value, issue, from_state=from_state, to_state=issue.state,
-                 comment=comment, details=details)
+    record_event(
+        actor,
+        action.value,
+        issue,
+        from_state=from_state,
+        to_state=issue.state,
+        comment=comment,
+        details=details,
+    )
     signals.issue_changed.send(issue.id)
-    signals.issue_state_changed.send(issue, from_state=from_state, to_state=issue.state, actor=actor,
-                                     comment=comment)
+    signals.issue_state_changed.send(
+        issue, from_state=from_state, to_state=issue.state, actor=actor, comment=comment
+    )
     db.session.flush()
     return issue
 
 
 # Progress log and links -----------------------------------------------------
 
+
 def _may_participate(actor: User, issue: Issue) -> bool:
     ctx = context_for(actor, issue)
-    return bool(actor.id == issue.reported_by_id or can_triage(ctx) or ctx.actor_roles & {"qc", "leader"}
-                or (issue.department_id is not None and actor.department_id == issue.department_id)
-                or any(member.id == actor.id for member in issue.team))
+    return bool(
+        actor.id == issue.reported_by_id
+        or can_triage(ctx)
+        or ctx.actor_roles & {"qc", "leader"}
+        or (issue.department_id is not None and actor.department_id == issue.department_id)
+        or any(member.id == actor.id for member in issue.team)
+    )
 
 
 def _add_comment(issue: Issue, actor: User, body: str, kind: str = "progress") -> IssueComment:
@@ -294,8 +342,9 @@ def add_link(actor: User, issue: Issue, document_id: int, number: int, relation:
     if not _may_participate(actor, issue):
         raise PermissionDenied("only people working on this report may link documents")
     if relation not in LinkRelation.__members__:
-        raise ValidationFailed(f"unknown relation {relation!r}; expected one of {', '.join(LinkRelation)}",
-                               field="relation")
+        raise ValidationFailed(
+            f"unknown relation {relation!r}; expected one of {', '.join(LinkRelation)}", field="relation"
+        )
     document = db.session.get(Document, document_id)
     if document is None or not can_view_document(actor, document):
         raise NotFound(f"document {document_id} not found")
@@ -308,8 +357,9 @@ def add_link(actor: User, issue: Issue, document_id: int, number: int, relation:
         db.session.flush()
     except IntegrityError:  # the unique (issue, version, relation) constraint
         raise Conflict("this version is already linked with that relation") from None
-    record_event(actor, "link", issue, details={"document_id": document_id, "version": number,
-                                                "relation": relation})
+    record_event(
+        actor, "link", issue, details={"document_id": document_id, "version": number, "relation": relation}
+    )
     return link
 
 
@@ -321,8 +371,11 @@ def remove_link(actor: User, issue: Issue, link_id: int) -> None:
     # (it is hidden on the page too), so they cannot remove it either.
     if link is None or link.issue_id != issue.id or not can_view_version(actor, link.version):
         raise NotFound("no such link")
-    details = {"document_id": link.version.document_id, "version": link.version.number,
-               "relation": link.relation}
+    details = {
+        "document_id": link.version.document_id,
+        "version": link.version.number,
+        "relation": link.relation,
+    }
     db.session.delete(link)
     record_event(actor, "unlink", issue, details=details)
     db.session.flush()
@@ -354,18 +407,22 @@ def visible_links(user: User, issue: Issue) -> list[LinkView]:
             continue
         effective = document.effective_version
         number = effective.number if effective else None
-        views.append(LinkView(link, document, link.version.number, number,
-                              stale=link.version.state != "effective"))
+        views.append(
+            LinkView(link, document, link.version.number, number, stale=link.version.state != "effective")
+        )
     return views
 
 
 def visible_history(user: User, issue: Issue) -> list[AuditEvent]:
     """The report's audit events, without those naming a document ``user``
     may not see (linking or unlinking a restricted document)."""
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.issue_id == issue.id)
-                                .order_by(AuditEvent.id)).all()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.issue_id == issue.id).order_by(AuditEvent.id)
+    ).all()
     named = {(e.details or {}).get("document_id") for e in events} - {None}
-    documents = {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(named)))} if named else {}
+    documents = (
+        {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(named)))} if named else {}
+    )
     visible = []
     for event in events:
         document_id = (event.details or {}).get("document_id")
@@ -379,4 +436,3 @@ def visible_history(user: User, issue: Issue) -> list[AuditEvent]:
 
 def departments() -> list[Department]:
     return list(db.session.scalars(select(Department).order_by(Department.code)))
-

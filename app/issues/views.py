@@ -41,16 +41,23 @@ FILTER_KEYS = ("state", "category", "severity", "department", "product", "source
 
 @bp.app_context_processor
 def _labels():
-    return {"ISSUE_STATE_LABELS": STATE_LABELS, "ISSUE_CATEGORY_LABELS": CATEGORY_LABELS,
-            "SEVERITY_LABELS": SEVERITY_LABELS, "SOURCE_LABELS": SOURCE_LABELS,
-            "ACTION_LABELS": ACTION_LABELS, "RELATION_LABELS": RELATION_LABELS}
+    return {
+        "ISSUE_STATE_LABELS": STATE_LABELS,
+        "ISSUE_CATEGORY_LABELS": CATEGORY_LABELS,
+        "SEVERITY_LABELS": SEVERITY_LABELS,
+        "SOURCE_LABELS": SOURCE_LABELS,
+        "ACTION_LABELS": ACTION_LABELS,
+        "RELATION_LABELS": RELATION_LABELS,
+    }
 
 
 def _filter_from_args() -> queries.IssueFilter:
     return queries.IssueFilter(
         **{key: text_arg(key, limits.FILTER) for key in FILTER_KEYS},
-        overdue=request.args.get("overdue") == "1", sort=text_arg("sort", limits.FILTER, "created") or "created",
-        assigned_to=current_user.id if request.args.get("mine") == "1" else None)
+        overdue=request.args.get("overdue") == "1",
+        sort=text_arg("sort", limits.FILTER, "created") or "created",
+        assigned_to=current_user.id if request.args.get("mine") == "1" else None,
+    )
 
 
 @bp.get("/")
@@ -59,16 +66,27 @@ def index():
     flt = _filter_from_args()
     page = int_arg("page", 1)
     items, total = queries.list_issues(flt, page, 25)
-    return render_template("issues/list.html", issues=items, total=total, page=page, per_page=25,
-                           flt=flt, departments=service.departments(), is_overdue=queries.is_overdue)
+    return render_template(
+        "issues/list.html",
+        issues=items,
+        total=total,
+        page=page,
+        per_page=25,
+        flt=flt,
+        departments=service.departments(),
+        is_overdue=queries.is_overdue,
+    )
 
 
 @bp.get("/export.csv")
 @login_required
 def export_csv():
     body = export.to_csv(queries.all_issues(_filter_from_args()), current_user)
-    return Response(body, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=problem-reports.csv"})
+    return Response(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": "attachment; filename=problem-reports.csv"},
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -77,9 +95,23 @@ def new():
     form = IssueForm()
     if form.validate_on_submit():
         try:
-            issue = service.create_issue(current_user, {name: form[name].data for name in (
-                "title", "phenomenon", "found_at", "found_by", "location", "scope", "source",
-                "customer_ref", "product")})
+            issue = service.create_issue(
+                current_user,
+                {
+                    name: form[name].data
+                    for name in (
+                        "title",
+                        "phenomenon",
+                        "found_at",
+                        "found_by",
+                        "location",
+                        "scope",
+                        "source",
+                        "customer_ref",
+                        "product",
+                    )
+                },
+            )
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -95,23 +127,42 @@ def new():
 def detail(issue_id: int):
     issue = service.get_issue(issue_id)
     action_form = ActionForm()
-    action_form.department.choices = [("", "")] + [(d.code, f"{d.code} {d.name}") for d in service.departments()]
+    action_form.department.choices = [("", "")] + [
+        (d.code, f"{d.code} {d.name}") for d in service.departments()
+    ]
     # Closing as a duplicate is done by relating the report (app.issues.relations), not a button here.
-    actions = [a.value for a in allowed_actions(issue.state, service.context_for(current_user, issue))
-               if a.value != "close_duplicate"]
+    actions = [
+        a.value
+        for a in allowed_actions(issue.state, service.context_for(current_user, issue))
+        if a.value != "close_duplicate"
+    ]
     similar = _similar(issue)
-    people: dict[str, Any] = {"may_assign": customer_side.may_assign(current_user, issue),
-              "may_form_team": customer_side.may_form_team(current_user, issue) and issue.department_id is not None,
-              "may_see_contact": customer_side.may_see_contact(current_user, issue),
-              "may_reply": customer_side.is_customer_service(current_user) or customer_side.is_responsible(current_user, issue),
-              "may_follow_up": customer_side.is_customer_service(current_user)}
+    people: dict[str, Any] = {
+        "may_assign": customer_side.may_assign(current_user, issue),
+        "may_form_team": customer_side.may_form_team(current_user, issue) and issue.department_id is not None,
+        "may_see_contact": customer_side.may_see_contact(current_user, issue),
+        "may_reply": customer_side.is_customer_service(current_user)
+        or customer_side.is_responsible(current_user, issue),
+        "may_follow_up": customer_side.is_customer_service(current_user),
+    }
     if people["may_assign"] or people["may_form_team"]:
-        people["users"] = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)).all()
+        people["users"] = db.session.scalars(
+            select(User).where(User.active.is_(True)).order_by(User.name)
+        ).all()
     return render_template(
-        "issues/detail.html", issue=issue, actions=actions, action_form=action_form,
-        comment_form=CommentForm(), link_form=LinkForm(), unlink_form=UnlinkForm(),
-        links=service.visible_links(current_user, issue), overdue=queries.is_overdue(issue),
-        similar=similar, people=people, CHANNEL_LABELS=CHANNEL_LABELS, related=issue_relations.related(issue),
+        "issues/detail.html",
+        issue=issue,
+        actions=actions,
+        action_form=action_form,
+        comment_form=CommentForm(),
+        link_form=LinkForm(),
+        unlink_form=UnlinkForm(),
+        links=service.visible_links(current_user, issue),
+        overdue=queries.is_overdue(issue),
+        similar=similar,
+        people=people,
+        CHANNEL_LABELS=CHANNEL_LABELS,
+        related=issue_relations.related(issue),
     )
 
 
@@ -136,8 +187,11 @@ def act(issue_id: int, action: str):
     if not form.validate_on_submit():
         flash(_("The form expired; please try again."), "error")
         return _back(issue_id)
-    fields = {name: form[name].data for name in ("category", "severity", "department", "analysis", "resolution")
-              if form[name].data not in (None, "")}
+    fields = {
+        name: form[name].data
+        for name in ("category", "severity", "department", "analysis", "resolution")
+        if form[name].data not in (None, "")
+    }
     try:
         service.act(issue, action, actor=current_user, comment=form.comment.data, fields=fields)
     except DomainError as exc:
@@ -174,7 +228,9 @@ def link(issue_id: int):
     form = LinkForm()
     if form.validate_on_submit():
         try:
-            service.add_link(current_user, issue, form.document_id.data, form.version.data, form.relation.data)
+            service.add_link(
+                current_user, issue, form.document_id.data, form.version.data, form.relation.data
+            )
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -228,26 +284,43 @@ def people(issue_id: int):
         data["assignee_id"] = int(value) if value.isdigit() else None
     if "team" in request.form:
         data["team_ids"] = _ids("team_ids")
-    return _change(issue_id, lambda issue: customer_side.assign(current_user, issue, **data),
-                   _("Responsible people recorded."))
+    return _change(
+        issue_id,
+        lambda issue: customer_side.assign(current_user, issue, **data),
+        _("Responsible people recorded."),
+    )
 
 
 @bp.post("/<int:issue_id>/customer")
 @login_required
 def customer(issue_id: int):
-    return _change(issue_id, lambda issue: customer_side.set_customer_details(
-        current_user, issue, channel=request.form.get("channel", ""), contact=request.form.get("contact", "")),
-        _("Customer details recorded."))
+    return _change(
+        issue_id,
+        lambda issue: customer_side.set_customer_details(
+            current_user,
+            issue,
+            channel=request.form.get("channel", ""),
+            contact=request.form.get("contact", ""),
+        ),
+        _("Customer details recorded."),
+    )
 
 
 @bp.post("/<int:issue_id>/replies")
 @login_required
 def reply(issue_id: int):
     accepted = {"yes": True, "no": False}.get(request.form.get("accepted", ""))
-    data = {"text": request.form.get("text", ""), "remedy": request.form.get("remedy", ""),
-            "sent_at": request.form.get("sent_at", ""), "accepted": accepted}
-    return _change(issue_id, lambda issue: customer_side.add_reply(current_user, issue, data),
-                   _("Reply to the customer recorded."))
+    data = {
+        "text": request.form.get("text", ""),
+        "remedy": request.form.get("remedy", ""),
+        "sent_at": request.form.get("sent_at", ""),
+        "accepted": accepted,
+    }
+    return _change(
+        issue_id,
+        lambda issue: customer_side.add_reply(current_user, issue, data),
+        _("Reply to the customer recorded."),
+    )
 
 
 @bp.post("/<int:issue_id>/follow-ups")
@@ -255,8 +328,11 @@ def reply(issue_id: int):
 def follow_up(issue_id: int):
     score = request.form.get("score", "")
     data = {"score": int(score) if score.isdigit() else score, "comment": request.form.get("comment", "")}
-    return _change(issue_id, lambda issue: customer_side.add_follow_up(current_user, issue, data),
-                   _("Follow-up call recorded."))
+    return _change(
+        issue_id,
+        lambda issue: customer_side.add_follow_up(current_user, issue, data),
+        _("Follow-up call recorded."),
+    )
 
 
 @bp.get("/metrics")
@@ -265,10 +341,14 @@ def metrics_page():
     today = datetime.now(UTC).date()
     end = date_arg("to", today)
     start = date_arg("from", end - timedelta(days=90))
-    result = metrics.compute(datetime(start.year, start.month, start.day, tzinfo=UTC),
-                             datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1))
+    result = metrics.compute(
+        datetime(start.year, start.month, start.day, tzinfo=UTC),
+        datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1),
+    )
     panels = [panel(start, end) for panel in hooks.registered("metrics_panel")]
-    return render_template("issues/metrics.html", m=result, start=start, end=end, panels=[p for p in panels if p])
+    return render_template(
+        "issues/metrics.html", m=result, start=start, end=end, panels=[p for p in panels if p]
+    )
 
 
 def _dashboard_panel():

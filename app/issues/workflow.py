@@ -59,8 +59,7 @@ def can_triage(ctx: Context) -> bool:
 
 def in_responsible_department(ctx: Context) -> bool:
     return "admin" in ctx.actor_roles or (
-        ctx.responsible_department_id is not None
-        and ctx.actor_department_id == ctx.responsible_department_id
+        ctx.responsible_department_id is not None and ctx.actor_department_id == ctx.responsible_department_id
     )
 
 
@@ -88,29 +87,40 @@ class Rule:
     needs: tuple[str, ...] = ()
 
 
-_TRIAGE = Rule(State.triaged, can_triage, "customer service or a department head",
-               needs=("category", "severity", "department"))
+_TRIAGE = Rule(
+    State.triaged,
+    can_triage,
+    "customer service or a department head",
+    needs=("category", "severity", "department"),
+)
 
 TRANSITIONS: dict[tuple[State, Action], Rule] = {
     (State.reported, Action.triage): _TRIAGE,
     (State.triaged, Action.triage): _TRIAGE,  # re-route before work starts
-    (State.triaged, Action.start): Rule(State.in_progress, in_responsible_department,
-                                        "the responsible department"),
-    (State.in_progress, Action.resolve): Rule(State.resolved, in_responsible_department,
-                                              "the responsible department", needs=("resolution",)),
+    (State.triaged, Action.start): Rule(
+        State.in_progress, in_responsible_department, "the responsible department"
+    ),
+    (State.in_progress, Action.resolve): Rule(
+        State.resolved, in_responsible_department, "the responsible department", needs=("resolution",)
+    ),
     (State.resolved, Action.verify): Rule(State.verified, is_qc, "quality control"),
-    (State.resolved, Action.send_back): Rule(State.in_progress, is_qc, "quality control",
-                                             needs=("comment",)),
+    (State.resolved, Action.send_back): Rule(State.in_progress, is_qc, "quality control", needs=("comment",)),
     # A customer's report also needs the reply to the customer recorded.
-    (State.verified, Action.close): Rule(State.closed, may_close,
-                                         "quality control or the responsible department head",
-                                         needs=("reply",)),
-    **{(state, Action.close_duplicate): Rule(State.closed, can_triage, "customer service or a department head",
-                                             needs=("duplicate_of",))
-       for state in (*OPEN_STATES, State.verified)},
-    (State.closed, Action.reopen): Rule(State.in_progress, may_reopen,
-                                        "quality control, customer service or the responsible department head",
-                                        needs=("comment",)),
+    (State.verified, Action.close): Rule(
+        State.closed, may_close, "quality control or the responsible department head", needs=("reply",)
+    ),
+    **{
+        (state, Action.close_duplicate): Rule(
+            State.closed, can_triage, "customer service or a department head", needs=("duplicate_of",)
+        )
+        for state in (*OPEN_STATES, State.verified)
+    },
+    (State.closed, Action.reopen): Rule(
+        State.in_progress,
+        may_reopen,
+        "quality control, customer service or the responsible department head",
+        needs=("comment",),
+    ),
 }
 
 

@@ -140,18 +140,35 @@ def plan_entries(plan: Plan | None, plan_id: int) -> dict[str, dict | None]:
     key = f"plan:{plan_id}"
     if plan is None:
         return {key: None}
-    return {key: {
-        "key": key, "kind": "plan", "variant": "", "object_id": plan.id, "version": 0,
-        "title": plan.title, "body": plan_text(plan), "category": plan.kind, "doc_type": "",
-        "department": plan.department.code, "product": plan.product or "", "state": plan.state,
-        "severity": "", "source": "", "confidentiality": "internal",
-        "author_id": str(plan.created_by_id), "updated": _naive_utc(plan.updated_at),
-    }}
+    return {
+        key: {
+            "key": key,
+            "kind": "plan",
+            "variant": "",
+            "object_id": plan.id,
+            "version": 0,
+            "title": plan.title,
+            "body": plan_text(plan),
+            "category": plan.kind,
+            "doc_type": "",
+            "department": plan.department.code,
+            "product": plan.product or "",
+            "state": plan.state,
+            "severity": "",
+            "source": "",
+            "confidentiality": "internal",
+            "author_id": str(plan.created_by_id),
+            "updated": _naive_utc(plan.updated_at),
+        }
+    }
 
 
 # kind -> (model, its index entries); every indexed kind is listed here.
 MODELS: dict[str, tuple[Any, Callable[..., dict[str, dict | None]]]] = {
-    "document": (Document, document_entries), "issue": (Issue, issue_entries), "plan": (Plan, plan_entries)}
+    "document": (Document, document_entries),
+    "issue": (Issue, issue_entries),
+    "plan": (Plan, plan_entries),
+}
 
 
 def entries_for(session: Session, kind: str, object_id: int) -> dict[str, dict | None]:
@@ -273,8 +290,13 @@ def _start_state(root: Path) -> dict:
         # highest id": a transaction that took a lower id may commit later,
         # and its row must still be applied.
         covered = list(session.scalars(select(IndexOutbox.id)))
-    state = {"name": name, "schema": index.SCHEMA_VERSION, "covered": covered,
-             "after": {kind: 0 for kind in MODELS}, "counts": {kind: 0 for kind in MODELS}}
+    state = {
+        "name": name,
+        "schema": index.SCHEMA_VERSION,
+        "covered": covered,
+        "after": {kind: 0 for kind in MODELS},
+        "counts": {kind: 0 for kind in MODELS},
+    }
     _write_state(root, state)
     return state
 
@@ -302,8 +324,10 @@ def rebuild(config, *, batch_size: int = 500, commit_every: int = 20000, progres
         ix = whoosh_index.open_dir(str(root / name), schema=index.SCHEMA)
         with Session(db.engine) as session:
             total = sum(state["counts"].values()) + sum(
-                session.scalar(select(func.count(model.id)).where(model.id > state["after"].get(kind, 0))) or 0
-                for kind, (model, _) in MODELS.items())
+                session.scalar(select(func.count(model.id)).where(model.id > state["after"].get(kind, 0)))
+                or 0
+                for kind, (model, _) in MODELS.items()
+            )
         done = sum(state["counts"].values())
         if progress:
             progress(done, total)

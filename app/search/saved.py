@@ -18,8 +18,19 @@ from app.errors import InvalidTransition, NotFound, ValidationFailed
 from app.extensions import Model, db
 
 # The arguments of app.search.service.SearchArgs a saved search keeps (not its page).
-QUERY_KEYS = ("q", "kind", "category", "doc_type", "department", "product", "state", "severity", "date_from",
-              "date_to", "sort")
+QUERY_KEYS = (
+    "q",
+    "kind",
+    "category",
+    "doc_type",
+    "department",
+    "product",
+    "state",
+    "severity",
+    "date_from",
+    "date_to",
+    "sort",
+)
 MAX_PER_USER = 50
 
 
@@ -83,7 +94,9 @@ def save(user: User, name: str, query: dict, notify_daily: bool = False) -> Save
         raise ValidationFailed("a name is required", field="name")
     limits.check_length(name, 100, "name")
     cleaned = _clean_query(query)
-    if db.session.scalar(select(SavedSearch.id).where(SavedSearch.user_id == user.id, SavedSearch.name == name)):
+    if db.session.scalar(
+        select(SavedSearch.id).where(SavedSearch.user_id == user.id, SavedSearch.name == name)
+    ):
         raise InvalidTransition(f"you already have a saved search named {name!r}")
     if len(mine(user)) >= MAX_PER_USER:
         raise InvalidTransition(f"at most {MAX_PER_USER} saved searches")
@@ -93,7 +106,9 @@ def save(user: User, name: str, query: dict, notify_daily: bool = False) -> Save
     try:
         search_args(saved)
     except (TypeError, ValueError):
-        raise ValidationFailed("the search arguments do not parse (dates are YYYY-MM-DD)", field="query") from None
+        raise ValidationFailed(
+            "the search arguments do not parse (dates are YYYY-MM-DD)", field="query"
+        ) from None
     saved.last_total = count(user, saved)  # the baseline for "new results"
     record_event(user, "save_search", saved, details={"name": name, "query": cleaned})
     db.session.flush()
@@ -101,8 +116,11 @@ def save(user: User, name: str, query: dict, notify_daily: bool = False) -> Save
 
 
 def mine(user: User) -> list[SavedSearch]:
-    return list(db.session.scalars(select(SavedSearch).where(SavedSearch.user_id == user.id)
-                                   .order_by(SavedSearch.name)))
+    return list(
+        db.session.scalars(
+            select(SavedSearch).where(SavedSearch.user_id == user.id).order_by(SavedSearch.name)
+        )
+    )
 
 
 def delete(user: User, saved_id: int) -> None:
@@ -119,15 +137,22 @@ def notify_new_results(today: date) -> int:
     from app.notify.service import notify
 
     sent = 0
-    for saved in db.session.scalars(select(SavedSearch).where(
+    for saved in db.session.scalars(
+        select(SavedSearch).where(
             SavedSearch.notify_daily.is_(True),
-            (SavedSearch.last_notified_on.is_(None)) | (SavedSearch.last_notified_on < today))):
+            (SavedSearch.last_notified_on.is_(None)) | (SavedSearch.last_notified_on < today),
+        )
+    ):
         if not saved.user.active:
             continue
         total = count(saved.user, saved)
         if total > (saved.last_total or 0):
-            notify([saved.user], "saved_search",
-                   f"Saved search {saved.name}: {total - (saved.last_total or 0)} new results", saved.link)
+            notify(
+                [saved.user],
+                "saved_search",
+                f"Saved search {saved.name}: {total - (saved.last_total or 0)} new results",
+                saved.link,
+            )
             sent += 1
         saved.last_total, saved.last_notified_on = total, today
     db.session.flush()

@@ -54,9 +54,13 @@ def permission_query(user: User):
     """What ``user`` may find: the documents', the reports' and the plans'
     own rules (app.documents.policy, app.issues.policy,
     app.improvement.policy) rendered as one query."""
-    rule = AnyOf((FieldIn("kind", ("document",)) & document_policy.SEARCH_RULE,
-                  FieldIn("kind", ("issue",)) & issue_policy.ISSUE_RULE,
-                  FieldIn("kind", ("plan",)) & plan_policy.PLAN_RULE))
+    rule = AnyOf(
+        (
+            FieldIn("kind", ("document",)) & document_policy.SEARCH_RULE,
+            FieldIn("kind", ("issue",)) & issue_policy.ISSUE_RULE,
+            FieldIn("kind", ("plan",)) & plan_policy.PLAN_RULE,
+        )
+    )
     return to_whoosh(rule, user, _term_for(user))
 
 
@@ -110,7 +114,9 @@ class SearchArgs:
 
 
 def _filters(args: SearchArgs) -> list:
-    terms = [Term(name, str(getattr(args, name))) for name in FILTERS if getattr(args, name) not in (None, "")]
+    terms = [
+        Term(name, str(getattr(args, name))) for name in FILTERS if getattr(args, name) not in (None, "")
+    ]
     if args.date_from or args.date_to:
         start = datetime.combine(args.date_from, time.min) if args.date_from else None
         end = datetime.combine(args.date_to, time.max) if args.date_to else None
@@ -132,8 +138,11 @@ def _original_texts(hits) -> dict[str, str]:
     texts: dict[str, str] = {}
     versions = [(h["object_id"], h["version"]) for h in hits if h["kind"] == "document"]
     if versions:
-        rows = db.session.execute(select(DocumentVersion.document_id, DocumentVersion.number, DocumentVersion.text)
-                                  .where(DocumentVersion.document_id.in_([v[0] for v in versions]))).all()
+        rows = db.session.execute(
+            select(DocumentVersion.document_id, DocumentVersion.number, DocumentVersion.text).where(
+                DocumentVersion.document_id.in_([v[0] for v in versions])
+            )
+        ).all()
         by_pair = {(r[0], r[1]): r[2] for r in rows}
         for h in hits:
             if h["kind"] == "document":
@@ -156,31 +165,54 @@ def search(user: User, args: SearchArgs) -> dict:
     searcher = index.searchers.get(current_app.config)
     # The permission and filter queries are Whoosh queries like any other;
     # the executor turns them into document masks cached per index generation.
-    found = executor.run(searcher, text_query, [permission_query(user), *_filters(args)], facets=FACETS,
-                         page=args.page, per_page=args.per_page,
-                         sort_by_date=args.sort == "date" or not args.q.strip())
-    hits = [{**searcher.stored_fields(docnum), "_score": score}
-            for docnum, score in zip(found.docnums, found.scores, strict=True)]
+    found = executor.run(
+        searcher,
+        text_query,
+        [permission_query(user), *_filters(args)],
+        facets=FACETS,
+        page=args.page,
+        per_page=args.per_page,
+        sort_by_date=args.sort == "date" or not args.q.strip(),
+    )
+    hits = [
+        {**searcher.stored_fields(docnum), "_score": score}
+        for docnum, score in zip(found.docnums, found.scores, strict=True)
+    ]
     texts = _original_texts(hits)
     runs, words = highlight.query_terms(text_query) if args.q.strip() else (set(), set())
     items = []
     for hit in hits:
         snippets = highlight.fragments(texts.get(hit["key"], ""), runs, words) if runs or words else []
         title = highlight.highlight_title(hit["title"], runs, words) if runs or words else ""
-        items.append({
-            "kind": hit["kind"], "id": hit["object_id"], "title": hit["title"],
-            # highlight.mark() escapes all text and adds only <mark>: no
-            # sanitiser pass needed (bleach was 60% of a search request).
-            "title_html": marked_html(title, hit["title"]),
-            "score": round(hit["_score"] or 0.0, 4), "highlights": snippets,
-            "category": hit.get("category") or None, "doc_type": hit.get("doc_type") or None,
-            "department": hit.get("department") or None, "product": hit.get("product") or None,
-            "state": hit.get("state"), "severity": int(hit["severity"]) if hit.get("severity") else None,
-            "variant": hit.get("variant") or None, "version": hit.get("version") or None,
-            "updated": hit["updated"].replace(tzinfo=UTC).isoformat() if hit.get("updated") else None,
-        })
-    return {"items": items, "total": found.total, "total_exact": found.total_exact, "page": args.page,
-            "per_page": args.per_page, "facets": found.facets}
+        items.append(
+            {
+                "kind": hit["kind"],
+                "id": hit["object_id"],
+                "title": hit["title"],
+                # highlight.mark() escapes all text and adds only <mark>: no
+                # sanitiser pass needed (bleach was 60% of a search request).
+                "title_html": marked_html(title, hit["title"]),
+                "score": round(hit["_score"] or 0.0, 4),
+                "highlights": snippets,
+                "category": hit.get("category") or None,
+                "doc_type": hit.get("doc_type") or None,
+                "department": hit.get("department") or None,
+                "product": hit.get("product") or None,
+                "state": hit.get("state"),
+                "severity": int(hit["severity"]) if hit.get("severity") else None,
+                "variant": hit.get("variant") or None,
+                "version": hit.get("version") or None,
+                "updated": hit["updated"].replace(tzinfo=UTC).isoformat() if hit.get("updated") else None,
+            }
+        )
+    return {
+        "items": items,
+        "total": found.total,
+        "total_exact": found.total_exact,
+        "page": args.page,
+        "per_page": args.per_page,
+        "facets": found.facets,
+    }
 
 
 def mark_terms(text: str, q: str) -> str | None:
@@ -198,17 +230,32 @@ def similar_issues(user: User, issue_id: int, limit: int = 5) -> list[dict]:
     issue = db.session.get(Issue, issue_id)
     if docnum is None or issue is None:
         return []
-    scope = And([permission_query(user), Or([
-        Term("kind", "issue"),
-        Term("kind", "plan"),
-        And([Term("kind", "document"), Term("doc_type", "problem_analysis")]),
-    ])])
-    results = searcher.more_like(docnum, "body", text=issue_text(issue) + "\n" + issue.title,
-                                 top=limit + 1, numterms=12, filter=scope)
+    scope = And(
+        [
+            permission_query(user),
+            Or(
+                [
+                    Term("kind", "issue"),
+                    Term("kind", "plan"),
+                    And([Term("kind", "document"), Term("doc_type", "problem_analysis")]),
+                ]
+            ),
+        ]
+    )
+    results = searcher.more_like(
+        docnum, "body", text=issue_text(issue) + "\n" + issue.title, top=limit + 1, numterms=12, filter=scope
+    )
     similar = []
     for hit in results:
         if hit["key"] == f"issue:{issue_id}":
             continue
-        similar.append({"kind": hit["kind"], "id": hit["object_id"], "title": hit["title"],
-                        "state": hit.get("state"), "score": round(hit.score, 4)})
+        similar.append(
+            {
+                "kind": hit["kind"],
+                "id": hit["object_id"],
+                "title": hit["title"],
+                "state": hit.get("state"),
+                "score": round(hit.score, 4),
+            }
+        )
     return similar[:limit]

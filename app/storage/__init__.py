@@ -112,7 +112,7 @@ class LocalBlobStore:
         removed = 0
         here = f"upload-{_host()}-"
         for path in self.tmp.glob("upload-*"):
-            pid = path.name[len(here):].split("-")[0] if path.name.startswith(here) else ""
+            pid = path.name[len(here) :].split("-")[0] if path.name.startswith(here) else ""
             if pid.isdigit():
                 if _process_alive(int(pid)):
                     continue
@@ -192,8 +192,9 @@ class LocalBlobStore:
         _fsync_dir(target.parent)
         return True
 
-    def remove_if_unused(self, sha256: str, *, older_than_s: float, in_use: Callable[[str], bool],
-                         dry_run: bool = False) -> int:
+    def remove_if_unused(
+        self, sha256: str, *, older_than_s: float, in_use: Callable[[str], bool], dry_run: bool = False
+    ) -> int:
         """Delete the blob file when it is older than ``older_than_s`` and
         ``in_use(sha256)`` is false; returns the bytes freed (0 if kept).
         With ``dry_run`` nothing is deleted; the return value is the same."""

@@ -9,8 +9,14 @@ storage_cli = AppGroup("storage", help="The blob store.")
 
 
 @storage_cli.command("gc")
-@click.option("--older-than", "older_than", default=24.0, show_default=True, type=click.FloatRange(min=1),
-              help="Hours a file must be unreferenced and untouched before it is removed.")
+@click.option(
+    "--older-than",
+    "older_than",
+    default=24.0,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    help="Hours a file must be unreferenced and untouched before it is removed.",
+)
 @click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
 def gc_command(older_than: float, dry_run: bool):
     """Remove blob files that have no row in the database (left by a worker

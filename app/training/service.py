@@ -31,8 +31,15 @@ def requirement(document: Document) -> ReadingRequirement | None:
     return db.session.get(ReadingRequirement, document.id)
 
 
-def set_requirement(actor: User, document: Document, *, departments: list[str], roles: list[str],
-                    training_required: bool, due_days: int) -> ReadingRequirement:
+def set_requirement(
+    actor: User,
+    document: Document,
+    *,
+    departments: list[str],
+    roles: list[str],
+    training_required: bool,
+    due_days: int,
+) -> ReadingRequirement:
     if not can_control_document(actor, document):
         raise PermissionDenied("only the owning department's head, a leader or an admin chooses the readers")
     known = set(db.session.scalars(select(Department.code)))
@@ -49,9 +56,17 @@ def set_requirement(actor: User, document: Document, *, departments: list[str], 
     db.session.add(row)
     row.departments, row.roles = departments, roles
     row.training_required, row.due_days = bool(training_required), due_days
-    record_event(actor, "set_readers", document, details={
-        "departments": departments, "roles": roles, "training_required": row.training_required,
-        "due_days": due_days})
+    record_event(
+        actor,
+        "set_readers",
+        document,
+        details={
+            "departments": departments,
+            "roles": roles,
+            "training_required": row.training_required,
+            "due_days": due_days,
+        },
+    )
     db.session.flush()
     return row
 
@@ -62,7 +77,8 @@ def readers_for(row: ReadingRequirement) -> list[User]:
     query = select(User).where(User.active.is_(True))
     if row.departments:
         query = query.join(Department, Department.id == User.department_id).where(
-            Department.code.in_(row.departments))
+            Department.code.in_(row.departments)
+        )
     if row.roles:
         query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(row.roles))))
     return list(db.session.scalars(query.order_by(User.id)).unique())
@@ -74,14 +90,18 @@ def assign(version: DocumentVersion) -> list[Acknowledgement]:
     if row is None:
         return []
     due = company_today() + timedelta(days=row.due_days)
-    existing = set(db.session.scalars(select(Acknowledgement.user_id).where(
-        Acknowledgement.version_id == version.id)))
+    existing = set(
+        db.session.scalars(select(Acknowledgement.user_id).where(Acknowledgement.version_id == version.id))
+    )
     readers = [u for u in readers_for(row) if u.id not in existing and can_view_document(u, version.document)]
     tasks = [Acknowledgement(version_id=version.id, user_id=u.id, due_on=due) for u in readers]
     db.session.add_all(tasks)
-    notify(readers, "read_and_acknowledge",
-           f"{version.label} {version.document.title}: now effective; read it and confirm by {due}",
-           f"/documents/{version.document_id}")
+    notify(
+        readers,
+        "read_and_acknowledge",
+        f"{version.label} {version.document.title}: now effective; read it and confirm by {due}",
+        f"/documents/{version.document_id}",
+    )
     return tasks
 
 
@@ -94,8 +114,11 @@ def my_task(user: User, document: Document) -> Acknowledgement | None:
     version = document.effective_version
     if version is None:
         return None
-    return db.session.scalar(select(Acknowledgement).where(
-        Acknowledgement.version_id == version.id, Acknowledgement.user_id == user.id))
+    return db.session.scalar(
+        select(Acknowledgement).where(
+            Acknowledgement.version_id == version.id, Acknowledgement.user_id == user.id
+        )
+    )
 
 
 def acknowledge(user: User, document: Document, password: str | None = None) -> Acknowledgement:
@@ -111,10 +134,16 @@ def acknowledge(user: User, document: Document, password: str | None = None) -> 
         reauthenticate(user, password)
         method = "password"
     else:
-        method = "token" if has_request_context() and request.environ.get("doctrack.token_auth") else "session"
+        method = (
+            "token" if has_request_context() and request.environ.get("doctrack.token_auth") else "session"
+        )
     task.acknowledged_at, task.method, task.sha256 = utcnow(), method, task.version.sha256
-    record_event(user, "acknowledge", task.version, details={
-        "number": task.version.number, "method": method, "sha256": task.sha256})
+    record_event(
+        user,
+        "acknowledge",
+        task.version,
+        details={"number": task.version.number, "method": method, "sha256": task.sha256},
+    )
     db.session.flush()
     return task
 
@@ -124,48 +153,90 @@ def status(document: Document) -> list[Acknowledgement]:
     version = document.effective_version
     if version is None:
         return []
-    return list(db.session.scalars(select(Acknowledgement).where(Acknowledgement.version_id == version.id)
-                                   .join(User).order_by(Acknowledgement.acknowledged_at.is_not(None), User.name)))
+    return list(
+        db.session.scalars(
+            select(Acknowledgement)
+            .where(Acknowledgement.version_id == version.id)
+            .join(User)
+            .order_by(Acknowledgement.acknowledged_at.is_not(None), User.name)
+        )
+    )
 
 
 def training_record(user: User) -> list[Acknowledgement]:
-    return list(db.session.scalars(select(Acknowledgement).where(Acknowledgement.user_id == user.id)
-                                   .order_by(Acknowledgement.assigned_at.desc(), Acknowledgement.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Acknowledgement)
+            .where(Acknowledgement.user_id == user.id)
+            .order_by(Acknowledgement.assigned_at.desc(), Acknowledgement.id.desc())
+        )
+    )
 
 
 def can_see_record_of(viewer: User, person: User) -> bool:
-    return viewer.id == person.id or viewer.has_role("admin", "leader") or (
-        viewer.has_role("dept_head") and viewer.department_id == person.department_id)
+    return (
+        viewer.id == person.id
+        or viewer.has_role("admin", "leader")
+        or (viewer.has_role("dept_head") and viewer.department_id == person.department_id)
+    )
 
 
 def send_reminders(today: date | None = None) -> int:
     """Remind readers whose task is due within two days or overdue, at most once a day.
     Safe to run twice: a task reminded today is skipped."""
     today = today or company_today()
-    tasks = db.session.scalars(select(Acknowledgement).where(
-        Acknowledgement.acknowledged_at.is_(None), Acknowledgement.due_on <= today + timedelta(days=2),
-        (Acknowledgement.reminded_on.is_(None)) | (Acknowledgement.reminded_on < today))).all()
+    tasks = db.session.scalars(
+        select(Acknowledgement).where(
+            Acknowledgement.acknowledged_at.is_(None),
+            Acknowledgement.due_on <= today + timedelta(days=2),
+            (Acknowledgement.reminded_on.is_(None)) | (Acknowledgement.reminded_on < today),
+        )
+    ).all()
     for task in tasks:
         if task.version.state != VersionState.effective:
             continue
         late = "overdue since" if task.due_on < today else "due"
-        notify([task.user], "read_and_acknowledge_reminder",
-               f"Reminder: {task.version.label} {task.version.document.title}: reading {late} {task.due_on}",
-               f"/documents/{task.version.document_id}")
+        notify(
+            [task.user],
+            "read_and_acknowledge_reminder",
+            f"Reminder: {task.version.label} {task.version.document.title}: reading {late} {task.due_on}",
+            f"/documents/{task.version.document_id}",
+        )
         task.reminded_on = today
     db.session.flush()
     return len(tasks)
 
 
 def _rows(tasks: list[Acknowledgement]) -> list[list[str]]:
-    return [[t.version.document.number, t.version.revision, t.version.document.title, t.user.name,
-             t.user.email, t.user.department.code, str(t.due_on),
-             t.acknowledged_at.isoformat() if t.acknowledged_at else "", t.method or "", t.sha256 or ""]
-            for t in tasks]
+    return [
+        [
+            t.version.document.number,
+            t.version.revision,
+            t.version.document.title,
+            t.user.name,
+            t.user.email,
+            t.user.department.code,
+            str(t.due_on),
+            t.acknowledged_at.isoformat() if t.acknowledged_at else "",
+            t.method or "",
+            t.sha256 or "",
+        ]
+        for t in tasks
+    ]
 
 
-HEADER = ["number", "revision", "title", "reader", "email", "department", "due_on", "acknowledged_at",
-          "method", "sha256"]
+HEADER = [
+    "number",
+    "revision",
+    "title",
+    "reader",
+    "email",
+    "department",
+    "due_on",
+    "acknowledged_at",
+    "method",
+    "sha256",
+]
 
 
 def to_csv(tasks: list[Acknowledgement]) -> bytes:
@@ -180,5 +251,10 @@ def to_csv(tasks: list[Acknowledgement]) -> bytes:
 def document_record(document: Document) -> list[Acknowledgement]:
     """Every task of every version of the document (for its CSV)."""
     ids = [v.id for v in document.versions]
-    return list(db.session.scalars(select(Acknowledgement).where(Acknowledgement.version_id.in_(ids))
-                                   .order_by(Acknowledgement.version_id, Acknowledgement.id)))
+    return list(
+        db.session.scalars(
+            select(Acknowledgement)
+            .where(Acknowledgement.version_id.in_(ids))
+            .order_by(Acknowledgement.version_id, Acknowledgement.id)
+        )
+    )

@@ -24,14 +24,18 @@ def _document_panel(document):
     if row is None and not can_control_document(current_user, document):
         return None
     return "training/_document_panel.html", {
-        "requirement": row, "tasks": service.status(document), "mine": service.my_task(current_user, document),
-        "may_choose": can_control_document(current_user, document), "roles": service.ROLES,
+        "requirement": row,
+        "tasks": service.status(document),
+        "mine": service.my_task(current_user, document),
+        "may_choose": can_control_document(current_user, document),
+        "roles": service.ROLES,
     }
 
 
 def _dashboard_panel():
-    open_tasks = [t for t in service.training_record(current_user)
-                  if not t.done and t.version.state == "effective"]
+    open_tasks = [
+        t for t in service.training_record(current_user) if not t.done and t.version.state == "effective"
+    ]
     if not open_tasks:
         return None
     return "training/_dashboard_panel.html", {"open_tasks": open_tasks}
@@ -66,10 +70,13 @@ def readers(document_id: int):
         due_days = 0
     try:
         service.set_requirement(
-            current_user, document,
+            current_user,
+            document,
             departments=[c.strip() for c in request.form.get("departments", "").split(",") if c.strip()],
-            roles=request.form.getlist("roles"), training_required=bool(request.form.get("training_required")),
-            due_days=due_days)
+            roles=request.form.getlist("roles"),
+            training_required=bool(request.form.get("training_required")),
+            due_days=due_days,
+        )
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -111,7 +118,9 @@ def person_csv(user_id: int):
 
 
 def _csv(data: bytes, name: str) -> Response:
-    return Response(data, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        data, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 def init_app(app) -> None:
