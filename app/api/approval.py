@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import url_for
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
@@ -78,11 +80,17 @@ class InboxItemSchema(Schema):
     author = fields.Function(lambda v: email_for_viewer(v.author), allow_none=True)
     author_name = fields.Function(lambda v: v.author.name)
     submitted_at = fields.DateTime()
-    diff_url = fields.Function(
-        lambda v: url_for(
-            "api_documents.diff", document_id=v.document_id, to=v.number, **{"from": service.diff_target(v)}
-        )
-    )  # type: ignore[arg-type]  # "from" is a keyword
+    diff_url = fields.Function(lambda v: _diff_url(v))
+
+
+def _diff_url(version) -> str:
+    # "from" is a Python keyword: the query argument goes in as a dict.
+    args: dict[str, Any] = {
+        "document_id": version.document_id,
+        "to": version.number,
+        "from": service.diff_target(version),
+    }
+    return url_for("api_documents.diff", **args)
 
 
 class InboxSchema(Schema):
