@@ -52,57 +52,53 @@ def run_backup_job(app: Flask) -> bool:
     return bool(outcome["ok"])
 
 
-def run_effective_dates_job(app: Flask) -> int:
-    """Make approved versions whose date has come effective. Harmless to run
-    twice or in two processes: each change is a compare-and-set from
-    "approved" (app.approval.service.make_due_versions_effective)."""
-    from app.approval.service import make_due_versions_effective
+def _run(app: Flask, name: str, work) -> int:
+    """Run ``work()`` (returning how many things it did) in an application
+    context and commit. A failure is logged and rolled back; the next slot
+    simply runs again. Every job is harmless to run twice."""
     from app.extensions import db
 
     with app.app_context():
         try:
-            done = make_due_versions_effective()
+            done = work()
             db.session.commit()
         except Exception as exc:  # noqa: BLE001 - logged; the next run tries again
             db.session.rollback()
-            log.error("effective dates: %s: %s; the next run will try again", type(exc).__name__, exc)
+            log.error("%s: %s: %s; the next run will try again", name, type(exc).__name__, exc)
             return 0
+        return done
+
+
+def run_effective_dates_job(app: Flask) -> int:
+    """Make approved versions whose date has come effective: each change is a
+    compare-and-set from "approved" (app.approval.service.make_due_versions_effective)."""
+    from app.approval.service import make_due_versions_effective
+
+    def work() -> int:
+        done = make_due_versions_effective()
         for version in done:
             log.info("effective dates: %s is effective from %s", version.label, version.effective_on)
         return len(done)
 
+    return _run(app, "effective dates", work)
+
 
 def run_reading_reminders_job(app: Flask) -> int:
     """Remind readers of due and overdue reading tasks (once a day each)."""
-    from app.extensions import db
     from app.training.service import send_reminders
 
-    with app.app_context():
-        try:
-            count = send_reminders()
-            db.session.commit()
-        except Exception as exc:  # noqa: BLE001 - logged; the next run tries again
-            db.session.rollback()
-            log.error("reading reminders: %s: %s", type(exc).__name__, exc)
-            return 0
-        return count
+    return _run(app, "reading reminders", send_reminders)
 
 
 def run_storage_gc_job(app: Flask) -> int:
     """Remove blob files no row refers to, older than STORAGE_GC_HOURS (a
     worker killed between storing a file and committing its row): the
-    nightly `flask storage gc`. Harmless twice: young files are kept."""
+    nightly `flask storage gc`. Young files are kept."""
     from app.documents.blobs import collect_garbage
-    from app.extensions import db
     from app.storage import get_store
 
-    with app.app_context():
-        try:
-            result = collect_garbage(get_store(), older_than_hours=app.config["STORAGE_GC_HOURS"])
-        except Exception as exc:  # noqa: BLE001 - logged; the next night tries again
-            db.session.rollback()
-            log.error("storage gc: %s: %s", type(exc).__name__, exc)
-            return 0
+    def work() -> int:
+        result = collect_garbage(get_store(), older_than_hours=app.config["STORAGE_GC_HOURS"])
         if result["removed"]:
             log.info(
                 "storage gc: removed %d unreferenced blob files (%d bytes)",
@@ -111,74 +107,51 @@ def run_storage_gc_job(app: Flask) -> int:
             )
         return len(result["removed"])
 
+    return _run(app, "storage gc", work)
+
 
 def run_saved_search_job(app: Flask) -> int:
     """Daily notices of saved searches with new results (once a day each)."""
     from app.documents.change_request import company_today
-    from app.extensions import db
     from app.search.saved import notify_new_results
 
-    with app.app_context():
-        try:
-            sent = notify_new_results(company_today())
-            db.session.commit()
-        except Exception as exc:  # noqa: BLE001 - logged; the next run tries again
-            db.session.rollback()
-            log.error("saved searches: %s: %s", type(exc).__name__, exc)
-            return 0
-        return sent
+    return _run(app, "saved searches", lambda: notify_new_results(company_today()))
 
 
 def make_scheduler(app: Flask) -> BlockingScheduler:
-    trigger = CronTrigger.from_crontab(
-        app.config["BACKUP_CRON"], timezone=app.config["BABEL_DEFAULT_TIMEZONE"]
-    )
-    scheduler = BlockingScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
-    scheduler.add_job(
-        run_backup_job,
-        trigger,
-        args=[app],
-        id="backup",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=3600,
-    )
     timezone = app.config["BABEL_DEFAULT_TIMEZONE"]
-    scheduler.add_job(
-        run_effective_dates_job,
-        CronTrigger(hour=0, minute=0, second=5, timezone=timezone),
-        args=[app],
-        id="effective_dates",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=None,
-        next_run_time=datetime.now(UTC),
-    )
-    scheduler.add_job(
-        run_reading_reminders_job,
-        CronTrigger(hour=8, minute=0, timezone=timezone),
-        args=[app],
-        id="reading_reminders",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=3600,
-    )
-    scheduler.add_job(
-        run_storage_gc_job,
-        CronTrigger(hour=3, minute=30, timezone=timezone),
-        args=[app],
-        id="storage_gc",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=3600,
-    )
-    scheduler.add_job(
-        run_saved_search_job,
-        CronTrigger(hour=7, minute=0, timezone=timezone),
-        args=[app],
-        id="saved_searches",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=3600,
-    )
+    scheduler = BlockingScheduler(timezone=timezone)
+    jobs = [  # (job, trigger, id, options)
+        (
+            run_backup_job,
+            CronTrigger.from_crontab(app.config["BACKUP_CRON"], timezone=timezone),
+            "backup",
+            {},
+        ),
+        # At the start of the company's day, and once at start-up (a date passed while it was down).
+        (
+            run_effective_dates_job,
+            CronTrigger(hour=0, minute=0, second=5, timezone=timezone),
+            "effective_dates",
+            {"misfire_grace_time": None, "next_run_time": datetime.now(UTC)},
+        ),
+        (run_storage_gc_job, CronTrigger(hour=3, minute=30, timezone=timezone), "storage_gc", {}),
+        (run_saved_search_job, CronTrigger(hour=7, minute=0, timezone=timezone), "saved_searches", {}),
+        (
+            run_reading_reminders_job,
+            CronTrigger(hour=8, minute=0, timezone=timezone),
+            "reading_reminders",
+            {},
+        ),
+    ]
+    for job, trigger, job_id, options in jobs:
+        scheduler.add_job(
+            job,
+            trigger,
+            args=[app],
+            id=job_id,
+            coalesce=True,
+            max_instances=1,
+            **{"misfire_grace_time": 3600, **options},
+        )
     return scheduler
