@@ -100,6 +100,7 @@ def test_round_trip_while_writes_continue(tmp_path, scratch):
     fill(source)
     before = table_rows(source)
     stop = threading.Event()
+    writing = threading.Event()
     written = []
 
     def keep_writing():
@@ -109,10 +110,14 @@ def test_round_trip_while_writes_continue(tmp_path, scratch):
             while not stop.is_set() and n < 200:
                 document = factories.make_document(author, title=f"concurrent {n}", content=f"concurrent {n}\n")
                 written.append(document.id)
+                writing.set()
                 n += 1
 
     writer = threading.Thread(target=keep_writing)
     writer.start()
+    # The backup starts once the writer is committing (a small backup can
+    # otherwise finish before the writer's first document).
+    assert writing.wait(60), "the writer thread made no change"
     try:
         path = service.create_backup(source)
     finally:
