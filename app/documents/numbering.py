@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.audit import record_event
 from app.auth.models import User
-from app.documents.models import DOC_TYPES, Category, NumberPattern, NumberSequence, RevisionScheme
+from app.documents.models import DOC_TYPES, Category, Document, NumberPattern, NumberSequence, RevisionScheme
 from app.errors import PermissionDenied, ValidationFailed
 from app.extensions import db
 
@@ -136,13 +136,17 @@ def pattern_for(category: str, doc_type: str) -> tuple[str, str]:
     return row.pattern, row.revision_scheme
 
 
-def next_in_sequence(prefix: str) -> int:
-    """Take the next number of ``prefix`` inside the current transaction."""
+def _ensure_counter(prefix: str) -> None:
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
         insert(NumberSequence).values(prefix=prefix, last=0).on_conflict_do_nothing(index_elements=["prefix"])
     )
+
+
+def next_in_sequence(prefix: str) -> int:
+    """Take the next number of ``prefix`` inside the current transaction."""
+    _ensure_counter(prefix)
     return db.session.execute(
         update(NumberSequence)
         .where(NumberSequence.prefix == prefix)
@@ -161,6 +165,32 @@ def assign_number(parts: Parts) -> tuple[str, str]:
             f"the document number {number[:MAX_NUMBER]}... would be longer than "
             f"{MAX_NUMBER} characters; shorten the product or the pattern",
             field="product",
+        )
+    return number, scheme
+
+
+def take_given_number(parts: Parts, number: str) -> tuple[str, str]:
+    """An imported document's own number (and the revision scheme of its
+    pattern). When the number fits the pattern, its counter moves up to it,
+    so that documents created later never get the same number."""
+    number = (number or "").strip()
+    if not number or len(number) > MAX_NUMBER:
+        raise ValidationFailed(
+            f"a document number of 1 to {MAX_NUMBER} characters is required", field="number"
+        )
+    if db.session.scalar(select(Document.id).where(Document.number == number)) is not None:
+        raise ValidationFailed(f"document number {number} is already taken", field="number")
+    pattern, scheme = pattern_for(parts.category, parts.doc_type)
+    prefix = prefix_of(pattern, parts)
+    before, _seq, after = prefix.partition("{seq}")
+    middle = number[len(before) : len(number) - len(after)] if after else number[len(before) :]
+    if number.startswith(before) and number.endswith(after) and middle.isdigit():
+        _ensure_counter(prefix)
+        db.session.execute(
+            update(NumberSequence)
+            .where(NumberSequence.prefix == prefix, NumberSequence.last < int(middle))
+            .values(last=int(middle))
+            .execution_options(synchronize_session=False)
         )
     return number, scheme
 

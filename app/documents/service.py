@@ -145,17 +145,25 @@ def _ingest(upload: Upload) -> DocumentVersion:
     )
 
 
-def create_document(actor: User, fields: DocumentFields, upload: Upload, change_note: str = "") -> Document:
+def create_document(
+    actor: User, fields: DocumentFields, upload: Upload, change_note: str = "", *, number: str | None = None
+) -> Document:
+    """``number``: a document's existing number (a legacy import, admins
+    only); otherwise one is assigned from the numbering pattern."""
     _validate_fields(fields)
     department = department_by_code(fields.department)
     if not can_create_document(actor, department.id):
         raise PermissionDenied("you may only create documents for your own department")
-    version = _ingest(upload)
-    number, scheme = numbering.assign_number(
-        numbering.parts_today(
-            department.code, fields.doc_type, fields.category, (fields.product or "").strip()
-        )
+    if number is not None and not actor.has_role("admin"):
+        raise PermissionDenied("only an admin may give a document its number")
+    parts = numbering.parts_today(
+        department.code, fields.doc_type, fields.category, (fields.product or "").strip()
     )
+    if number is not None:
+        number, scheme = numbering.take_given_number(parts, number)
+    version = _ingest(upload)
+    if number is None:
+        number, scheme = numbering.assign_number(parts)
     document = Document(
         number=number,
         revision_scheme=scheme,
