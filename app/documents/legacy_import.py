@@ -173,9 +173,12 @@ def _parse_date(text: str) -> date | None:
         raise RowRefused(f"bad effective_date {text!r}; expected YYYY-MM-DD") from None
 
 
-def _check_row(row: Row, file: Path) -> date | None:
+def _check_row(row: Row, root: Path) -> date | None:
+    file = root / row.path
     if not row.path:
         raise RowRefused("no path")
+    if not file.resolve().is_relative_to(root.resolve()):
+        raise RowRefused(f"{row.path} is outside the imported folder")
     if not file.is_file():
         raise RowRefused(f"missing file {row.path}")
     if row.version < 1:
@@ -236,7 +239,7 @@ def import_row(actor: User, root: Path, row: Row) -> DocumentVersion | None:
     """Import one row (not committed). None when its file is already a
     version of its document."""
     file = root / row.path
-    when = _check_row(row, file)
+    when = _check_row(row, root)
     fields = service.DocumentFields(
         title=row.title,
         category=row.category,
@@ -299,6 +302,9 @@ def run_import(
         except DomainError as exc:
             db.session.rollback()
             outcome = Outcome(row, "refused", exc.message)
+        except OSError as exc:  # an unreadable file
+            db.session.rollback()
+            outcome = Outcome(row, "refused", f"cannot read {row.path}: {exc.strerror or exc}")
         report(outcome)
         yield outcome
 

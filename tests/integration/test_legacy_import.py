@@ -124,3 +124,26 @@ def test_import_needs_an_admin(runner, legacy, make_user):
     )
     assert result.exit_code != 0 and "not an admin" in result.output
     assert legacy_import.db.session.scalar(select(func.count()).select_from(Document)) == 0
+
+
+def test_files_refused_by_the_service_or_outside_the_folder_are_reported(runner, legacy, tmp_path):
+    _admin, root, _mapping = legacy
+    (root / "empty.txt").write_bytes(b"")
+    (tmp_path / "secret.txt").write_text("outside\n", encoding="utf-8")
+    mapping = tmp_path / "other.csv"
+    mapping.write_text(
+        HEADER
+        + "empty.txt,RD-MAN-0200,Empty,technical,manual,RD,,1,,draft\n"
+        + "../secret.txt,RD-MAN-0201,Outside,technical,manual,RD,,1,,draft\n"
+        + "spec/a.txt,RD-MAN-0202,Bad date,technical,manual,RD,,1,2020-13-40,effective\n"
+        + "spec/b.txt,RD-MAN-0203,Bad dept,technical,manual,NOPE,,1,,draft\n",
+        encoding="utf-8",
+    )
+    result = _run(runner, root, mapping)
+    assert result.exit_code == 1
+    assert "refused empty.txt (line 2): the file is empty" in result.output
+    assert "refused ../secret.txt (line 3): ../secret.txt is outside the imported folder" in result.output
+    assert "refused spec/a.txt (line 4): bad effective_date '2020-13-40'" in result.output
+    assert "refused spec/b.txt (line 5)" in result.output
+    assert "imported 0, skipped 0 as already done, refused 4" in result.output
+    assert legacy_import.db.session.scalar(select(func.count()).select_from(Document)) == 0
