@@ -19,9 +19,9 @@ from app.approval.states import UNDER_REVIEW, WAITING, Action, Context, route_fo
 from app.audit import record_event
 from app.auth.models import User
 from app.auth.service import reauthenticate
+from app.clock import company_today
 from app.db import utcnow
 from app.documents import signals
-from app.documents.change_request import company_today
 from app.documents.models import Document, DocumentVersion, VersionState
 from app.documents.review import mark_reviewed
 from app.errors import BadRequest, InvalidTransition, PermissionDenied, ValidationFailed
@@ -248,7 +248,7 @@ def record_review(
         raise PermissionDenied("only the head of the owning department may record a periodic review")
     method = _prove_identity(actor, password, system)
     before = document.review_due
-    mark_reviewed(document, date.today())
+    mark_reviewed(document, company_today())
     signature = _sign(
         version,
         actor,

@@ -3,7 +3,6 @@ notifications, and the dashboard counts."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -18,6 +17,7 @@ from app import hooks
 from app.approval import service
 from app.approval.forms import ActionForm, ApproveForm, RejectForm
 from app.approval.states import allowed_actions
+from app.clock import company_today
 from app.documents import service as documents
 from app.documents.models import Document
 from app.documents.policy import visible_documents_clause
@@ -121,7 +121,7 @@ def periodic_review(document_id: int):
 @login_required
 def reviews():
     which = request.args.get("which", "due")
-    today = date.today()
+    today = company_today()
     rows = db.session.scalars(
         select(Document)
         .where(visible_documents_clause(current_user), review_clause(which, today))

@@ -112,7 +112,7 @@ def run_storage_gc_job(app: Flask) -> int:
 
 def run_saved_search_job(app: Flask) -> int:
     """Daily notices of saved searches with new results (once a day each)."""
-    from app.documents.change_request import company_today
+    from app.clock import company_today
     from app.search.saved import notify_new_results
 
     return _run(app, "saved searches", lambda: notify_new_results(company_today()))

@@ -8,13 +8,14 @@ trails and search entries. Running it again changes nothing.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
 from app.auth import service as auth_service
 from app.auth.models import Department, User
+from app.clock import company_today
 from app.demo import content
 from app.demo.files import make_docx, make_markdown, make_pdf
 from app.documents import service as doc_service
@@ -133,7 +134,7 @@ def _documents() -> dict[str, Document]:
         _after_versions(document, spec, author)
         if spec.get("review_due_in_days") is not None and document.review_due is not None:
             # Show the periodic-review pages with something overdue and due soon.
-            document.review_due = date.today() + timedelta(days=spec["review_due_in_days"])
+            document.review_due = company_today() + timedelta(days=spec["review_due_in_days"])
         db.session.commit()
         by_key[spec["key"]] = document
     return by_key

@@ -9,15 +9,14 @@ effect nothing here changes.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from flask import current_app
 from sqlalchemy import select
 
 from app import limits
 from app.audit import record_event
 from app.auth.models import User
+from app.clock import company_today
 from app.documents import signals
 from app.documents.models import Document, DocumentVersion, VersionState
 from app.documents.policy import can_add_version, can_control_document
@@ -28,12 +27,6 @@ MAX_AFFECTED = 50
 WRITING = (VersionState.draft, VersionState.withdrawn, VersionState.rejected)
 DECIDING = (VersionState.in_review, VersionState.pending_approval, VersionState.approved)
 FIELDS = ("effective_on", "change_reason", "affected_documents")
-
-
-def company_today() -> date:
-    """Today in the company's time zone (BABEL_DEFAULT_TIMEZONE): a version
-    planned for a date takes effect at the start of that day there."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def may_plan(actor: User, version: DocumentVersion) -> bool:

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.audit import record_event
 from app.auth.models import User
+from app.clock import company_today
 from app.documents.models import DOC_TYPES, Category, Document, NumberPattern, NumberSequence, RevisionScheme
 from app.errors import PermissionDenied, ValidationFailed
 from app.extensions import db
@@ -196,7 +196,7 @@ def take_given_number(parts: Parts, number: str) -> tuple[str, str]:
 
 
 def parts_today(dept: str, doc_type: str, category: str, product: str) -> Parts:
-    return Parts(dept=dept, doc_type=doc_type, category=category, product=product, year=date.today().year)
+    return Parts(dept=dept, doc_type=doc_type, category=category, product=product, year=company_today().year)
 
 
 def set_pattern(

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import and_
 
+from app.clock import company_today
 from app.documents.models import Document
 from app.errors import ValidationFailed
 
@@ -42,7 +43,7 @@ def mark_reviewed(document: Document, on: date) -> None:
 
 def is_due(document: Document, today: date | None = None) -> bool:
     """Overdue or due within the due-soon window."""
-    today = today or date.today()
+    today = today or company_today()
     soon = today + timedelta(days=current_app.config["REVIEW_DUE_SOON_DAYS"])
     return document.review_due is not None and document.review_due <= soon
 
@@ -57,7 +58,7 @@ def reschedule(document: Document, today: date | None = None) -> None:
 def review_clause(which: str, today: date | None = None):
     """SQL filter: "overdue" (due date passed), "due_soon" (due within the
     configured window, default 30 days) or "due" (either)."""
-    today = today or date.today()
+    today = today or company_today()
     soon = today + timedelta(days=current_app.config["REVIEW_DUE_SOON_DAYS"])
     if which == "overdue":
         return Document.review_due < today

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from app.audit import record_event
 from app.auth.models import Department, User, UserRole
 from app.auth.service import reauthenticate
+from app.clock import company_today
 from app.db import utcnow
-from app.documents.change_request import company_today
 from app.documents.models import Document, DocumentVersion, VersionState
 from app.documents.policy import can_control_document, can_view_document
 from app.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from app.clock import company_today
 from app.documents.review import add_months
 from app.extensions import db
 from tests.factories import DEFAULT_PASSWORD, add_version
@@ -109,7 +110,7 @@ def test_review_due_dates_and_filters(api_as, team, make_document):
     db.session.commit()
     walk(api_as, team, half, 1)
     api = api_as(team["author"])
-    today = date.today()
+    today = company_today()
     assert api.get(f"/documents/{yearly.id}").json["review_due"] == add_months(today, 12).isoformat()
     assert api.get(f"/documents/{half.id}").json["review_due"] == add_months(today, 6).isoformat()
 
@@ -212,7 +213,7 @@ def test_review_interval_is_configurable_per_document_after_creation(api_as, tea
     document = make_document(team["author"])
     walk(api_as, team, document, 1)
     api = api_as(team["head"])  # the interval controls the document: the head's to change
-    today = date.today()
+    today = company_today()
     assert api.get(f"/documents/{document.id}").json["review_due"] == add_months(today, 12).isoformat()
     response = api.patch(f"/documents/{document.id}", json={"review_interval_months": 3})
     assert response.status_code == 200, response.json

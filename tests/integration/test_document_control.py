@@ -4,12 +4,13 @@ every signature re-authenticated, drafts hidden from outsiders."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.approval.models import Signature
+from app.clock import company_today
 from app.documents.review import add_months
 from app.extensions import db
 from tests.factories import DEFAULT_PASSWORD as PW
@@ -94,7 +95,7 @@ def effective_document(api_as, team, make_document):
 
 def test_an_overdue_review_survives_an_interval_change(api_as, team, make_document):
     document = effective_document(api_as, team, make_document)
-    overdue = date.today() - timedelta(days=3)
+    overdue = company_today() - timedelta(days=3)
     document.review_due = overdue
     db.session.commit()
     response = api_as(team["head"]).patch(f"/documents/{document.id}", json={"review_interval_months": 60})
@@ -107,15 +108,15 @@ def test_an_overdue_review_survives_an_interval_change(api_as, team, make_docume
 
 def test_an_interval_change_moves_a_review_that_is_not_due(api_as, team, make_document):
     document = effective_document(api_as, team, make_document)
-    assert document.review_due == add_months(date.today(), 12)
+    assert document.review_due == add_months(company_today(), 12)
     api_as(team["head"]).patch(f"/documents/{document.id}", json={"review_interval_months": 24})
     db.session.refresh(document)
-    assert document.review_due == add_months(date.today(), 24)
+    assert document.review_due == add_months(company_today(), 24)
 
 
 def test_only_a_signed_review_record_clears_a_due_review(api_as, team, make_document):
     document = effective_document(api_as, team, make_document)
-    document.review_due = date.today() - timedelta(days=3)
+    document.review_due = company_today() - timedelta(days=3)
     db.session.commit()
     url = f"/documents/{document.id}/review"
     assert api_as(team["author"]).post(url, json={"password": PW}).status_code == 403
@@ -124,13 +125,13 @@ def test_only_a_signed_review_record_clears_a_due_review(api_as, team, make_docu
     wrong = api_as(team["head"]).post(url, json={"comment": "still valid", "password": "guess"})
     assert wrong.status_code == 401 and wrong.json["error"]["code"] == "wrong_password"
     db.session.refresh(document)
-    assert document.review_due < date.today()
+    assert document.review_due < company_today()
     signed = api_as(team["head"]).post(url, json={"comment": "still valid", "password": PW})
     assert signed.status_code == 201
     assert signed.json["meaning"] == "periodic_review" and signed.json["method"] == "password"
     assert signed.json["sha256"] == document.effective_version.sha256
     db.session.refresh(document)
-    assert document.review_due == add_months(date.today(), 12) and document.reviewed_on == date.today()
+    assert document.review_due == add_months(company_today(), 12) and document.reviewed_on == company_today()
     verbs = [e["verb"] for e in api_as(team["head"]).get(f"/documents/{document.id}/history").json["items"]]
     assert verbs[-1] == "periodic_review"
 
@@ -224,17 +225,17 @@ def test_a_draft_is_hidden_from_outsiders_by_every_route(client, login, api_as, 
 
 def test_the_head_signs_a_periodic_review_on_the_document_page(client, login, api_as, team, make_document):
     document = effective_document(api_as, team, make_document)
-    document.review_due = date.today() - timedelta(days=1)
+    document.review_due = company_today() - timedelta(days=1)
     db.session.commit()
     login(team["head"])
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert f'action="/documents/{document.id}/review"' in page
     client.post(f"/documents/{document.id}/review", data={"password": "guess", "comment": "checked"})
     db.session.refresh(document)
-    assert document.review_due < date.today()
+    assert document.review_due < company_today()
     client.post(f"/documents/{document.id}/review", data={"password": PW, "comment": "checked"})
     db.session.refresh(document)
-    assert document.review_due == add_months(date.today(), 12)
+    assert document.review_due == add_months(company_today(), 12)
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert "reviewed, no change (periodic review)" in page
     client.post("/logout")

@@ -9,6 +9,7 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from app.clock import company_today
 from app.documents import numbering
 from app.documents.models import Document, revision_label
 from app.errors import PermissionDenied, ValidationFailed
@@ -101,9 +102,8 @@ def test_pattern_api_is_for_admins(team, api_as):
     listed = api_as(team["author"]).get("/numbering/patterns").json
     assert listed["items"] == [{**body, "revisions": "letters"}]
     document = factories.make_document(team["qa"], category="quality", doc_type="inspection_report")
-    from datetime import date
 
-    assert document.number == f"QM-INR-{date.today().year}-001"
+    assert document.number == f"QM-INR-{company_today().year}-001"
 
 
 @pytest.mark.postgres

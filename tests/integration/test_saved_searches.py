@@ -3,9 +3,10 @@ current counts, a daily notice when new results appear."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from app.backup.scheduler import make_scheduler
+from app.clock import company_today
 from app.extensions import db
 from app.notify.models import Notification
 from app.search import saved
@@ -40,7 +41,7 @@ def test_save_list_with_counts_dashboard_and_daily_notice(app, api_as, make_user
     assert "Saved searches" in page and "Gearbox" in page and "2 results" in page
 
     assert "saved_searches" in {job.id for job in make_scheduler(app).get_jobs()}
-    today = date.today()
+    today = company_today()
     assert saved.notify_new_results(today) == 1
     assert saved.notify_new_results(today) == 0  # once a day
     assert saved.notify_new_results(today + timedelta(days=1)) == 0  # nothing new since
