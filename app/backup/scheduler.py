@@ -118,6 +118,14 @@ def run_saved_search_job(app: Flask) -> int:
     return _run(app, "saved searches", lambda: notify_new_results(company_today()))
 
 
+def run_reminders_job(app: Flask) -> int:
+    """Reminders and escalation (app.reminders.service): each reminder is
+    recorded with its notification, so a second run sends nothing twice."""
+    from app.reminders.service import send_reminders
+
+    return _run(app, "reminders", lambda: len(send_reminders()))
+
+
 def make_scheduler(app: Flask) -> BlockingScheduler:
     timezone = app.config["BABEL_DEFAULT_TIMEZONE"]
     scheduler = BlockingScheduler(timezone=timezone)
@@ -143,6 +151,7 @@ def make_scheduler(app: Flask) -> BlockingScheduler:
             "reading_reminders",
             {},
         ),
+        (run_reminders_job, CronTrigger(hour=8, minute=15, timezone=timezone), "reminders", {}),
     ]
     for job, trigger, job_id, options in jobs:
         scheduler.add_job(

@@ -1,0 +1,70 @@
+"""What was sent, who watches what, who stands in for whom, units sold."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.db import UTCDateTime, utcnow
+from app.extensions import Model
+
+
+class ReminderSent(Model):
+    """One reminder that went out. Inserted in the same transaction as the
+    notification, with ON CONFLICT DO NOTHING: a second run, or a second
+    scheduler at the same moment, finds the row and sends nothing."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (
+        UniqueConstraint("kind", "object_id", "recipient_id", "stage", "period", name="uq_reminder_sent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # review | approval | issue | measure
+    object_id: Mapped[int]
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(
+        String(20)
+    )  # due30 | due7 | due1 | overdue | leader | waiting | next_level
+    # What the reminder is about in time: the due date, or the day a step started.
+    period: Mapped[str] = mapped_column(String(40))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Watch(Model):
+    """A user follows a document or a problem report."""
+
+    __tablename__ = "watch"
+    __table_args__ = (
+        UniqueConstraint("user_id", "target", "target_id", name="uq_watch"),
+        CheckConstraint("target IN ('document', 'issue')", name="watch_target_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[int] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Delegation(Model):
+    """While ``starts_on`` <= today <= ``ends_on`` (company dates) the deputy
+    sees and may sign the delegator's approvals."""
+
+    __tablename__ = "delegation"
+    __table_args__ = (CheckConstraint("starts_on <= ends_on", name="delegation_dates_ordered"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    delegator: Mapped[User] = relationship(foreign_keys=[delegator_id])
+    deputy: Mapped[User] = relationship(foreign_keys=[deputy_id])

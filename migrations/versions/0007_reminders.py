@@ -1,0 +1,71 @@
+"""reminders and escalation, watching, delegation (issue 16)
+
+Revision ID: 0007_reminders
+Revises: 0006
+
+- reminder_sent: one row per reminder sent (kind, object, recipient,
+  stage, period unique), written with the notification.
+- watch: a user follows a document or a problem report.
+- delegation: a deputy for a date range; signature.on_behalf_of_id.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0007_reminders'
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('reminder_sent',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('kind', sa.String(length=20), nullable=False),
+        sa.Column('object_id', sa.Integer(), nullable=False),
+        sa.Column('recipient_id', sa.Integer(), nullable=False),
+        sa.Column('stage', sa.String(length=20), nullable=False),
+        sa.Column('period', sa.String(length=40), nullable=False),
+        sa.Column('sent_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['recipient_id'], ['user_account.id'],
+                                name=op.f('fk_reminder_sent_recipient_id_user_account'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_sent')),
+        sa.UniqueConstraint('kind', 'object_id', 'recipient_id', 'stage', 'period', name='uq_reminder_sent'),
+    )
+    op.create_index(op.f('ix_reminder_sent_recipient_id'), 'reminder_sent', ['recipient_id'], unique=False)
+    op.create_table('watch',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('target', sa.String(length=20), nullable=False),
+        sa.Column('target_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.CheckConstraint("target IN ('document', 'issue')", name=op.f('ck_watch_watch_target_known')),
+        sa.ForeignKeyConstraint(['user_id'], ['user_account.id'],
+                                name=op.f('fk_watch_user_id_user_account'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_watch')),
+        sa.UniqueConstraint('user_id', 'target', 'target_id', name='uq_watch'),
+    )
+    op.create_index(op.f('ix_watch_user_id'), 'watch', ['user_id'], unique=False)
+    op.create_index(op.f('ix_watch_target_id'), 'watch', ['target_id'], unique=False)
+    op.create_table('delegation',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('delegator_id', sa.Integer(), nullable=False),
+        sa.Column('deputy_id', sa.Integer(), nullable=False),
+        sa.Column('starts_on', sa.Date(), nullable=False),
+        sa.Column('ends_on', sa.Date(), nullable=False),
+        sa.Column('reason', sa.Text(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('revoked_at', sa.DateTime(), nullable=True),
+        sa.CheckConstraint('starts_on <= ends_on', name=op.f('ck_delegation_delegation_dates_ordered')),
+        sa.ForeignKeyConstraint(['delegator_id'], ['user_account.id'],
+                                name=op.f('fk_delegation_delegator_id_user_account')),
+        sa.ForeignKeyConstraint(['deputy_id'], ['user_account.id'], name=op.f('fk_delegation_deputy_id_user_account')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_delegation')),
+    )
+    op.create_index(op.f('ix_delegation_delegator_id'), 'delegation', ['delegator_id'], unique=False)
+    op.create_index(op.f('ix_delegation_deputy_id'), 'delegation', ['deputy_id'], unique=False)
+
+
+def downgrade():
+    op.drop_table('delegation')
+    op.drop_table('watch')
+    op.drop_table('reminder_sent')
