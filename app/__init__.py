@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from app.improvement import views as plans_views
     from app.issues import views as issues_views
     from app.main_views import bp as main_bp
+    from app.reminders import views as followup_views
     from app.search import views as search_views
     from app.training import views as training_views
 
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
         search_views.bp,
         backup_views.bp,
         training_views.bp,
+        followup_views.bp,
         main_bp,
     ):
         app.register_blueprint(blueprint)
@@ -174,3 +176,8 @@ def register_features(app: Flask) -> None:
     from app.search import saved_views
 
     saved_views.init_app(app)
+    from app import reminders
+    from app.reminders import views as followup_views
+
+    reminders.init_app(app)
+    followup_views.init_app(app)

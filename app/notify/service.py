@@ -98,3 +98,13 @@ def _drop_unsent(session: Session, transaction) -> None:
     # Still queued when the outermost transaction ends: it did not commit.
     if transaction.parent is None:
         session.info.pop(_MAIL_KEY, None)
+
+
+def mark_all_read(user: User) -> int:
+    """Every unread notification of ``user`` read now; how many there were."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return getattr(result, "rowcount", 0) or 0

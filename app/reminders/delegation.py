@@ -52,7 +52,7 @@ def create(
     if ends_on < company_today():
         raise ValidationFailed("the last day has passed", field="ends_on")
     if (ends_on - starts_on).days >= MAX_DAYS:
-        raise ValidationFailed(f"a delegation lasts at most {MAX_DAYS} days", field="ends_on")
+        raise ValidationFailed("a delegation lasts at most %(days)s days", field="ends_on", days=MAX_DAYS)
     reason = (reason or "").strip()
     limits.check_length(reason, limits.LONG_TEXT, "reason")
     row = Delegation(

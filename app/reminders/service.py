@@ -127,6 +127,20 @@ def _send(
         sent.append(Sent(kind, object_id, user.id, stage))
 
 
+def tell(users: Iterable[User | None], kind: str, msgid: str, params: dict, link: str) -> None:
+    """Notify each user in their own language: ``msgid`` and ``params``
+    (lazy strings among them) are rendered under the user's locale."""
+    seen: set[int] = set()
+    for user in users:
+        if user is None or user.id in seen:
+            continue
+        seen.add(user.id)
+        locale = user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+        with force_locale(locale):
+            text = gettext(msgid, **{key: str(value) for key, value in params.items()})
+        notify([user], kind, text, link)
+
+
 def _with_role(role: str, department_id: int | None = None) -> list[User]:
     query = select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True))
     if department_id is not None:

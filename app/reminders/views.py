@@ -1,0 +1,151 @@
+"""Pages: mark all notifications read, watch a document or a report,
+delegations."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app import hooks
+from app.auth.models import User
+from app.documents.models import Document
+from app.errors import DomainError
+from app.extensions import db
+from app.notify import service as notifications
+from app.reminders import delegation, watch
+from app.reminders.forms import DelegationForm, PlainForm
+
+bp = Blueprint("followup", __name__)
+
+
+def _back(default: str):
+    target = request.form.get("next") or ""
+    # Only a path on this site: never an absolute or scheme-relative URL.
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return redirect(target)
+    return redirect(default)
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def read_all():
+    if PlainForm().validate_on_submit():
+        count = notifications.mark_all_read(current_user)
+        db.session.commit()
+        flash(_("%(n)s notifications marked as read.", n=count), "success")
+    return redirect(url_for("approval.notification_list"))
+
+
+@bp.post("/watch/<target>/<int:target_id>")
+@login_required
+def toggle_watch(target: str, target_id: int):
+    if target not in watch.TARGETS:
+        abort(404)
+    if target == "document":
+        default = url_for("documents.detail", document_id=target_id)
+    else:
+        default = url_for("issues.detail", issue_id=target_id)
+    if not PlainForm().validate_on_submit():
+        flash(_("The form expired; please try again."), "error")
+        return _back(default)
+    on = request.form.get("on") == "1"
+    try:
+        watch.set_watching(current_user, target, target_id, on)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 404:
+            abort(404)
+        flash(exc.message, "error")
+        return _back(default)
+    db.session.commit()
+    flash(_("You are watching this page.") if on else _("You no longer watch this page."), "success")
+    return _back(default)
+
+
+@bp.route("/delegations", methods=["GET", "POST"])
+@login_required
+def delegations():
+    form = DelegationForm()
+    may = delegation.can_delegate(current_user)
+    people = db.session.scalars(
+        select(User).where(User.active.is_(True), User.id != current_user.id).order_by(User.name)
+    ).all()
+    form.deputy.choices = [(u.id, f"{u.name} ({u.department.code})") for u in people]
+    if request.method == "POST":
+        if not may:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                delegation.create(
+                    current_user,
+                    deputy=db.session.get(User, form.deputy.data),
+                    starts_on=form.starts_on.data,
+                    ends_on=form.ends_on.data,
+                    reason=form.reason.data or "",
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+            else:
+                db.session.commit()
+                flash(_("Deputy named."), "success")
+                return redirect(url_for("followup.delegations"))
+        else:
+            for errors in form.errors.values():
+                for error in errors:
+                    flash(error, "error")
+    return render_template(
+        "reminders/delegations.html",
+        form=form,
+        may=may,
+        given=delegation.given_by(current_user),
+        received=delegation.received_by(current_user),
+        revoke_form=PlainForm(),
+        today=delegation.company_today(),
+    )
+
+
+@bp.post("/delegations/<int:delegation_id>/revoke")
+@login_required
+def revoke_delegation(delegation_id: int):
+    if PlainForm().validate_on_submit():
+        try:
+            delegation.revoke(current_user, delegation_id)
+        except DomainError:
+            db.session.rollback()
+            abort(404)
+        db.session.commit()
+        flash(_("Delegation ended."), "success")
+    return redirect(url_for("followup.delegations"))
+
+
+def _watch_panel(document: Document):
+    return "reminders/_watch.html", {
+        "target": "document",
+        "target_id": document.id,
+        "watching": watch.is_watching(current_user, "document", document.id),
+        "form": PlainForm(),
+    }
+
+
+def init_app(app) -> None:
+    hooks.register(app, "document_panel", _watch_panel)
+
+    @app.context_processor
+    def _followup_globals():
+        def unread_notifications() -> int:
+            if not getattr(current_user, "is_authenticated", False):
+                return 0
+            return notifications.unread_count(current_user)
+
+        def watch_form(target: str, target_id: int) -> dict:
+            return {
+                "target": target,
+                "target_id": target_id,
+                "watching": watch.is_watching(current_user, target, target_id),
+                "form": PlainForm(),
+            }
+
+        return {"unread_notifications": unread_notifications, "watch_form": watch_form}
