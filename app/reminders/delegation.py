@@ -1,5 +1,6 @@
 """Delegation: a department head or a leader names a deputy for a date
-range (out of office). While it runs (company dates, both ends included)
+range (out of office): someone who already sees the delegator's queue
+(the head's own department, a leader, an administrator). While it runs (company dates, both ends included)
 the deputy sees the delegator's approvals and may sign them; the signature
 records the deputy as signer "on behalf of" the delegator. Creating and
 revoking a delegation are audited. A deputy never decides on their own
@@ -30,6 +31,15 @@ def can_delegate(user: User) -> bool:
     return user.has_role(*DELEGATING_ROLES)
 
 
+def may_stand_in(delegator: User, deputy: User) -> bool:
+    """A deputy must already see the versions waiting for the delegator
+    (app.documents.policy): a leader or an administrator sees them all, a
+    member of a department head's own department sees that department's."""
+    if deputy.has_role("leader", "admin"):
+        return True
+    return delegator.has_role("dept_head") and deputy.department_id == delegator.department_id
+
+
 def _active(today: date):
     return (
         Delegation.revoked_at.is_(None),
@@ -47,6 +57,11 @@ def create(
         raise ValidationFailed("choose an active user as deputy", field="deputy")
     if deputy.id == actor.id:
         raise ValidationFailed("you cannot be your own deputy", field="deputy")
+    if not may_stand_in(actor, deputy):
+        raise ValidationFailed(
+            "the deputy must see your approvals: someone of your department, a leader or an administrator",
+            field="deputy",
+        )
     if ends_on < starts_on:
         raise ValidationFailed("the last day comes before the first", field="ends_on")
     if ends_on < company_today():

@@ -72,7 +72,9 @@ def delegations():
     people = db.session.scalars(
         select(User).where(User.active.is_(True), User.id != current_user.id).order_by(User.name)
     ).all()
-    form.deputy.choices = [(u.id, f"{u.name} ({u.department.code})") for u in people]
+    form.deputy.choices = [
+        (u.id, f"{u.name} ({u.department.code})") for u in people if delegation.may_stand_in(current_user, u)
+    ]
     if request.method == "POST":
         if not may:
             abort(403)

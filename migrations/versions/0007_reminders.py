@@ -63,9 +63,16 @@ def upgrade():
     )
     op.create_index(op.f('ix_delegation_delegator_id'), 'delegation', ['delegator_id'], unique=False)
     op.create_index(op.f('ix_delegation_deputy_id'), 'delegation', ['deputy_id'], unique=False)
+    with op.batch_alter_table('signature', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('on_behalf_of_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_signature_on_behalf_of_id_user_account'), 'user_account',
+                                    ['on_behalf_of_id'], ['id'])
 
 
 def downgrade():
+    with op.batch_alter_table('signature', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_signature_on_behalf_of_id_user_account'), type_='foreignkey')
+        batch_op.drop_column('on_behalf_of_id')
     op.drop_table('delegation')
     op.drop_table('watch')
     op.drop_table('reminder_sent')

@@ -281,6 +281,14 @@ ROUTES = [
     ("api_saved_searches.delete_saved", "DELETE", "/api/v1/saved-searches/999", None, everyone(404)),
     ("api_document_control.audit_verify", "GET", "/api/v1/audit/verify", None, admin_only()),
     ("api_document_control.record", "GET", "/api/v1/documents/{D}/record.zip", None, admin_only()),
+    # Issue 16: bell, watching, delegation.
+    ("followup.read_all", "POST", "/notifications/read-all", {}, everyone()),
+    ("followup.toggle_watch", "POST", "/watch/document/{D}", {"on": "1"}, insiders_only()),
+    ("followup.toggle_watch", "POST", "/watch/document/{P}", {"on": "1"}, everyone()),
+    ("followup.delegations", "GET", "/delegations", None, everyone()),
+    ("followup.delegations", "POST", "/delegations", {"deputy": "1", "starts_on": "2999-01-01", "ends_on": "2999-01-02"},
+     {p: ("reach" if p in ("head", "leader") else 403) for p in PERSONAS if p != "anon"}),
+    ("followup.revoke_delegation", "POST", "/delegations/999/revoke", {}, everyone(404)),
 ]
 PUBLIC = [  # no login needed, same answer for everybody
     ("auth.login", "GET", "/login"), ("auth.login", "POST", "/login"), ("auth.set_language", "POST", "/language/en"),
