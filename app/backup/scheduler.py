@@ -126,6 +126,14 @@ def run_reminders_job(app: Flask) -> int:
     return _run(app, "reminders", lambda: len(send_reminders()))
 
 
+def run_monthly_report_job(app: Flask) -> int:
+    """On the first day of the month, last month's product-tracking report
+    (app.reminders.report), once: the claim is recorded with the version."""
+    from app.reminders.report import publish_once
+
+    return _run(app, "monthly report", publish_once)
+
+
 def make_scheduler(app: Flask) -> BlockingScheduler:
     timezone = app.config["BABEL_DEFAULT_TIMEZONE"]
     scheduler = BlockingScheduler(timezone=timezone)
@@ -152,6 +160,12 @@ def make_scheduler(app: Flask) -> BlockingScheduler:
             {},
         ),
         (run_reminders_job, CronTrigger(hour=8, minute=15, timezone=timezone), "reminders", {}),
+        (
+            run_monthly_report_job,
+            CronTrigger(day=1, hour=6, minute=0, timezone=timezone),
+            "monthly_report",
+            {},
+        ),
     ]
     for job, trigger, job_id, options in jobs:
         scheduler.add_job(

@@ -76,7 +76,7 @@ def working_days_between(start: date, end: date) -> int:
 # Recording what was sent ---------------------------------------------------
 
 
-def _claim(kind: str, object_id: int, recipient: User, stage: str, period: str) -> bool:
+def claim(kind: str, object_id: int, recipient: User, stage: str, period: str) -> bool:
     """Insert the record of this reminder; True when this call created it."""
     values = {
         "kind": kind,
@@ -117,7 +117,7 @@ def _send(
         if user is None or not user.active or user.id in seen:
             continue
         seen.add(user.id)
-        if not _claim(kind, object_id, user, stage, period):
+        if not claim(kind, object_id, user, stage, period):
             continue
         locale = user.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
         msgid, params = message

@@ -123,6 +123,61 @@ def revoke_delegation(delegation_id: int):
     return redirect(url_for("followup.delegations"))
 
 
+REPORT_ROLES = ("admin", "leader", "qc")
+
+
+@bp.post("/reports/monthly")
+@login_required
+def generate_report():
+    from app.reminders import report
+
+    if not current_user.has_role(*REPORT_ROLES):
+        abort(403)
+    back = redirect(url_for("issues.metrics_page"))
+    if not PlainForm().validate_on_submit():
+        flash(_("The form expired; please try again."), "error")
+        return back
+    try:
+        quarter = (request.form.get("quarter") or "").strip()
+        period = (
+            report.parse_quarter(quarter) if quarter else report.parse_month(request.form.get("month", ""))
+        )
+        version = report.publish(period, requested_by=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return back
+    db.session.commit()
+    flash(
+        _("Report generated: %(title)s, version %(n)s.", title=version.document.title, n=version.number),
+        "success",
+    )
+    return redirect(url_for("documents.detail", document_id=version.document_id))
+
+
+def _report_panel(start, end):
+    from app.documents.policy import visible_documents_clause
+    from app.reminders import report
+    from app.reminders.service import company_today
+
+    recent = db.session.scalars(
+        select(Document)
+        .where(
+            Document.category == "quality",
+            Document.title.like("Monthly product tracking report %"),
+            visible_documents_clause(current_user),
+        )
+        .order_by(Document.id.desc())
+        .limit(6)
+    ).all()
+    return "reminders/_report_panel.html", {
+        "may": current_user.has_role(*REPORT_ROLES),
+        "form": PlainForm(),
+        "last_month": report.previous_month(company_today()).label,
+        "recent": recent,
+    }
+
+
 def _watch_panel(document: Document):
     return "reminders/_watch.html", {
         "target": "document",
@@ -134,6 +189,7 @@ def _watch_panel(document: Document):
 
 def init_app(app) -> None:
     hooks.register(app, "document_panel", _watch_panel)
+    hooks.register(app, "metrics_panel", _report_panel)
 
     @app.context_processor
     def _followup_globals():

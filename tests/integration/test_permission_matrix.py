@@ -289,6 +289,8 @@ ROUTES = [
     ("followup.delegations", "POST", "/delegations", {"deputy": "1", "starts_on": "2999-01-01", "ends_on": "2999-01-02"},
      {p: ("reach" if p in ("head", "leader") else 403) for p in PERSONAS if p != "anon"}),
     ("followup.revoke_delegation", "POST", "/delegations/999/revoke", {}, everyone(404)),
+    ("followup.generate_report", "POST", "/reports/monthly", {"month": "2026-13"},
+     {p: ("ok" if p in ("leader", "admin", "qc") else 403) for p in PERSONAS if p != "anon"}),
 ]
 PUBLIC = [  # no login needed, same answer for everybody
     ("auth.login", "GET", "/login"), ("auth.login", "POST", "/login"), ("auth.set_language", "POST", "/language/en"),

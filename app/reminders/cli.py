@@ -1,0 +1,63 @@
+"""``flask reports monthly --month 2026-10`` (or ``--quarter 2026-Q4``):
+generate the product-tracking report and store it as a new version of its
+document; ``flask reminders send``: the reminders job once, now."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.cli import domain_errors_as_messages
+from app.extensions import db
+
+reports_cli = AppGroup("reports", help="Product-tracking reports.")
+reminders_cli = AppGroup("reminders", help="Reminders and escalation.")
+
+
+@reports_cli.command("monthly")
+@click.option("--month", help="YYYY-MM")
+@click.option("--quarter", help="YYYY-Qn: the quarter's report instead")
+@click.option("--as", "as_email", help="An administrator's e-mail: the report's author")
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Also write the PDF here")
+@domain_errors_as_messages
+def monthly(month, quarter, as_email, out):
+    from app.reminders import report
+
+    if bool(month) == bool(quarter):
+        raise click.UsageError("give exactly one of --month YYYY-MM or --quarter YYYY-Qn")
+    period = report.parse_month(month) if month else report.parse_quarter(quarter)
+    requested_by = None
+    if as_email:
+        requested_by = db.session.scalar(select(User).where(User.email == as_email.strip().lower()))
+        if requested_by is None or not requested_by.active or not requested_by.has_role("admin"):
+            raise click.ClickException(f"{as_email} is not an active administrator")
+    started = time.perf_counter()
+    version = report.publish(period, requested_by=requested_by)
+    db.session.commit()
+    if out:
+        from app.storage import get_store
+
+        with get_store().open(version.sha256) as stream:
+            Path(out).write_bytes(stream.read())
+    click.echo(
+        f"{version.document.number} v{version.number} {version.document.title} "
+        f"({version.size} bytes, {time.perf_counter() - started:.1f} s)"
+    )
+
+
+@reminders_cli.command("send")
+@domain_errors_as_messages
+def send():
+    from app.reminders.service import send_reminders
+
+    sent = send_reminders()
+    db.session.commit()
+    click.echo(f"{len(sent)} reminders sent")
+
+
+COMMANDS = (reports_cli, reminders_cli)
