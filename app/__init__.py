@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api import backups as api_backups
     from app.api import document_control as api_document_control
     from app.api import documents as api_documents
+    from app.api import followup as api_followup
     from app.api import health as api_health
     from app.api import init_api
     from app.api import issue_relations as api_issue_relations
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
         api_training,
         api_issue_relations,
         api_saved_searches,
+        api_followup,
     ):
         extensions.api.register_blueprint(module.blp, url_prefix="/api/v1")
     init_api(app)

@@ -60,4 +60,19 @@ def send():
     click.echo(f"{len(sent)} reminders sent")
 
 
-COMMANDS = (reports_cli, reminders_cli)
+sales_cli = AppGroup("sales", help="Units sold per product and month (the failure rate's denominator).")
+
+
+@sales_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@domain_errors_as_messages
+def sales_import(path):
+    """CSV: product,month,units (month YYYY-MM). All rows or none."""
+    from app.reminders.assessment import import_units
+
+    result = import_units(Path(path).read_bytes())
+    db.session.commit()
+    click.echo(f"{result.created} rows added, {result.updated} updated")
+
+
+COMMANDS = (reports_cli, reminders_cli, sales_cli)

@@ -68,3 +68,20 @@ class Delegation(Model):
 
     delegator: Mapped[User] = relationship(foreign_keys=[delegator_id])
     deputy: Mapped[User] = relationship(foreign_keys=[deputy_id])
+
+
+class UnitsSold(Model):
+    """Units of a product sold in a calendar month (entered by import):
+    the denominator of the failure rate."""
+
+    __tablename__ = "units_sold"
+    __table_args__ = (
+        UniqueConstraint("product", "month", name="uq_units_sold_product_month"),
+        CheckConstraint("units >= 0", name="units_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product: Mapped[str] = mapped_column(String(100), index=True)
+    month: Mapped[date] = mapped_column(Date, index=True)  # the month's first day
+    units: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

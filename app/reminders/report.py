@@ -187,9 +187,13 @@ def _number(value: float | int | None) -> str:
 
 
 def _chart(title: str, data: dict[str, float], font_path: str | None, percent: bool = False) -> bytes:
+    import logging
+
     import matplotlib
 
     matplotlib.use("Agg")
+    # Category labels such as severities "1", "2", "3" are labels, not numbers: no notice wanted.
+    logging.getLogger("matplotlib.category").setLevel(logging.WARNING)
     from matplotlib import font_manager
     from matplotlib.figure import Figure
 

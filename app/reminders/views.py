@@ -126,6 +126,37 @@ def revoke_delegation(delegation_id: int):
 REPORT_ROLES = ("admin", "leader", "qc")
 
 
+def period_from_args():
+    """?month=YYYY-MM or ?quarter=YYYY-Qn; last month by default."""
+    from app.reminders import report
+    from app.reminders.service import company_today
+
+    if request.args.get("quarter"):
+        return report.parse_quarter(request.args["quarter"])
+    if request.args.get("month"):
+        return report.parse_month(request.args["month"])
+    return report.previous_month(company_today())
+
+
+@bp.get("/assessment")
+@login_required
+def assessment_page():
+    from app.reminders import assessment
+    from app.reminders.report import previous_month
+    from app.reminders.service import company_today
+
+    if not current_user.has_role(*assessment.ASSESSMENT_ROLES):
+        abort(403)
+    try:
+        period = period_from_args()
+    except DomainError as exc:
+        flash(exc.message, "error")
+        period = previous_month(company_today())
+    return render_template(
+        "reminders/assessment.html", a=assessment.compute(period), rules=assessment.RULES, period=period
+    )
+
+
 @bp.post("/reports/monthly")
 @login_required
 def generate_report():

@@ -7,6 +7,7 @@ Revises: 0006
   stage, period unique), written with the notification.
 - watch: a user follows a document or a problem report.
 - delegation: a deputy for a date range; signature.on_behalf_of_id.
+- units_sold: units of a product sold per month (the failure rate).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -63,6 +64,18 @@ def upgrade():
     )
     op.create_index(op.f('ix_delegation_delegator_id'), 'delegation', ['delegator_id'], unique=False)
     op.create_index(op.f('ix_delegation_deputy_id'), 'delegation', ['deputy_id'], unique=False)
+    op.create_table('units_sold',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('product', sa.String(length=100), nullable=False),
+        sa.Column('month', sa.Date(), nullable=False),
+        sa.Column('units', sa.Integer(), nullable=False),
+        sa.Column('updated_at', sa.DateTime(), nullable=False),
+        sa.CheckConstraint('units >= 0', name=op.f('ck_units_sold_units_not_negative')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_units_sold')),
+        sa.UniqueConstraint('product', 'month', name='uq_units_sold_product_month'),
+    )
+    op.create_index(op.f('ix_units_sold_product'), 'units_sold', ['product'], unique=False)
+    op.create_index(op.f('ix_units_sold_month'), 'units_sold', ['month'], unique=False)
     with op.batch_alter_table('signature', schema=None) as batch_op:
         batch_op.add_column(sa.Column('on_behalf_of_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_signature_on_behalf_of_id_user_account'), 'user_account',
@@ -73,6 +86,7 @@ def downgrade():
     with op.batch_alter_table('signature', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_signature_on_behalf_of_id_user_account'), type_='foreignkey')
         batch_op.drop_column('on_behalf_of_id')
+    op.drop_table('units_sold')
     op.drop_table('delegation')
     op.drop_table('watch')
     op.drop_table('reminder_sent')

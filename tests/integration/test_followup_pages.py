@@ -81,3 +81,18 @@ def test_watch_button_on_the_problem_report_page(client, login, make_user):
     assert 'data-form="watch"' in client.get(f"/issues/{issue.id}").get_data(as_text=True)
     client.post(f"/watch/issue/{issue.id}", data={"on": "1"})
     assert 'data-watching="1"' in client.get(f"/issues/{issue.id}").get_data(as_text=True)
+
+
+def test_api_mark_all_read_and_watch(api_as, make_user, make_document):
+    me = make_user("author")
+    notify([me], "approved", "one")
+    notify([me], "approved", "two")
+    db.session.commit()
+    api = api_as(me)
+    assert api.post("/notifications/read-all", json={}).get_json() == {"marked": 2}
+    assert api.get("/notifications").get_json()["unread"] == 0
+    document = make_document(me)
+    response = api.put(f"/watch/document/{document.id}", json={"watching": True})
+    assert response.get_json()["watching"] is True
+    assert api.put("/watch/document/999999", json={"watching": True}).status_code == 404
+    assert api.put(f"/watch/document/{document.id}", json={}).status_code == 400

@@ -291,6 +291,14 @@ ROUTES = [
     ("followup.revoke_delegation", "POST", "/delegations/999/revoke", {}, everyone(404)),
     ("followup.generate_report", "POST", "/reports/monthly", {"month": "2026-13"},
      {p: ("ok" if p in ("leader", "admin", "qc") else 403) for p in PERSONAS if p != "anon"}),
+    ("followup.assessment_page", "GET", "/assessment", None,
+     {p: ("ok" if p in ("head", "leader", "admin", "qc") else 403) for p in PERSONAS if p != "anon"}),
+    ("api_followup.assessment", "GET", "/api/v1/assessment", None,
+     {p: ("ok" if p in ("head", "leader", "admin", "qc") else 403) for p in PERSONAS if p != "anon"}),
+    ("api_followup.read_all", "POST", "/api/v1/notifications/read-all", {"json": {}}, everyone()),
+    ("api_followup.set_watch", "PUT", "/api/v1/watch/document/{D}", {"json": {"watching": True}}, insiders_only()),
+    ("api_followup.generate_report", "POST", "/api/v1/reports/monthly", {"json": {"month": "2026-13"}},
+     {p: (400 if p in ("leader", "admin", "qc") else 403) for p in PERSONAS if p != "anon"}),
 ]
 PUBLIC = [  # no login needed, same answer for everybody
     ("auth.login", "GET", "/login"), ("auth.login", "POST", "/login"), ("auth.set_language", "POST", "/language/en"),
