@@ -134,6 +134,13 @@ def run_monthly_report_job(app: Flask) -> int:
     return _run(app, "monthly report", publish_once)
 
 
+def run_digest_job(app: Flask) -> int:
+    """The daily digest e-mails (app.reminders.digest), once a day each."""
+    from app.reminders.digest import send_digests
+
+    return _run(app, "digests", send_digests)
+
+
 def make_scheduler(app: Flask) -> BlockingScheduler:
     timezone = app.config["BABEL_DEFAULT_TIMEZONE"]
     scheduler = BlockingScheduler(timezone=timezone)
@@ -160,6 +167,7 @@ def make_scheduler(app: Flask) -> BlockingScheduler:
             {},
         ),
         (run_reminders_job, CronTrigger(hour=8, minute=15, timezone=timezone), "reminders", {}),
+        (run_digest_job, CronTrigger(hour=7, minute=30, timezone=timezone), "digests", {}),
         (
             run_monthly_report_job,
             CronTrigger(day=1, hour=6, minute=0, timezone=timezone),

@@ -184,7 +184,9 @@ def import_units(data: bytes) -> ImportResult:
         parsed[(product, date(int(match.group(1)), int(match.group(2)), 1))] = int(units)
     existing: dict[tuple[str, date], UnitsSold] = {
         (entry.product, entry.month): entry
-        for entry in db.session.scalars(select(UnitsSold).where(UnitsSold.product.in_({p for p, _m in parsed})))
+        for entry in db.session.scalars(
+            select(UnitsSold).where(UnitsSold.product.in_({p for p, _m in parsed}))
+        )
     }
     created = updated = 0
     for (product, month), units in parsed.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,6 +19,20 @@ from app.reminders import delegation, watch
 from app.reminders.forms import DelegationForm, PlainForm
 
 bp = Blueprint("followup", __name__)
+
+GROUP_LABELS = {
+    "approvals": _l("Review and approval of documents"),
+    "reminders": _l("Reminders and escalations"),
+    "issues": _l("Problem reports"),
+    "plans": _l("Improvement and upgrade plans"),
+    "watched": _l("Changes in what I watch"),
+    "other": _l("Everything else"),
+}
+MODE_LABELS = {
+    "immediate": _l("E-mail at once"),
+    "daily": _l("Daily digest e-mail"),
+    "in_app": _l("In the app only"),
+}
 
 
 def _back(default: str):
@@ -36,6 +51,33 @@ def read_all():
         db.session.commit()
         flash(_("%(n)s notifications marked as read.", n=count), "success")
     return redirect(url_for("approval.notification_list"))
+
+
+@bp.route("/notifications/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    form = PlainForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("The form expired; please try again."), "error")
+        else:
+            chosen = {g: request.form.get(g, "") for g in notifications.KIND_GROUPS if request.form.get(g)}
+            try:
+                notifications.set_preferences(current_user, chosen)
+            except DomainError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+            else:
+                db.session.commit()
+                flash(_("Your choices are saved."), "success")
+            return redirect(url_for("followup.preferences"))
+    return render_template(
+        "reminders/preferences.html",
+        form=form,
+        current=notifications.preferences(current_user),
+        groups=GROUP_LABELS,
+        modes=MODE_LABELS,
+    )
 
 
 @bp.post("/watch/<target>/<int:target_id>")

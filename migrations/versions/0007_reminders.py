@@ -8,6 +8,8 @@ Revises: 0006
 - watch: a user follows a document or a problem report.
 - delegation: a deputy for a date range; signature.on_behalf_of_id.
 - units_sold: units of a product sold per month (the failure rate).
+- notification_preference (immediate, daily digest or in-app per kind)
+  and notification.digested_at.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -76,6 +78,22 @@ def upgrade():
     )
     op.create_index(op.f('ix_units_sold_product'), 'units_sold', ['product'], unique=False)
     op.create_index(op.f('ix_units_sold_month'), 'units_sold', ['month'], unique=False)
+    op.create_table('notification_preference',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('kind_group', sa.String(length=20), nullable=False),
+        sa.Column('mode', sa.String(length=10), nullable=False),
+        sa.CheckConstraint("mode IN ('immediate', 'daily', 'in_app')",
+                           name=op.f('ck_notification_preference_mode_known')),
+        sa.ForeignKeyConstraint(['user_id'], ['user_account.id'],
+                                name=op.f('fk_notification_preference_user_id_user_account'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_preference')),
+        sa.UniqueConstraint('user_id', 'kind_group', name='uq_notification_preference'),
+    )
+    op.create_index(op.f('ix_notification_preference_user_id'), 'notification_preference', ['user_id'],
+                    unique=False)
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('digested_at', sa.DateTime(), nullable=True))
     with op.batch_alter_table('signature', schema=None) as batch_op:
         batch_op.add_column(sa.Column('on_behalf_of_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_signature_on_behalf_of_id_user_account'), 'user_account',
@@ -86,6 +104,9 @@ def downgrade():
     with op.batch_alter_table('signature', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_signature_on_behalf_of_id_user_account'), type_='foreignkey')
         batch_op.drop_column('on_behalf_of_id')
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_column('digested_at')
+    op.drop_table('notification_preference')
     op.drop_table('units_sold')
     op.drop_table('delegation')
     op.drop_table('watch')

@@ -283,6 +283,8 @@ ROUTES = [
     ("api_document_control.record", "GET", "/api/v1/documents/{D}/record.zip", None, admin_only()),
     # Issue 16: bell, watching, delegation.
     ("followup.read_all", "POST", "/notifications/read-all", {}, everyone()),
+    ("followup.preferences", "GET", "/notifications/preferences", None, everyone()),
+    ("followup.preferences", "POST", "/notifications/preferences", {"approvals": "daily"}, everyone()),
     ("followup.toggle_watch", "POST", "/watch/document/{D}", {"on": "1"}, insiders_only()),
     ("followup.toggle_watch", "POST", "/watch/document/{P}", {"on": "1"}, everyone()),
     ("followup.delegations", "GET", "/delegations", None, everyone()),
