@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import User
+from app.auth.models import Department, User
 from app.db import UTCDateTime, utcnow
 from app.extensions import Model
 
@@ -85,3 +85,53 @@ class UnitsSold(Model):
     month: Mapped[date] = mapped_column(Date, index=True)  # the month's first day
     units: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ReviewMeeting(Model):
+    """The quarterly product-tracking review meeting (每季度召開產品跟蹤分析會議):
+    date, attendees, each department's update, decisions."""
+
+    __tablename__ = "review_meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(7), index=True)  # 2026-Q4
+    held_on: Mapped[date] = mapped_column(Date)
+    attendees: Mapped[list] = mapped_column(JSON, default=list)  # user ids
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User] = relationship()
+    updates: Mapped[list[MeetingUpdate]] = relationship(
+        order_by="MeetingUpdate.id", cascade="all, delete-orphan"
+    )
+    decisions: Mapped[list[MeetingDecision]] = relationship(
+        order_by="MeetingDecision.id", cascade="all, delete-orphan"
+    )
+
+
+class MeetingUpdate(Model):
+    """What one department reported at the meeting."""
+
+    __tablename__ = "meeting_update"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("review_meeting.id", ondelete="CASCADE"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    text: Mapped[str] = mapped_column(Text)
+
+    department: Mapped[Department] = relationship(lazy="joined")
+
+
+class MeetingDecision(Model):
+    """A decision; it may have become an improvement plan (plan_id)."""
+
+    __tablename__ = "meeting_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("review_meeting.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id"))
+
+    department: Mapped[Department | None] = relationship(lazy="joined")

@@ -251,6 +251,109 @@ def _report_panel(start, end):
     }
 
 
+DECISION_ROWS = 5
+
+
+@bp.get("/meetings")
+@login_required
+def meetings():
+    from app.reminders import meetings as service
+
+    return render_template(
+        "reminders/meetings.html", meetings=service.listing(), may=service.may_record(current_user)
+    )
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@login_required
+def new_meeting():
+    from datetime import date as _date
+
+    from app.auth.models import Department
+    from app.reminders import meetings as service
+
+    if not service.may_record(current_user):
+        abort(403)
+    form = PlainForm()
+    departments = db.session.scalars(select(Department).order_by(Department.code)).all()
+    people = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)).all()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            held_on = _date.fromisoformat(request.form.get("held_on", ""))
+        except ValueError:
+            held_on = None
+        try:
+            meeting = service.create(
+                current_user,
+                quarter=request.form.get("quarter", ""),
+                held_on=held_on,
+                attendee_ids=[int(v) for v in request.form.getlist("attendees") if v.isdigit()],
+                updates={d.code: request.form.get(f"update-{d.code}", "") for d in departments},
+                decisions=[
+                    (request.form.get(f"decision-{n}", ""), request.form.get(f"decision-dept-{n}", ""))
+                    for n in range(DECISION_ROWS)
+                ],
+                notes=request.form.get("notes", ""),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Meeting recorded."), "success")
+            return redirect(url_for("followup.meeting", meeting_id=meeting.id))
+    return render_template(
+        "reminders/meeting_new.html",
+        form=form,
+        departments=departments,
+        people=people,
+        rows=range(DECISION_ROWS),
+    )
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@login_required
+def meeting(meeting_id: int):
+    from app.reminders import meetings as service
+
+    try:
+        row = service.get(meeting_id)
+    except DomainError:
+        abort(404)
+    return render_template(
+        "reminders/meeting.html",
+        meeting=row,
+        attendees=service.attendees(row),
+        may=service.may_record(current_user),
+        form=PlainForm(),
+    )
+
+
+@bp.post("/meetings/decisions/<int:decision_id>/plan")
+@login_required
+def plan_from_decision(decision_id: int):
+    from app.reminders import meetings as service
+    from app.reminders.models import MeetingDecision
+
+    decision = db.session.get(MeetingDecision, decision_id)
+    if decision is None:
+        abort(404)
+    back = redirect(url_for("followup.meeting", meeting_id=decision.meeting_id))
+    if not PlainForm().validate_on_submit():
+        return back
+    try:
+        plan = service.plan_from_decision(current_user, decision_id)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.status == 403:
+            abort(403)
+        flash(exc.message, "error")
+        return back
+    db.session.commit()
+    flash(_("Improvement plan drawn up from the decision."), "success")
+    return redirect(url_for("plans.detail", plan_id=plan.id))
+
+
 def _watch_panel(document: Document):
     return "reminders/_watch.html", {
         "target": "document",

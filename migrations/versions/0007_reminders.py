@@ -10,6 +10,8 @@ Revises: 0006
 - units_sold: units of a product sold per month (the failure rate).
 - notification_preference (immediate, daily digest or in-app per kind)
   and notification.digested_at.
+- review_meeting, meeting_update, meeting_decision (quarterly review
+  meeting records; a decision may point at the plan drawn up from it).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -94,6 +96,45 @@ def upgrade():
                     unique=False)
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.add_column(sa.Column('digested_at', sa.DateTime(), nullable=True))
+    op.create_table('review_meeting',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('quarter', sa.String(length=7), nullable=False),
+        sa.Column('held_on', sa.Date(), nullable=False),
+        sa.Column('attendees', sa.JSON(), nullable=False),
+        sa.Column('notes', sa.Text(), nullable=False),
+        sa.Column('created_by_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'],
+                                name=op.f('fk_review_meeting_created_by_id_user_account')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_review_meeting')),
+    )
+    op.create_index(op.f('ix_review_meeting_quarter'), 'review_meeting', ['quarter'], unique=False)
+    op.create_table('meeting_update',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('meeting_id', sa.Integer(), nullable=False),
+        sa.Column('department_id', sa.Integer(), nullable=False),
+        sa.Column('text', sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(['department_id'], ['department.id'],
+                                name=op.f('fk_meeting_update_department_id_department')),
+        sa.ForeignKeyConstraint(['meeting_id'], ['review_meeting.id'],
+                                name=op.f('fk_meeting_update_meeting_id_review_meeting'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_update')),
+    )
+    op.create_index(op.f('ix_meeting_update_meeting_id'), 'meeting_update', ['meeting_id'], unique=False)
+    op.create_table('meeting_decision',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('meeting_id', sa.Integer(), nullable=False),
+        sa.Column('text', sa.Text(), nullable=False),
+        sa.Column('department_id', sa.Integer(), nullable=True),
+        sa.Column('plan_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['department_id'], ['department.id'],
+                                name=op.f('fk_meeting_decision_department_id_department')),
+        sa.ForeignKeyConstraint(['meeting_id'], ['review_meeting.id'],
+                                name=op.f('fk_meeting_decision_meeting_id_review_meeting'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['plan_id'], ['plan.id'], name=op.f('fk_meeting_decision_plan_id_plan')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_decision')),
+    )
+    op.create_index(op.f('ix_meeting_decision_meeting_id'), 'meeting_decision', ['meeting_id'], unique=False)
     with op.batch_alter_table('signature', schema=None) as batch_op:
         batch_op.add_column(sa.Column('on_behalf_of_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_signature_on_behalf_of_id_user_account'), 'user_account',
@@ -107,6 +148,9 @@ def downgrade():
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_column('digested_at')
     op.drop_table('notification_preference')
+    op.drop_table('meeting_decision')
+    op.drop_table('meeting_update')
+    op.drop_table('review_meeting')
     op.drop_table('units_sold')
     op.drop_table('delegation')
     op.drop_table('watch')

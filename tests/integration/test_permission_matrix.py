@@ -284,6 +284,13 @@ ROUTES = [
     # Issue 16: bell, watching, delegation.
     ("followup.read_all", "POST", "/notifications/read-all", {}, everyone()),
     ("followup.preferences", "GET", "/notifications/preferences", None, everyone()),
+    ("followup.meetings", "GET", "/meetings", None, everyone()),
+    ("followup.new_meeting", "GET", "/meetings/new", None,
+     {p: ("ok" if p in ("head", "leader", "admin", "qc") else 403) for p in PERSONAS if p != "anon"}),
+    ("followup.new_meeting", "POST", "/meetings/new", {"quarter": "bad"},
+     {p: ("ok" if p in ("head", "leader", "admin", "qc") else 403) for p in PERSONAS if p != "anon"}),
+    ("followup.meeting", "GET", "/meetings/999", None, everyone(404)),
+    ("followup.plan_from_decision", "POST", "/meetings/decisions/999/plan", {}, everyone(404)),
     ("followup.preferences", "POST", "/notifications/preferences", {"approvals": "daily"}, everyone()),
     ("followup.toggle_watch", "POST", "/watch/document/{D}", {"on": "1"}, insiders_only()),
     ("followup.toggle_watch", "POST", "/watch/document/{P}", {"on": "1"}, everyone()),
