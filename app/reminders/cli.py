@@ -24,8 +24,9 @@ reminders_cli = AppGroup("reminders", help="Reminders and escalation.")
 @click.option("--quarter", help="YYYY-Qn: the quarter's report instead")
 @click.option("--as", "as_email", help="An administrator's e-mail: the report's author")
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Also write the PDF here")
+@click.option("--docx", "docx", type=click.Path(dir_okay=False), help="Also write an editable DOCX copy here")
 @domain_errors_as_messages
-def monthly(month, quarter, as_email, out):
+def monthly(month, quarter, as_email, out, docx):
     from app.reminders import report
 
     if bool(month) == bool(quarter):
@@ -44,6 +45,8 @@ def monthly(month, quarter, as_email, out):
 
         with get_store().open(version.sha256) as stream:
             Path(out).write_bytes(stream.read())
+    if docx:
+        Path(docx).write_bytes(report.render_docx(report.figures(period)))
     click.echo(
         f"{version.document.number} v{version.number} {version.document.title} "
         f"({version.size} bytes, {time.perf_counter() - started:.1f} s)"

@@ -302,6 +302,14 @@ def render_pdf(data: dict, locale: str | None = None) -> bytes:
                 widths=[10 * cm, 6 * cm],
             )
         )
+        from app.issues.forms import CATEGORY_LABELS, SEVERITY_LABELS
+
+        names = {
+            "by_category": {k: str(v) for k, v in CATEGORY_LABELS.items()}
+            | {"unclassified": _("Unclassified")},
+            "by_severity": {str(k): str(v) for k, v in SEVERITY_LABELS.items()} | {"0": _("Unclassified")},
+            "by_department": {"unassigned": _("Unassigned")},
+        }
         for heading, key in (
             (_("Problem reports by product"), "by_product"),
             (_("Problem reports by category"), "by_category"),
@@ -309,10 +317,11 @@ def render_pdf(data: dict, locale: str | None = None) -> bytes:
             (_("Problem reports by department"), "by_department"),
         ):
             story.append(Paragraph(heading, styles["Heading2"]))
-            rows = [[_("Group"), _("Reports")]] + [[k or "–", str(v)] for k, v in data[key].items()]
+            labelled = {names.get(key, {}).get(k, k) or "–": v for k, v in data[key].items()}
+            rows = [[_("Group"), _("Reports")]] + [[k, str(v)] for k, v in labelled.items()]
             story.append(table(rows, widths=[10 * cm, 6 * cm]))
-            if data[key]:
-                png = _chart(heading, {k or "–": v for k, v in data[key].items()}, font_path)
+            if labelled:
+                png = _chart(heading, labelled, font_path)
                 story.append(Image(io.BytesIO(png), width=16 * cm, height=6.5 * cm))
         story.append(Paragraph(_("Timeliness and open items per department"), styles["Heading2"]))
         departments = sorted(set(data["timeliness_by_department"]) | set(data["open_by_department"]))
@@ -349,6 +358,60 @@ def render_pdf(data: dict, locale: str | None = None) -> bytes:
         ]
         story.append(table(rows, widths=[5 * cm, 2 * cm, 9 * cm]))
         doc.build(story)
+    return out.getvalue()
+
+
+def render_docx(data: dict, locale: str | None = None) -> bytes:
+    """The same figures as an editable Word file (tables and the
+    timeliness chart), for those who annotate the report before a meeting."""
+    from docx import Document as DocxDocument
+    from docx.shared import Cm
+
+    locale = locale or current_app.config["REPORT_LOCALE"]
+    font_path = cjk_font_path()
+    docx = DocxDocument()
+    with force_locale(locale):
+        _ = gettext
+        docx.add_heading(_("Monthly product tracking report %(period)s", period=data["period"]), level=0)
+        docx.add_paragraph(_("Period: %(start)s to %(end)s (exclusive)", start=data["from"], end=data["to"]))
+        rows = [
+            (_("Problem reports created"), _number(data["reports_created"])),
+            (_("Problem reports closed"), _number(data["reports_closed"])),
+            (_("Timeliness rate"), _percent(data["timeliness_rate"])),
+            (_("Mean time to close (hours)"), _number(data["mean_hours_to_close"])),
+            (_("Open at the end of the period"), _number(data["open_at_end"])),
+            (_("Overdue at the end of the period"), _number(data["overdue_at_end"])),
+            (_("Customer satisfaction (1-5)"), _number(data["satisfaction_mean"])),
+            (_("Upgrade-plan completion"), _percent(data["upgrade_completion_rate"])),
+            (_("Document versions made effective"), _number(len(data["versions_made_effective"]))),
+        ]
+        docx.add_heading(_("Summary"), level=1)
+        table = docx.add_table(rows=1, cols=2)
+        table.style = "Table Grid"
+        table.rows[0].cells[0].text, table.rows[0].cells[1].text = _("Indicator"), _("Value")
+        for label, value in rows:
+            cells = table.add_row().cells
+            cells[0].text, cells[1].text = label, value
+        for heading, key in (
+            (_("Problem reports by product"), "by_product"),
+            (_("Problem reports by category"), "by_category"),
+            (_("Problem reports by department"), "by_department"),
+        ):
+            docx.add_heading(heading, level=1)
+            table = docx.add_table(rows=1, cols=2)
+            table.style = "Table Grid"
+            table.rows[0].cells[0].text, table.rows[0].cells[1].text = _("Group"), _("Reports")
+            for k, v in data[key].items():
+                cells = table.add_row().cells
+                cells[0].text, cells[1].text = k or "–", str(v)
+        rates = {k: v["timeliness_rate"] for k, v in data["timeliness_by_department"].items()}
+        if rates:
+            docx.add_heading(_("Timeliness rate"), level=1)
+            docx.add_picture(
+                io.BytesIO(_chart(_("Timeliness rate"), rates, font_path, percent=True)), width=Cm(16)
+            )
+    out = io.BytesIO()
+    docx.save(out)
     return out.getvalue()
 
 

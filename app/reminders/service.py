@@ -185,6 +185,8 @@ def remind_reviews(today: date, sent: list[Sent]) -> None:
         period = due.isoformat()
         owner = _review_owner(document)
         if left >= 0:
+            if not leads:  # no lead times configured: overdue reminders only
+                continue
             # The nearest lead time reached: 7 days left sends "due7", not "due30" too.
             lead = min(d for d in leads if left <= d)
             _send(

@@ -159,9 +159,16 @@ def test_cli_monthly_and_quarter(october, runner, tmp_path):
     result = runner.invoke(args=["reports", "monthly", "--month", "2026-10"])
     assert result.exit_code == 0, result.output
     assert "Monthly product tracking report 2026-10" in result.output
-    result = runner.invoke(args=["reports", "monthly", "--quarter", "2026-Q4", "--out", str(out)])
+    docx = tmp_path / "q.docx"
+    result = runner.invoke(args=["reports", "monthly", "--quarter", "2026-Q4", "--out", str(out), "--docx", str(docx)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
+    from docx import Document as DocxDocument
+
+    opened = DocxDocument(str(docx))
+    text = "\n".join([p.text for p in opened.paragraphs]
+                     + [c.text for t in opened.tables for r in t.rows for c in r.cells])
+    assert "月度產品跟蹤分析報告 2026-Q4" in text and "平均關閉時間（小時）" in text
     bad = runner.invoke(args=["reports", "monthly", "--month", "2026-13"])
     assert bad.exit_code != 0 and "YYYY-MM" in bad.output
     assert runner.invoke(args=["reports", "monthly"]).exit_code != 0
