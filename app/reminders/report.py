@@ -77,7 +77,7 @@ def _next_month(day: date, months: int = 1) -> date:
 
 def parse_month(text: str) -> Period:
     match = re.fullmatch(r"(\d{4})-(\d{2})", (text or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2999:
         raise ValidationFailed("a month is written YYYY-MM, e.g. 2026-10", field="month")
     first = date(int(match.group(1)), int(match.group(2)), 1)
     return Period(first.strftime("%Y-%m"), first, _next_month(first))
@@ -85,7 +85,7 @@ def parse_month(text: str) -> Period:
 
 def parse_quarter(text: str) -> Period:
     match = re.fullmatch(r"(\d{4})-?Q([1-4])", (text or "").strip().upper())
-    if not match or int(match.group(1)) < 2000:
+    if not match or not 2000 <= int(match.group(1)) <= 2999:
         raise ValidationFailed("a quarter is written YYYY-Qn, e.g. 2026-Q4", field="quarter")
     first = date(int(match.group(1)), 3 * (int(match.group(2)) - 1) + 1, 1)
     return Period(f"{first.year}-Q{match.group(2)}", first, _next_month(first, 3))

@@ -117,11 +117,12 @@ def test_quarter_and_bad_periods():
     assert report.previous_month(date(2027, 1, 1)).label == "2026-12"
     from app.errors import ValidationFailed
 
-    for bad in ("2026-13", "26-10", "October", ""):
+    for bad in ("2026-13", "26-10", "October", "", "9999-12", "1999-01"):
         with pytest.raises(ValidationFailed):
             report.parse_month(bad)
-    with pytest.raises(ValidationFailed):
-        report.parse_quarter("2026-Q5")
+    for bad in ("2026-Q5", "9999-Q4", "Q4"):
+        with pytest.raises(ValidationFailed):
+            report.parse_quarter(bad)
 
 
 def test_pdf_in_traditional_chinese_with_charts(october, tmp_path):
