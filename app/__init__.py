@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from app.api import backups as api_backups
     from app.api import document_control as api_document_control
     from app.api import documents as api_documents
+    from app.api import followup as api_followup
     from app.api import health as api_health
     from app.api import init_api
     from app.api import issue_relations as api_issue_relations
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from app.improvement import views as plans_views
     from app.issues import views as issues_views
     from app.main_views import bp as main_bp
+    from app.reminders import views as followup_views
     from app.search import views as search_views
     from app.training import views as training_views
 
@@ -108,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         search_views.bp,
         backup_views.bp,
         training_views.bp,
+        followup_views.bp,
         main_bp,
     ):
         app.register_blueprint(blueprint)
@@ -123,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
         api_training,
         api_issue_relations,
         api_saved_searches,
+        api_followup,
     ):
         extensions.api.register_blueprint(module.blp, url_prefix="/api/v1")
     init_api(app)
@@ -174,3 +178,8 @@ def register_features(app: Flask) -> None:
     from app.search import saved_views
 
     saved_views.init_app(app)
+    from app import reminders
+    from app.reminders import views as followup_views
+
+    reminders.init_app(app)
+    followup_views.init_app(app)

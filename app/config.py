@@ -125,6 +125,23 @@ def load_config(overrides: dict | None = None) -> dict:
             2: _env_int("ISSUE_DUE_DAYS_2", 10),
             3: _env_int("ISSUE_DUE_DAYS_3", 30),
         },
+        # Reminders and escalation (app.reminders): lead times before a
+        # periodic review (days), before a problem report's or an action's
+        # due date (days), N working days an approval step may wait, and M
+        # days overdue after which the leaders are told.
+        "REMINDER_REVIEW_LEAD_DAYS": [
+            int(d) for d in (_env("REMINDER_REVIEW_LEAD_DAYS", "30,7") or "30,7").split(",") if d.strip()
+        ],
+        "REMINDER_DUE_LEAD_DAYS": _env_int("REMINDER_DUE_LEAD_DAYS", 1),
+        "APPROVAL_REMINDER_WORKING_DAYS": _env_int("APPROVAL_REMINDER_WORKING_DAYS", 3),
+        "ESCALATE_AFTER_DAYS": _env_int("ESCALATE_AFTER_DAYS", 7),
+        # The monthly product-tracking report (app.reminders.report): its
+        # language, the account that authors it (an e-mail; default the first
+        # active admin), the owning department and a CJK font file.
+        "REPORT_LOCALE": _env("REPORT_LOCALE", "zh_Hant"),
+        "REPORT_AUTHOR": _env("REPORT_AUTHOR"),
+        "REPORT_DEPARTMENT": _env("REPORT_DEPARTMENT", "QC"),
+        "REPORT_FONT": _env("REPORT_FONT"),
         "BASE_URL": _env("BASE_URL", "http://127.0.0.1:5000"),
         "SMTP_HOST": _env("SMTP_HOST"),
         "SMTP_PORT": _env_int("SMTP_PORT", 25),

@@ -14,7 +14,16 @@ from app.issues.models import (  # noqa: F401
     IssueTeamMember,
 )
 from app.issues.relations import IssueRelation  # noqa: F401
-from app.notify.models import Notification  # noqa: F401
+from app.notify.models import Notification, NotificationPreference  # noqa: F401
+from app.reminders.models import (  # noqa: F401
+    Delegation,
+    MeetingDecision,
+    MeetingUpdate,
+    ReminderSent,
+    ReviewMeeting,
+    UnitsSold,
+    Watch,
+)
 from app.search.models import IndexOutbox  # noqa: F401
 from app.search.saved import SavedSearch  # noqa: F401
 from app.training.models import Acknowledgement, ReadingRequirement  # noqa: F401

@@ -35,5 +35,9 @@ class Signature(Model):
     sha256: Mapped[str | None] = mapped_column(String(64))
     comment: Mapped[str] = mapped_column(Text, default="")
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A deputy's signature (app.reminders.delegation): the signer signed
+    # with their own password on behalf of this person.
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
-    signer: Mapped[User] = relationship()
+    signer: Mapped[User] = relationship(foreign_keys=[signer_id])
+    on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])

@@ -132,8 +132,13 @@ def act(
     if rule is None:
         raise InvalidTransition(f"cannot {action} a version that is {from_state}")
     ctx = context_for(actor, version)
+    on_behalf_of = None
     if not rule.who(ctx):
-        raise PermissionDenied(f"only {rule.who_label} may {action} this version")
+        # A deputy decides for an absent approver (app.reminders.delegation).
+        on_behalf_of = deciding_for(actor, version, action)
+        if on_behalf_of is None:
+            raise PermissionDenied(f"only {rule.who_label} may {action} this version")
+        ctx = context_for(on_behalf_of, version)
     if "comment" in rule.needs and not comment:
         raise ValidationFailed(f"a comment is required to {action}", field="comment")
     meaning = rule.signature_meaning(ctx)
@@ -151,7 +156,9 @@ def act(
         mark_reviewed(document, company_today())
     if meaning:
         role = "leader" if from_state == VersionState.pending_approval else "dept_head"
-        _sign(version, actor, role=role, meaning=meaning, method=method, comment=comment)
+        signature = _sign(version, actor, role=role, meaning=meaning, method=method, comment=comment)
+        signature.on_behalf_of_id = on_behalf_of.id if on_behalf_of is not None else None
+    behalf = {"on_behalf_of": on_behalf_of.email} if on_behalf_of is not None else {}
     record_event(
         actor,
         action.value,
@@ -159,7 +166,7 @@ def act(
         from_state=from_state,
         to_state=to_state,
         comment=comment,
-        details={"number": version.number, **({"signature": meaning} if meaning else {})},
+        details={"number": version.number, **({"signature": meaning} if meaning else {}), **behalf},
     )
     signals.document_changed.send(document.id)
     signals.version_state_changed.send(
@@ -167,6 +174,24 @@ def act(
     )
     db.session.flush()
     return version
+
+
+DELEGABLE = (Action.approve, Action.reject)
+
+
+def deciding_for(actor: User, version: DocumentVersion, action: Action) -> User | None:
+    """The absent approver ``actor`` stands in for on this decision, if any:
+    a running delegation whose delegator the rules allow to decide. Never
+    on the deputy's own version."""
+    from app.reminders.delegation import delegators_of
+
+    rule = rule_for(version.state, action)
+    if action not in DELEGABLE or rule is None or version.author_id == actor.id:
+        return None
+    for delegator in delegators_of(actor):
+        if rule.who(context_for(delegator, version)):
+            return delegator
+    return None
 
 
 def make_due_versions_effective(today: date | None = None) -> list[DocumentVersion]:
@@ -297,8 +322,19 @@ def inbox_query(user: User):
 
 
 def inbox(user: User) -> list[DocumentVersion]:
-    query = inbox_query(user)
-    return list(db.session.scalars(query)) if query is not None else []
+    """What waits for ``user``, and for those they stand in for as deputy
+    (never their own versions)."""
+    from app.reminders.delegation import delegators_of
+
+    found: dict[int, DocumentVersion] = {}
+    for person in [user, *delegators_of(user)]:
+        query = inbox_query(person)
+        if query is None:
+            continue
+        for version in db.session.scalars(query):
+            if version.author_id != user.id:
+                found.setdefault(version.id, version)
+    return sorted(found.values(), key=lambda v: (v.submitted_at is None, v.submitted_at, v.id))
 
 
 def diff_target(version: DocumentVersion) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app import hooks
 from app.approval import service
 from app.approval.forms import ActionForm, ApproveForm, RejectForm
-from app.approval.states import allowed_actions
+from app.approval.states import Action, allowed_actions
 from app.clock import company_today
 from app.documents import service as documents
 from app.documents.models import Document
@@ -152,10 +152,17 @@ def _document_panel(document: Document):
     rows = []
     for version in reversed(documents.visible_versions(current_user, document)):
         ctx = service.context_for(current_user, version)
+        actions = [a.value for a in allowed_actions(version.state, ctx)]
+        on_behalf_of = None
+        if not actions:  # a deputy sees the absent approver's buttons
+            on_behalf_of = service.deciding_for(current_user, version, Action.approve)
+            if on_behalf_of is not None:
+                actions = [a.value for a in service.DELEGABLE]
         rows.append(
             {
                 "version": version,
-                "actions": [a.value for a in allowed_actions(version.state, ctx)],
+                "actions": actions,
+                "on_behalf_of": on_behalf_of,
                 "signatures": service.signatures(version),
             }
         )

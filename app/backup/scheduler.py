@@ -118,6 +118,29 @@ def run_saved_search_job(app: Flask) -> int:
     return _run(app, "saved searches", lambda: notify_new_results(company_today()))
 
 
+def run_reminders_job(app: Flask) -> int:
+    """Reminders and escalation (app.reminders.service): each reminder is
+    recorded with its notification, so a second run sends nothing twice."""
+    from app.reminders.service import send_reminders
+
+    return _run(app, "reminders", lambda: len(send_reminders()))
+
+
+def run_monthly_report_job(app: Flask) -> int:
+    """On the first day of the month, last month's product-tracking report
+    (app.reminders.report), once: the claim is recorded with the version."""
+    from app.reminders.report import publish_once
+
+    return _run(app, "monthly report", publish_once)
+
+
+def run_digest_job(app: Flask) -> int:
+    """The daily digest e-mails (app.reminders.digest), once a day each."""
+    from app.reminders.digest import send_digests
+
+    return _run(app, "digests", send_digests)
+
+
 def make_scheduler(app: Flask) -> BlockingScheduler:
     timezone = app.config["BABEL_DEFAULT_TIMEZONE"]
     scheduler = BlockingScheduler(timezone=timezone)
@@ -141,6 +164,14 @@ def make_scheduler(app: Flask) -> BlockingScheduler:
             run_reading_reminders_job,
             CronTrigger(hour=8, minute=0, timezone=timezone),
             "reading_reminders",
+            {},
+        ),
+        (run_reminders_job, CronTrigger(hour=8, minute=15, timezone=timezone), "reminders", {}),
+        (run_digest_job, CronTrigger(hour=7, minute=30, timezone=timezone), "digests", {}),
+        (
+            run_monthly_report_job,
+            CronTrigger(day=1, hour=6, minute=0, timezone=timezone),
+            "monthly_report",
             {},
         ),
     ]

@@ -17,19 +17,89 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.db import utcnow
 from app.extensions import db
-from app.notify.models import Notification
+from app.notify.models import Notification, NotificationPreference
 
 _MAIL_KEY = "doctrack.outgoing_mail"
 
+# Kinds of notification, grouped for the user's choice of delivery.
+KIND_GROUPS = ("approvals", "reminders", "issues", "plans", "watched", "other")
+MODES = ("immediate", "daily", "in_app")
+
+
+def kind_group(kind: str) -> str:
+    if kind.startswith("reminder") or kind.startswith("read_and_acknowledge"):
+        return "reminders"
+    if kind.startswith("watched"):
+        return "watched"
+    if kind.startswith("issue"):
+        return "issues"
+    if kind.startswith("plan"):
+        return "plans"
+    if kind in ("review_requested", "approval_requested", "approved", "rejected"):
+        return "approvals"
+    return "other"
+
+
+def preferences(user: User) -> dict[str, str]:
+    """The delivery mode of each group for ``user`` (immediate unless chosen)."""
+    chosen = dict(
+        db.session.execute(
+            select(NotificationPreference.kind_group, NotificationPreference.mode).where(
+                NotificationPreference.user_id == user.id
+            )
+        ).all()
+    )
+    return {group: chosen.get(group, "immediate") for group in KIND_GROUPS}
+
+
+def set_preferences(user: User, modes: dict[str, str]) -> dict[str, str]:
+    from app.errors import ValidationFailed
+
+    for group, mode in modes.items():
+        if group not in KIND_GROUPS or mode not in MODES:
+            raise ValidationFailed("unknown notification kind or delivery", field=group)
+    rows = {
+        row.kind_group: row
+        for row in db.session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        )
+    }
+    for group, mode in modes.items():
+        row = rows.get(group) or NotificationPreference(user_id=user.id, kind_group=group)
+        row.mode = mode
+        db.session.add(row)
+    db.session.flush()
+    return preferences(user)
+
+
+def _mode(user: User, kind: str) -> str:
+    return (
+        db.session.scalar(
+            select(NotificationPreference.mode).where(
+                NotificationPreference.user_id == user.id,
+                NotificationPreference.kind_group == kind_group(kind),
+            )
+        )
+        or "immediate"
+    )
+
 
 def notify(users: list[User], kind: str, message: str, link: str = "") -> None:
+    """In the app for each user; by e-mail now unless they chose the daily
+    digest or in-app only for this kind."""
     seen = set()
     for user in users:
         if user is None or user.id in seen:
             continue
         seen.add(user.id)
         db.session.add(Notification(user_id=user.id, kind=kind, message=message, link=link))
-        db.session.info.setdefault(_MAIL_KEY, []).append((user.email, message, link))
+        if _mode(user, kind) == "immediate":
+            db.session.info.setdefault(_MAIL_KEY, []).append((user.email, message, link))
+
+
+def queue_mail(address: str, subject: str, body: str) -> None:
+    """One composed e-mail (a digest), sent after the commit like the others."""
+    db.session.info.setdefault(_MAIL_KEY, []).append((address, subject, body, None))
 
 
 def unread_count(user: User) -> int:
@@ -65,7 +135,7 @@ def mark_read(user: User, notification_id: int) -> bool:
     return getattr(result, "rowcount", 0) == 1  # a CursorResult: UPDATE reports its row count
 
 
-def send_mail(recipients: list[tuple[str, str, str]]) -> None:
+def send_mail(recipients: list[tuple]) -> None:
     config = current_app.config
     if not config.get("SMTP_HOST") or not recipients:
         return
@@ -75,12 +145,17 @@ def send_mail(recipients: list[tuple[str, str, str]]) -> None:
                 smtp.starttls()
             if config.get("SMTP_USER"):
                 smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
-            for address, message, link in recipients:
+            for item in recipients:
                 mail = EmailMessage()
                 mail["From"] = config["SMTP_FROM"]
-                mail["To"] = address
-                mail["Subject"] = "[Doctrack] " + message[:120]
-                mail.set_content(f"{message}\n\n{config['BASE_URL'].rstrip('/')}{link}\n")
+                mail["To"] = item[0]
+                if len(item) == 4:  # composed by queue_mail: (address, subject, body, None)
+                    mail["Subject"] = "[Doctrack] " + item[1][:120]
+                    mail.set_content(item[2])
+                else:
+                    address, message, link = item
+                    mail["Subject"] = "[Doctrack] " + message[:120]
+                    mail.set_content(f"{message}\n\n{config['BASE_URL'].rstrip('/')}{link}\n")
                 smtp.send_message(mail)
     except (OSError, smtplib.SMTPException) as exc:
         current_app.logger.warning("notification mail not sent: %s", exc)
@@ -98,3 +173,13 @@ def _drop_unsent(session: Session, transaction) -> None:
     # Still queued when the outermost transaction ends: it did not commit.
     if transaction.parent is None:
         session.info.pop(_MAIL_KEY, None)
+
+
+def mark_all_read(user: User) -> int:
+    """Every unread notification of ``user`` read now; how many there were."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return getattr(result, "rowcount", 0) or 0
