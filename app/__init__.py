@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from app.improvement import views as plans_views
     from app.issues import views as issues_views
     from app.main_views import bp as main_bp
+    from app.ocr import views as ocr_views
     from app.search import views as search_views
     from app.training import views as training_views
 
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
         search_views.bp,
         backup_views.bp,
         training_views.bp,
+        ocr_views.bp,
         main_bp,
     ):
         app.register_blueprint(blueprint)
@@ -149,7 +151,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_features(app: Flask) -> None:
     """How features react to each other, wired here and nowhere else:
     signal receivers (index this, notify that), page panels, health probes."""
-    from app import approval, backup, improvement, issues, search, training
+    from app import approval, backup, improvement, issues, ocr, search, training
     from app.approval import views as approval_views
     from app.improvement import views as plans_views
     from app.issues import views as issues_views
@@ -162,6 +164,7 @@ def register_features(app: Flask) -> None:
         if swept:
             app.logger.warning("storage: removed %d staged uploads left by dead processes", swept)
     search.init_app(app)
+    ocr.init_app(app)
     approval.init_app(app)
     issues.init_app(app)
     improvement.init_app(app)

@@ -1,0 +1,52 @@
+"""ocr: OCR jobs for scanned PDFs and images (issue 19)
+
+Revision ID: 0007_ocr
+Revises: 0006
+
+- ocr_job: one row per document version (or attachment) whose file has no
+  text layer; claimed by `flask ocr worker` under a lease, with attempts,
+  the failure reason and the pages read so far.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0007_ocr'
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'ocr_job',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('target', sa.String(length=20), nullable=False),
+        sa.Column('target_id', sa.Integer(), nullable=False),
+        sa.Column('sha256', sa.String(length=64), nullable=False),
+        sa.Column('media_type', sa.String(length=100), nullable=False),
+        sa.Column('state', sa.String(length=20), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('error', sa.Text(), nullable=False),
+        sa.Column('worker', sa.String(length=100), nullable=False),
+        sa.Column('lease_until', sa.DateTime(), nullable=True),
+        sa.Column('pages', sa.Integer(), nullable=True),
+        sa.Column('page_texts', sa.JSON(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('started_at', sa.DateTime(), nullable=True),
+        sa.Column('finished_at', sa.DateTime(), nullable=True),
+        sa.CheckConstraint("state IN ('pending', 'running', 'done', 'failed')",
+                           name=op.f('ck_ocr_job_state_known')),
+        sa.CheckConstraint("target IN ('version', 'attachment')", name=op.f('ck_ocr_job_target_known')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_ocr_job')),
+        sa.UniqueConstraint('target', 'target_id', name='uq_ocr_job_target'),
+    )
+    with op.batch_alter_table('ocr_job') as batch_op:
+        batch_op.create_index('ix_ocr_job_state_id', ['state', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ocr_job_sha256'), ['sha256'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('ocr_job') as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ocr_job_sha256'))
+        batch_op.drop_index('ix_ocr_job_state_id')
+    op.drop_table('ocr_job')
