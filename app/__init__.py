@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.api import approval as api_approval
+    from app.api import attachments as api_attachments
     from app.api import backups as api_backups
     from app.api import document_control as api_document_control
     from app.api import documents as api_documents
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
         api_training,
         api_issue_relations,
         api_saved_searches,
+        api_attachments,
     ):
         extensions.api.register_blueprint(module.blp, url_prefix="/api/v1")
     init_api(app)

@@ -5,6 +5,7 @@ from app.audit import AuditEvent  # noqa: F401
 from app.auth.models import ApiToken, Department, User, UserRole  # noqa: F401
 from app.documents.models import Blob, Document, DocumentRelation, DocumentVersion  # noqa: F401
 from app.improvement.models import Plan, PlanDocument, PlanIssue, PlanMeasure, PlanSignature  # noqa: F401
+from app.issues.attachments import IssueAttachment  # noqa: F401
 from app.issues.models import (  # noqa: F401
     Issue,
     IssueComment,

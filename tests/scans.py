@@ -49,3 +49,65 @@ def image_bytes(lines: list[str], fmt: str = "PNG", **kwargs) -> bytes:
     image = page_image(lines)
     (image.convert("RGB") if fmt == "JPEG" else image).save(out, format=fmt, **kwargs)
     return out.getvalue()
+
+
+def png_bomb(width: int = 50_000, height: int = 50_000) -> bytes:
+    """A real PNG of ``width`` x ``height`` white 1-bit pixels: a few hundred
+    KB on disk, 2.5 billion pixels decoded."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)
+    packer = zlib.compressobj(9)
+    rows_per_block = max(1, (4 * 1024 * 1024) // len(row))
+    block = row * rows_per_block
+    parts = []
+    left = height
+    while left > 0:
+        n = min(left, rows_per_block)
+        parts.append(packer.compress(block if n == rows_per_block else row * n))
+        left -= n
+    parts.append(packer.flush())
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
+
+
+def many_page_tiff(pages: int = 10_000) -> bytes:
+    """A valid little-endian TIFF of ``pages`` 1 x 1 bilevel pages (written
+    directly: Pillow takes a minute to append 10,000 frames)."""
+    import struct
+
+    data_offset = 8
+    first_ifd = 10  # header (8), one pixel byte, one pad byte
+    entries = [(256, 3, 1, 1), (257, 3, 1, 1), (258, 3, 1, 1), (259, 3, 1, 1), (262, 3, 1, 0),
+               (273, 4, 1, data_offset), (278, 3, 1, 1), (279, 4, 1, 1)]
+    ifd_size = 2 + 12 * len(entries) + 4
+    out = bytearray(b"II*\x00" + struct.pack("<I", first_ifd) + b"\xff\x00")
+    for n in range(pages):
+        out += struct.pack("<H", len(entries))
+        for tag, kind, count, value in entries:
+            out += struct.pack("<HHI", tag, kind, count) + (struct.pack("<HH", value, 0) if kind == 3
+                                                           else struct.pack("<I", value))
+        following = first_ifd + (n + 1) * ifd_size if n + 1 < pages else 0
+        out += struct.pack("<I", following)
+    return bytes(out)
+
+
+def photo_with_gps_and_orientation(lines: list[str]) -> bytes:
+    """A camera-style JPEG: the picture stored turned on its side with EXIF
+    Orientation 6 (viewers turn it upright) and a GPS position."""
+    from PIL import Image
+
+    upright = page_image(lines).convert("RGB")
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # what the sensor wrote
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    exif[0x010F] = "ACME Camera"
+    gps = {1: "N", 2: (25.0, 2.0, 0.0), 3: "E", 4: (121.0, 33.0, 0.0)}
+    exif[0x8825] = gps
+    out = io.BytesIO()
+    stored.save(out, format="JPEG", exif=exif.tobytes(), quality=92)
+    return out.getvalue()

@@ -10,10 +10,12 @@ from app import hooks
 
 def init_app(app: Flask) -> None:
     from app.documents.signals import version_stored
-    from app.ocr.service import on_version_stored
+    from app.issues.signals import attachment_stored
+    from app.ocr.service import on_attachment_stored, on_version_stored
 
     hooks.register(app, "health_probe", _health)
     version_stored.connect(on_version_stored)
+    attachment_stored.connect(on_attachment_stored)
     app.add_template_global(_ocr_job, "ocr_job")
 
 

@@ -81,6 +81,15 @@ def on_version_stored(version: DocumentVersion, **_) -> None:
     enqueue("version", version.id, version.sha256, version.media_type)
 
 
+def on_attachment_stored(attachment, **_) -> None:
+    """Receiver of ``issues.signals.attachment_stored``: a photo or scan on a
+    problem report is read like a document's."""
+    if not wants_ocr(attachment.media_type, attachment.text_status) or not is_active(current_app.config):
+        return
+    attachment.text_status = PENDING
+    enqueue("attachment", attachment.id, attachment.sha256, attachment.media_type)
+
+
 def job_for(target: str, target_id: int) -> OcrJob | None:
     return db.session.scalar(select(OcrJob).where(OcrJob.target == target, OcrJob.target_id == target_id))
 
@@ -180,7 +189,9 @@ def _write_target(session: Any, job: OcrJob, text: str | None, text_status: str,
         # Receivers write with db.session: the worker's writes go through it too.
         document_signals.document_changed.send(version.document_id)
     else:
-        raise ValueError(f"unknown OCR target {job.target!r}")
+        from app.issues import attachments
+
+        attachments.ocr_done(job.target_id, text, text_status)
 
 
 def run_job(job_id: int, worker: str, config, *, on_page: Callable[[int, int], None] | None = None) -> str:

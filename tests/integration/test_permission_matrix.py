@@ -281,6 +281,16 @@ ROUTES = [
     ("api_saved_searches.delete_saved", "DELETE", "/api/v1/saved-searches/999", None, everyone(404)),
     ("api_document_control.audit_verify", "GET", "/api/v1/audit/verify", None, admin_only()),
     ("api_document_control.record", "GET", "/api/v1/documents/{D}/record.zip", None, admin_only()),
+    # Issue 19: attachments of reports (readable by all who may read the report), the OCR admin page.
+    ("issues.attach", "POST", "/issues/{I}/attachments", _file, everyone("reach")),
+    ("issues.attachment_file", "GET", "/issues/{I}/attachments/999", None, everyone(404)),
+    ("api_attachments.add_attachment", "POST", "/api/v1/issues/{I}/attachments", _file, everyone("reach")),
+    ("api_attachments.list_attachments", "GET", "/api/v1/issues/{I}/attachments", None, everyone()),
+    ("api_attachments.download_attachment", "GET", "/api/v1/issues/{I}/attachments/999/file", None,
+     everyone(404)),
+    ("ocr_admin.index", "GET", "/admin/ocr", None, admin_only()),
+    ("ocr_admin.retry", "POST", "/admin/ocr/999/retry", {}, {p: (404 if p == "admin" else 403)
+                                                           for p in PERSONAS if p != "anon"}),
 ]
 PUBLIC = [  # no login needed, same answer for everybody
     ("auth.login", "GET", "/login"), ("auth.login", "POST", "/login"), ("auth.set_language", "POST", "/language/en"),
