@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from app.issues import views as issues_views
     from app.main_views import bp as main_bp
     from app.ocr import views as ocr_views
+    from app.preview import views as preview_views
     from app.search import views as search_views
     from app.training import views as training_views
 
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         backup_views.bp,
         training_views.bp,
         ocr_views.bp,
+        preview_views.bp,
         main_bp,
     ):
         app.register_blueprint(blueprint)
@@ -153,7 +155,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_features(app: Flask) -> None:
     """How features react to each other, wired here and nowhere else:
     signal receivers (index this, notify that), page panels, health probes."""
-    from app import approval, backup, improvement, issues, ocr, search, training
+    from app import approval, backup, improvement, issues, ocr, preview, search, training
     from app.approval import views as approval_views
     from app.improvement import views as plans_views
     from app.issues import views as issues_views
@@ -167,6 +169,7 @@ def register_features(app: Flask) -> None:
             app.logger.warning("storage: removed %d staged uploads left by dead processes", swept)
     search.init_app(app)
     ocr.init_app(app)
+    preview.init_app(app)
     approval.init_app(app)
     issues.init_app(app)
     improvement.init_app(app)

@@ -130,6 +130,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "OCR_PAGE_TIMEOUT_S": _env_int("OCR_PAGE_TIMEOUT_S", 300),
         "OCR_MAX_PAGES": _env_int("OCR_MAX_PAGES", 500),
         "OCR_MAX_PIXELS": _env_int("OCR_MAX_PIXELS", 60_000_000),
+        # Previews: page images made per file (the viewer shows these; the rest is in the download).
+        "PREVIEW_MAX_PAGES": _env_int("PREVIEW_MAX_PAGES", 30),
         # Each file attached to a problem report (photos, scans) up to this size.
         "ATTACHMENT_MAX_BYTES": _env_int("ATTACHMENT_MAX_MB", 20) * 1024 * 1024,
         "REVIEW_INTERVAL_MONTHS": _env_int("REVIEW_INTERVAL_MONTHS", 12),

@@ -17,6 +17,7 @@ from app.issues.models import (  # noqa: F401
 from app.issues.relations import IssueRelation  # noqa: F401
 from app.notify.models import Notification  # noqa: F401
 from app.ocr.models import OcrJob  # noqa: F401
+from app.preview.models import Preview  # noqa: F401
 from app.search.models import IndexOutbox  # noqa: F401
 from app.search.saved import SavedSearch  # noqa: F401
 from app.training.models import Acknowledgement, ReadingRequirement  # noqa: F401

@@ -27,21 +27,30 @@ def _index_inline() -> None:
 @click.option("--once", is_flag=True, help="Run the jobs waiting now, then exit.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls when idle.")
 def worker(once: bool, interval: float):
-    """Read scanned pages with Tesseract (one job at a time; start several
-    workers for more). Safe to stop at any moment: a job left half done is
-    taken up again once its lease runs out."""
+    """Make previews, and read scanned pages with Tesseract (one job at a
+    time; start several workers for more). Without Tesseract it makes
+    previews only. Safe to stop at any moment: a job left half done is taken
+    up again once its lease runs out."""
     from app.ocr.service import status, work_once, worker_name
+    from app.preview import service as previews
 
     config = current_app.config
     info = status(config)
-    if info["ocr"] != "on":
-        raise click.ClickException(f"OCR is {info['ocr']}: {info['ocr_reason']}")
+    ocr_on = info["ocr"] == "on"
     name = worker_name()
-    click.echo(f"ocr worker {name} running ({info.get('ocr_engine', '')}); Ctrl+C to stop")
+    if ocr_on:
+        click.echo(f"ocr worker {name} running ({info.get('ocr_engine', '')}); Ctrl+C to stop")
+    else:
+        click.echo(f"OCR is {info['ocr']} ({info['ocr_reason']}): making previews only")
     done = 0
     try:
         while True:
-            result = work_once(config, name)
+            made = previews.work_once(config, name)  # fast: thumbnails first
+            db.session.remove()
+            if made is not None:
+                click.echo(f"preview {made[0][:12]}: {made[1]}")
+                continue
+            result = work_once(config, name) if ocr_on else None
             db.session.remove()
             if result is None:
                 if once:

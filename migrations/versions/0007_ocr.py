@@ -8,6 +8,8 @@ Revises: 0006
   the failure reason and the pages read so far.
 - issue_attachment: files (photos, scans) attached to problem reports, with
   their text (OCR) and whether a photo's GPS position was removed.
+- preview: one row per blob whose thumbnail, page images and DOCX HTML the
+  worker makes in the background.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -69,9 +71,32 @@ def upgrade():
     with op.batch_alter_table('issue_attachment') as batch_op:
         batch_op.create_index(batch_op.f('ix_issue_attachment_issue_id'), ['issue_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_issue_attachment_sha256'), ['sha256'], unique=False)
+    op.create_table(
+        'preview',
+        sa.Column('sha256', sa.String(length=64), nullable=False),
+        sa.Column('media_type', sa.String(length=100), nullable=False),
+        sa.Column('state', sa.String(length=20), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('error', sa.Text(), nullable=False),
+        sa.Column('worker', sa.String(length=100), nullable=False),
+        sa.Column('lease_until', sa.DateTime(), nullable=True),
+        sa.Column('pages', sa.Integer(), nullable=False),
+        sa.Column('total_pages', sa.Integer(), nullable=False),
+        sa.Column('has_html', sa.Boolean(), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('finished_at', sa.DateTime(), nullable=True),
+        sa.CheckConstraint("state IN ('pending', 'running', 'done', 'failed')",
+                           name=op.f('ck_preview_state_known')),
+        sa.PrimaryKeyConstraint('sha256', name=op.f('pk_preview')),
+    )
+    with op.batch_alter_table('preview') as batch_op:
+        batch_op.create_index(batch_op.f('ix_preview_state'), ['state'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('preview') as batch_op:
+        batch_op.drop_index(batch_op.f('ix_preview_state'))
+    op.drop_table('preview')
     with op.batch_alter_table('issue_attachment') as batch_op:
         batch_op.drop_index(batch_op.f('ix_issue_attachment_sha256'))
         batch_op.drop_index(batch_op.f('ix_issue_attachment_issue_id'))

@@ -289,6 +289,9 @@ ROUTES = [
     ("api_attachments.download_attachment", "GET", "/api/v1/issues/{I}/attachments/999/file", None,
      everyone(404)),
     ("ocr_admin.index", "GET", "/admin/ocr", None, admin_only()),
+    # Previews: the download's permission (no preview is made in this world: 404 past the permission).
+    ("previews.thumbnail", "GET", "/documents/{D}/versions/1/thumbnail.png", None, insiders_only(404)),
+    ("previews.page", "GET", "/documents/{D}/versions/1/pages/1.png", None, insiders_only(404)),
     ("ocr_admin.retry", "POST", "/admin/ocr/999/retry", {}, {p: (404 if p == "admin" else 403)
                                                            for p in PERSONAS if p != "anon"}),
 ]
