@@ -160,3 +160,26 @@ def test_worker_killed_mid_job_resumes_and_completes(app, api):
     assert len(texts) == 3
     for n, text in enumerate(texts, start=1):
         assert f"Page {n}" in text and f"A{n}0{n}" in text
+
+
+@needs_tesseract
+def test_a_job_that_cannot_be_done_fails_with_a_reason_and_can_be_retried(app, api, api_as, runner, web, login,
+                                                                          client):
+    app.config["OCR_MAX_PAGES"] = 1
+    doc_id = api.upload("/documents", scanned_pdf([PAGE_1, PAGE_2]), "scan.pdf", **FIELDS).json["id"]
+    result = runner.invoke(args=["ocr", "worker", "--once"])
+    assert result.exit_code == 0 and "failed" in result.output
+    job = _job()
+    assert job.state == "failed" and "2 pages, more than the 1" in job.error
+    assert _version(doc_id).text_status == "ocr_failed"
+    page = web.get(f"/documents/{doc_id}/versions/1").get_data(as_text=True)
+    assert "OCR failed" in page and "2 pages, more than the 1" in page
+    admin = factories.make_user("admin", "QA")
+    assert api_as(admin).get("/health").json["ocr_failed"] == 1
+    login(admin)
+    assert "2 pages, more than the 1" in client.get("/admin/ocr").get_data(as_text=True)
+    assert client.post(f"/admin/ocr/{job.id}/retry").status_code == 302
+    assert _job().state == "pending" and _version(doc_id).text_status == "ocr_pending"
+    app.config["OCR_MAX_PAGES"] = 500
+    assert runner.invoke(args=["ocr", "worker", "--once"]).exit_code == 0
+    assert _job().state == "done" and _version(doc_id).text_status == "ok"
