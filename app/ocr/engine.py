@@ -122,28 +122,78 @@ def pages(
     yield from images.frames(Path(path).read_bytes(), max_pixels=max_pixels, start=start)
 
 
-def ocr_image(image, *, languages: str, timeout_s: float, binary: str = "tesseract", dpi: int = 300) -> str:
-    """The text Tesseract reads on one page image."""
-    with tempfile.TemporaryDirectory(prefix="doctrack-ocr-") as tmp:
-        source = Path(tmp) / "page.png"
-        image.save(source, format="PNG", dpi=(dpi, dpi))
-        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-        try:
-            done = subprocess.run(
-                [binary, str(source), "stdout", "-l", languages, "--psm", "3"],
-                capture_output=True,
-                timeout=timeout_s,
-                env=env,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise OcrError(f"Tesseract did not finish a page within {timeout_s:g} s") from None
-        except OSError as exc:
-            raise OcrError(f"Tesseract could not be started ({exc})") from None
+def _tesseract(source: Path, languages: str, *, timeout_s: float, binary: str) -> tuple[str, float]:
+    """(text, mean word confidence) of one run."""
+    base = source.with_name(f"out-{languages.replace('+', '-')}")
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    try:
+        done = subprocess.run(
+            [binary, str(source), str(base), "-l", languages, "--psm", "3", "txt", "tsv"],
+            capture_output=True,
+            timeout=timeout_s,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise OcrError(f"Tesseract did not finish a page within {timeout_s:g} s") from None
+    except OSError as exc:
+        raise OcrError(f"Tesseract could not be started ({exc})") from None
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise OcrError(f"Tesseract failed ({detail[-1] if detail else done.returncode})")
-    return clean(done.stdout.decode("utf-8", "replace"))
+    text = Path(f"{base}.txt").read_text(encoding="utf-8", errors="replace")
+    confidences = []
+    for row in Path(f"{base}.tsv").read_text(encoding="utf-8", errors="replace").splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) == 12 and cells[11].strip():
+            try:
+                confidences.append(float(cells[10]))
+            except ValueError:
+                continue
+    return clean(text), (sum(confidences) / len(confidences) if confidences else 0.0)
+
+
+@functools.lru_cache(maxsize=1)
+def _converters():
+    import opencc
+
+    return opencc.OpenCC("t2s"), opencc.OpenCC("s2t")
+
+
+def script_counts(text: str) -> tuple[int, int, int]:
+    """(Chinese characters, Traditional-only ones, Simplified-only ones)."""
+    han = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    t2s, s2t = _converters()
+    traditional = sum(1 for ch in han if t2s.convert(ch) != ch)
+    simplified = sum(1 for ch in han if s2t.convert(ch) != ch)
+    return len(han), traditional, simplified
+
+
+def mixed_scripts(text: str, threshold: float = 0.03) -> bool:
+    """Both Traditional-only and Simplified-only characters, each at least
+    ``threshold`` of the Chinese characters: Tesseract with both Chinese
+    models drifts into the other script's glyphs on part of a page."""
+    han, traditional, simplified = script_counts(text)
+    return han >= 20 and min(traditional, simplified) >= threshold * han
+
+
+def ocr_image(image, *, languages: str, timeout_s: float, binary: str = "tesseract", dpi: int = 300) -> str:
+    """The text Tesseract reads on one page image. When the page comes out
+    in a mix of Traditional and Simplified glyphs (the two models compete for
+    the characters both scripts share, and the page drifts into the other
+    script), it is read again with the script most of its script-specific
+    characters are in, alone."""
+    with tempfile.TemporaryDirectory(prefix="doctrack-ocr-") as tmp:
+        source = Path(tmp) / "page.png"
+        image.save(source, format="PNG", dpi=(dpi, dpi))
+        text, _confidence = _tesseract(source, languages, timeout_s=timeout_s, binary=binary)
+        models = languages.split("+")
+        if "chi_tra" in models and "chi_sim" in models and mixed_scripts(text):
+            _han, traditional, simplified = script_counts(text)
+            script = "chi_sim" if simplified >= traditional else "chi_tra"
+            alone = "+".join([script, *(m for m in models if m not in ("chi_tra", "chi_sim"))])
+            text, _confidence = _tesseract(source, alone, timeout_s=timeout_s, binary=binary)
+    return text
 
 
 def image_bytes_to_png(image) -> bytes:
