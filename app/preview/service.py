@@ -45,8 +45,12 @@ def on_version_stored(version: DocumentVersion, **_) -> None:
 
 
 def preview_of(sha256: str) -> Preview | None:
+    """The finished preview of a blob whose files are there (a restore may
+    bring the rows back without the regenerable files)."""
     preview = db.session.get(Preview, sha256)
-    return preview if preview is not None and preview.state == "done" else None
+    if preview is None or preview.state != "done" or not (folder(sha256) / "thumb.png").is_file():
+        return None
+    return preview
 
 
 def previews_of(sha256s: list[str]) -> dict[str, Preview]:
@@ -84,7 +88,7 @@ def hit_thumbnails(items: list[dict]) -> set[tuple[int, int]]:
     ).all()
     wanted = {(d, n): sha for d, n, sha in rows if (d, n) in pairs}
     done = previews_of(list(wanted.values()))
-    return {pair for pair, sha in wanted.items() if sha in done}
+    return {pair for pair, sha in wanted.items() if sha in done and (folder(sha) / "thumb.png").is_file()}
 
 
 def _claimable(now):
