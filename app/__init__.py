@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.api import approval as api_approval
+    from app.api import attachments as api_attachments
     from app.api import backups as api_backups
     from app.api import document_control as api_document_control
     from app.api import documents as api_documents
@@ -95,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     from app.improvement import views as plans_views
     from app.issues import views as issues_views
     from app.main_views import bp as main_bp
+    from app.ocr import views as ocr_views
+    from app.preview import views as preview_views
     from app.reminders import views as followup_views
     from app.search import views as search_views
     from app.training import views as training_views
@@ -111,6 +114,8 @@ def register_blueprints(app: Flask) -> None:
         backup_views.bp,
         training_views.bp,
         followup_views.bp,
+        ocr_views.bp,
+        preview_views.bp,
         main_bp,
     ):
         app.register_blueprint(blueprint)
@@ -127,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
         api_issue_relations,
         api_saved_searches,
         api_followup,
+        api_attachments,
     ):
         extensions.api.register_blueprint(module.blp, url_prefix="/api/v1")
     init_api(app)
@@ -153,7 +159,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_features(app: Flask) -> None:
     """How features react to each other, wired here and nowhere else:
     signal receivers (index this, notify that), page panels, health probes."""
-    from app import approval, backup, improvement, issues, search, training
+    from app import approval, backup, improvement, issues, ocr, preview, search, training
     from app.approval import views as approval_views
     from app.improvement import views as plans_views
     from app.issues import views as issues_views
@@ -166,6 +172,8 @@ def register_features(app: Flask) -> None:
         if swept:
             app.logger.warning("storage: removed %d staged uploads left by dead processes", swept)
     search.init_app(app)
+    ocr.init_app(app)
+    preview.init_app(app)
     approval.init_app(app)
     issues.init_app(app)
     improvement.init_app(app)

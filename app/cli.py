@@ -125,10 +125,11 @@ def init_app(app: Flask) -> None:
     from app import audit_cli
     from app.backup import cli as backup_cli
     from app.documents import import_cli
+    from app.ocr import cli as ocr_cli
     from app.reminders import cli as reports_cli
     from app.search import cli as search_cli
     from app.storage import cli as storage_cli
 
-    for module in (search_cli, backup_cli, storage_cli, audit_cli, import_cli, reports_cli):
+    for module in (search_cli, backup_cli, storage_cli, audit_cli, import_cli, ocr_cli, reports_cli):
         for command in module.COMMANDS:
             app.cli.add_command(command)

@@ -118,6 +118,22 @@ def load_config(overrides: dict | None = None) -> dict:
         # Search index: drained inline after each commit on the embedded
         # default; a separate `flask search work` process at scale.
         "SEARCH_INLINE_INDEXING": _env_bool("SEARCH_INLINE", True),
+        # OCR of scans and images (app.ocr, `flask ocr worker`): off by
+        # DOCTRACK_OCR=off, and off by itself when Tesseract is not installed.
+        "OCR_ENABLED": _env_bool("OCR", True),
+        "OCR_TESSERACT": _env("OCR_TESSERACT", "tesseract"),
+        "OCR_LANGUAGES": _env("OCR_LANGUAGES", "chi_tra+chi_sim+eng"),
+        "OCR_DPI": _env_int("OCR_DPI", 300),
+        # A job's worker holds it this long past its last finished page.
+        "OCR_LEASE_S": _env_int("OCR_LEASE_S", 600),
+        "OCR_MAX_ATTEMPTS": _env_int("OCR_MAX_ATTEMPTS", 3),
+        "OCR_PAGE_TIMEOUT_S": _env_int("OCR_PAGE_TIMEOUT_S", 300),
+        "OCR_MAX_PAGES": _env_int("OCR_MAX_PAGES", 500),
+        "OCR_MAX_PIXELS": _env_int("OCR_MAX_PIXELS", 60_000_000),
+        # Previews: page images made per file (the viewer shows these; the rest is in the download).
+        "PREVIEW_MAX_PAGES": _env_int("PREVIEW_MAX_PAGES", 30),
+        # Each file attached to a problem report (photos, scans) up to this size.
+        "ATTACHMENT_MAX_BYTES": _env_int("ATTACHMENT_MAX_MB", 20) * 1024 * 1024,
         "REVIEW_INTERVAL_MONTHS": _env_int("REVIEW_INTERVAL_MONTHS", 12),
         "REVIEW_DUE_SOON_DAYS": _env_int("REVIEW_DUE_SOON_DAYS", 30),
         "ISSUE_DUE_DAYS": {

@@ -32,6 +32,12 @@ stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null; wait; }
 trap stop INT TERM EXIT
 flask search work & pids+=($!)
 flask scheduler & pids+=($!)
+# OCR and preview workers, DOCTRACK_OCR_WORKERS of them.
+# They also make the previews, so they run without Tesseract too (previews only).
+if ! flask ocr status | grep -q '"ocr": "on"'; then
+  echo "production: OCR off ($(flask ocr status | sed -n 's/.*"ocr_reason": "\(.*\)".*/\1/p'))" >&2
+fi
+for _ in $(seq 1 "${DOCTRACK_OCR_WORKERS:-1}"); do flask ocr worker & pids+=($!); done
 gunicorn --workers "${DOCTRACK_WORKERS:-4}" --bind "${DOCTRACK_BIND:-127.0.0.1:8000}" \
   --timeout 120 --graceful-timeout 10 --access-logfile - wsgi:app & pids+=($!)
 wait -n

@@ -34,6 +34,10 @@ class SearchHitSchema(Schema):
     title = fields.String()
     score = fields.Float()
     highlights = fields.List(fields.String(), metadata={"description": "sanitised HTML; hits in <mark>"})
+    pages = fields.List(
+        fields.Integer(),
+        metadata={"description": "pages (1-based) of an OCR-read scan where the terms occur; [] otherwise"},
+    )
     category = fields.String(allow_none=True)
     doc_type = fields.String(allow_none=True)
     department = fields.String(allow_none=True)

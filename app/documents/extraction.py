@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.documents.docx_text import read_docx
+from app.documents.images import IMAGE_TYPES, MEDIA_JPEG, MEDIA_PNG, MEDIA_TIFF, inspect_image, sniff_image
 from app.documents.pdf_text import read_pdf
 from app.documents.textcodec import decode_text
 from app.errors import BadUpload, UnsupportedFileType
@@ -30,7 +31,7 @@ MEDIA_PDF = "application/pdf"
 MEDIA_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MEDIA_MARKDOWN = "text/markdown"
 MEDIA_TEXT = "text/plain"
-ALLOWED_MEDIA_TYPES = (MEDIA_PDF, MEDIA_DOCX, MEDIA_MARKDOWN, MEDIA_TEXT)
+ALLOWED_MEDIA_TYPES = (MEDIA_PDF, MEDIA_DOCX, MEDIA_MARKDOWN, MEDIA_TEXT, *IMAGE_TYPES)
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 MAX_COMPRESSION_RATIO = 200  # real DOCX XML compresses 5-20x; bombs 1000x+
 
@@ -85,6 +86,9 @@ def sniff_media_type(path_or_bytes, filename: str) -> str:
         return MEDIA_PDF
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         return _sniff_zip(data)
+    image = sniff_image(data)
+    if image is not None:
+        return image
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise UnsupportedFileType(_UNSUPPORTED, kind=what)
@@ -99,8 +103,21 @@ _NAMED_TYPES = {
     ".markdown": MEDIA_MARKDOWN,
     ".txt": MEDIA_TEXT,
     ".text": MEDIA_TEXT,
+    ".png": MEDIA_PNG,
+    ".jpg": MEDIA_JPEG,
+    ".jpeg": MEDIA_JPEG,
+    ".tif": MEDIA_TIFF,
+    ".tiff": MEDIA_TIFF,
 }
-_TYPE_NAMES = {MEDIA_PDF: "PDF", MEDIA_DOCX: "DOCX", MEDIA_MARKDOWN: "TXT", MEDIA_TEXT: "TXT"}
+_TYPE_NAMES = {
+    MEDIA_PDF: "PDF",
+    MEDIA_DOCX: "DOCX",
+    MEDIA_MARKDOWN: "TXT",
+    MEDIA_TEXT: "TXT",
+    MEDIA_PNG: "PNG",
+    MEDIA_JPEG: "JPEG",
+    MEDIA_TIFF: "TIFF",
+}
 
 
 def check_extension(media_type: str, filename: str) -> None:
@@ -241,6 +258,8 @@ def inspect_upload(
     *,
     max_unpacked_bytes: int = 200 * 1024 * 1024,
     on_pages: Callable[[int], None] | None = None,
+    max_pixels: int | None = None,
+    max_frames: int | None = None,
 ) -> Extracted:
     """Type, text and status of one upload. ``on_pages`` hears a PDF's page
     count before its pages are read (the sandbox scales its budget by it)."""
@@ -255,6 +274,10 @@ def inspect_upload(
         if unmapped_share(raw) > UNRELIABLE_SHARE:
             status = "unreliable"
         raw = compatibility_forms(raw)
+    elif media_type in IMAGE_TYPES:
+        limits = {"max_pixels": max_pixels, "max_frames": max_frames}
+        info = inspect_image(_read(path), **{k: v for k, v in limits.items() if v})
+        raw, pages = "", info.frames  # the text comes from OCR (app.ocr), if it is on
     elif media_type == MEDIA_DOCX:
         _check_zip_size(path, max_unpacked_bytes)
         content = read_docx(path)

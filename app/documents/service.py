@@ -185,6 +185,7 @@ def create_document(
     version.state = VersionState.draft
     document.versions.append(version)
     db.session.flush()
+    signals.version_stored.send(version)
     record_event(
         actor,
         "create",
@@ -232,6 +233,7 @@ def add_version(
     planned = apply_change_request(version, change_request or {})
     document.versions.append(version)
     db.session.flush()
+    signals.version_stored.send(version)
     record_event(
         actor,
         "upload_version",

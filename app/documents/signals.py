@@ -16,3 +16,6 @@ _signals = Namespace()
 document_changed = _signals.signal("document-changed")
 # sender: the DocumentVersion; kwargs: from_state, to_state, actor, comment.
 version_state_changed = _signals.signal("version-state-changed")
+# sender: the new DocumentVersion, flushed (it has an id), before the commit.
+# OCR queues a job for a scan without a text layer (app.ocr).
+version_stored = _signals.signal("version-stored")

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app import limits
@@ -77,6 +77,12 @@ class ActionForm(FlaskForm):
     department = SelectField(_l("Responsible department"), choices=[], validate_choice=False)
     analysis = TextAreaField(_l("Analysis"))
     resolution = TextAreaField(_l("Resolution"))
+
+
+class AttachmentForm(FlaskForm):
+    """Attach a file (read from request.files; the field only names it)."""
+
+    remove_gps = BooleanField(_l("Remove the GPS position from photos"), default=True)
 
 
 class CommentForm(FlaskForm):

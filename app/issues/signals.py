@@ -13,3 +13,6 @@ issue_changed = _signals.signal("issue-changed")
 issue_state_changed = _signals.signal("issue-state-changed")
 # sender: the Issue; kwargs: actor, assignee (User or None), added_team (list of User).
 issue_assigned = _signals.signal("issue-assigned")
+# sender: the new IssueAttachment, flushed (it has an id). OCR queues a job
+# for a photo or a scan without a text layer (app.ocr).
+attachment_stored = _signals.signal("attachment-stored")

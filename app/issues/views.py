@@ -26,6 +26,7 @@ from app.issues.forms import (
     SOURCE_LABELS,
     STATE_LABELS,
     ActionForm,
+    AttachmentForm,
     CommentForm,
     IssueForm,
     LinkForm,
@@ -155,6 +156,7 @@ def detail(issue_id: int):
         actions=actions,
         action_form=action_form,
         comment_form=CommentForm(),
+        attachment_form=AttachmentForm(),
         link_form=LinkForm(),
         unlink_form=UnlinkForm(),
         links=service.visible_links(current_user, issue),
@@ -219,6 +221,38 @@ def comment(issue_id: int):
     else:
         flash(_("A progress note needs 1 to %(max)s characters.", max=limits.COMMENT), "error")
     return _back(issue_id)
+
+
+@bp.post("/<int:issue_id>/attachments")
+@login_required
+def attach(issue_id: int):
+    from app.issues import attachments
+
+    issue = service.get_issue(issue_id)
+    form = AttachmentForm()
+    upload = request.files.get("file")
+    if not form.validate_on_submit() or upload is None or not upload.filename:
+        flash(_("Choose a file to attach."), "error")
+        return _back(issue_id)
+    try:
+        attachment = attachments.add_attachment(
+            current_user, issue, upload.stream, upload.filename, remove_gps=bool(form.remove_gps.data)
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back(issue_id)
+    db.session.commit()
+    flash(_("%(name)s attached.", name=attachment.filename), "success")
+    return _back(issue_id)
+
+
+@bp.get("/<int:issue_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment_file(issue_id: int, attachment_id: int):
+    from app.issues import attachments
+
+    return attachments.send_attachment(attachments.get_attachment(current_user, issue_id, attachment_id))
 
 
 @bp.post("/<int:issue_id>/links")

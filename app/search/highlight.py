@@ -12,6 +12,7 @@ never the same text twice.
 
 from __future__ import annotations
 
+import bisect
 import re
 from html import escape
 
@@ -87,6 +88,19 @@ def hit_spans(text: str, runs: set[str], words: set[str], folded: str | None = N
         else:
             merged.append([start, end])
     return [(s, e) for s, e in merged]
+
+
+PAGE_BREAK = "\f"  # OCR text: page N is the N-th part between form feeds (app.ocr.engine)
+
+
+def hit_pages(text: str, runs: set[str], words: set[str], limit: int = 10) -> list[int]:
+    """The page numbers (1-based) of the hits in a text whose pages are
+    separated by form feeds; [] for a text without page breaks."""
+    if PAGE_BREAK not in text or not (runs or words):
+        return []
+    breaks = [i for i, ch in enumerate(text) if ch == PAGE_BREAK]
+    pages = sorted({bisect.bisect_right(breaks, start) + 1 for start, _ in hit_spans(text, runs, words)})
+    return pages[:limit]
 
 
 def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:

@@ -98,6 +98,8 @@ def issue_text(issue: Issue) -> str:
         issue.analysis,
         issue.resolution,
     ] + [c.body for c in issue.comments]
+    # Attached photos and scans, read by OCR (app.issues.attachments).
+    parts += [a.text for a in getattr(issue, "attachments", [])]
     return "\n".join(p for p in parts if p)
 
 

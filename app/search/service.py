@@ -194,6 +194,8 @@ def search(user: User, args: SearchArgs) -> dict:
                 "title_html": marked_html(title, hit["title"]),
                 "score": round(hit["_score"] or 0.0, 4),
                 "highlights": snippets,
+                # Pages of a scanned (OCR) document where the terms occur.
+                "pages": highlight.hit_pages(texts.get(hit["key"], ""), runs, words) if runs or words else [],
                 "category": hit.get("category") or None,
                 "doc_type": hit.get("doc_type") or None,
                 "department": hit.get("department") or None,

@@ -91,9 +91,10 @@ def test_bad_new_version_keeps_the_earlier_ones(app, api):
     assert api.get(f"/documents/{doc['id']}/versions/1/file").data == b"first"
 
 
-def test_image_only_pdf_is_stored_with_a_flag(api):
+def test_image_only_pdf_is_stored_with_a_flag(app, api):
     from tests.files import image_only_pdf
 
+    app.config["OCR_ENABLED"] = False  # with OCR on it waits as "ocr_pending" (tests/integration/test_ocr.py)
     response = api.upload("/documents", image_only_pdf(), "scan.pdf", **FIELDS)
     assert response.status_code == 201
     version = api.get(f"/documents/{response.json['id']}/versions/1").json

@@ -281,6 +281,20 @@ ROUTES = [
     ("api_saved_searches.delete_saved", "DELETE", "/api/v1/saved-searches/999", None, everyone(404)),
     ("api_document_control.audit_verify", "GET", "/api/v1/audit/verify", None, admin_only()),
     ("api_document_control.record", "GET", "/api/v1/documents/{D}/record.zip", None, admin_only()),
+    # Issue 19: attachments of reports (readable by all who may read the report), the OCR admin page.
+    ("issues.attach", "POST", "/issues/{I}/attachments", _file, everyone("reach")),
+    ("issues.attachment_file", "GET", "/issues/{I}/attachments/999", None, everyone(404)),
+    ("api_attachments.add_attachment", "POST", "/api/v1/issues/{I}/attachments", _file, everyone("reach")),
+    ("api_attachments.list_attachments", "GET", "/api/v1/issues/{I}/attachments", None, everyone()),
+    ("api_attachments.download_attachment", "GET", "/api/v1/issues/{I}/attachments/999/file", None,
+     everyone(404)),
+    ("ocr_admin.index", "GET", "/admin/ocr", None, admin_only()),
+    # Previews: the download's permission (no preview is made in this world: 404 past the permission).
+    ("previews.thumbnail", "GET", "/documents/{D}/versions/1/thumbnail.png", None, insiders_only(404)),
+    ("previews.page", "GET", "/documents/{D}/versions/1/pages/1.png", None, insiders_only(404)),
+    ("ocr_admin.retry", "POST", "/admin/ocr/999/retry", {}, {p: (404 if p == "admin" else 403)
+                                                           for p in PERSONAS if p != "anon"}),
+
     # Issue 16: bell, watching, delegation.
     ("followup.read_all", "POST", "/notifications/read-all", {}, everyone()),
     ("followup.preferences", "GET", "/notifications/preferences", None, everyone()),
