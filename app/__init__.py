@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from app.main_views import bp as main_bp
     from app.search import views as search_views
     from app.training import views as training_views
+    from app.workday import views as workday_views
 
     install_converters(app)
     for blueprint in (
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
         search_views.bp,
         backup_views.bp,
         training_views.bp,
+        workday_views.bp,
         main_bp,
     ):
         app.register_blueprint(blueprint)
@@ -155,12 +157,14 @@ def register_features(app: Flask) -> None:
     from app.issues import views as issues_views
     from app.storage import LocalBlobStore
     from app.training import views as training_views
+    from app.workday import views as workday_views
 
     store = LocalBlobStore(app.config["STORAGE_DIR"])
     if store.tmp.is_dir():
         swept = store.sweep_staging()
         if swept:
             app.logger.warning("storage: removed %d staged uploads left by dead processes", swept)
+    workday_views.init_app(app)  # first: "my tasks" heads the dashboard
     search.init_app(app)
     approval.init_app(app)
     issues.init_app(app)

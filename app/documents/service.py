@@ -317,14 +317,50 @@ def document_query(user: User, flt: DocumentFilter) -> Select:
     return query
 
 
+def _department_code():
+    from app.auth.models import Department
+
+    return select(Department.code).where(Department.id == Document.department_id).scalar_subquery()
+
+
+# The orders a document list may be sorted in: a key, "-key" for descending.
+DOCUMENT_SORT_COLUMNS = {
+    "number": lambda: Document.number,
+    "title": lambda: Document.title,
+    "category": lambda: Document.category,
+    "type": lambda: Document.doc_type,
+    "product": lambda: Document.product,
+    "department": _department_code,
+    "updated": lambda: Document.updated_at,
+    "review_due": lambda: Document.review_due,
+}
+DOCUMENT_SORTS = tuple(k for key in DOCUMENT_SORT_COLUMNS for k in (key, "-" + key))
+DEFAULT_DOCUMENT_SORT = "-updated"
+
+
+def document_order(sort: str) -> tuple:
+    key = sort.lstrip("-")
+    if sort not in DOCUMENT_SORTS:
+        raise ValidationFailed(f"unknown sort {sort!r}", field="sort")
+    column = DOCUMENT_SORT_COLUMNS[key]()
+    if sort.startswith("-"):
+        return (column.is_(None), column.desc(), Document.id.desc())
+    return (column.is_(None), column.asc(), Document.id.asc())
+
+
 def list_documents(
-    user: User, flt: DocumentFilter, *, page: int = 1, per_page: int = 20
+    user: User,
+    flt: DocumentFilter,
+    *,
+    page: int = 1,
+    per_page: int = 20,
+    sort: str = DEFAULT_DOCUMENT_SORT,
 ) -> tuple[Sequence[Document], int]:
     query = document_query(user, flt)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(
         query.options(selectinload(Document.versions))
-        .order_by(Document.updated_at.desc(), Document.id.desc())
+        .order_by(*document_order(sort))
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
