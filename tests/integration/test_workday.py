@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
-from app.documents.models import Document, DocumentVersion
+from app.documents.models import DocumentVersion
 from app.extensions import db
 from app.issues.models import Issue
 from app.notify.models import Notification
