@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from app import limits
@@ -298,11 +298,14 @@ def document_query(user: User, flt: DocumentFilter) -> Select:
     if flt.state:
         if flt.state not in VersionState.__members__:
             raise ValidationFailed(f"unknown state {flt.state!r}", field="state")
+        # An IN over the versions in that state (found by the state's index)
+        # rather than a correlated EXISTS probed for every document.
         query = query.where(
-            exists().where(
-                DocumentVersion.document_id == Document.id,
-                DocumentVersion.state == flt.state,
-                visible_versions_clause(user),
+            Document.id.in_(
+                select(DocumentVersion.document_id)
+                .join(Document, Document.id == DocumentVersion.document_id)
+                .where(DocumentVersion.state == flt.state, visible_versions_clause(user))
+                .correlate(None)
             )
         )
     if flt.q:
@@ -336,6 +339,7 @@ DOCUMENT_SORT_COLUMNS = {
 }
 DOCUMENT_SORTS = tuple(k for key in DOCUMENT_SORT_COLUMNS for k in (key, "-" + key))
 DEFAULT_DOCUMENT_SORT = "-updated"
+NULLABLE_SORTS = ("review_due",)
 
 
 def document_order(sort: str) -> tuple:
@@ -343,9 +347,11 @@ def document_order(sort: str) -> tuple:
     if sort not in DOCUMENT_SORTS:
         raise ValidationFailed(f"unknown sort {sort!r}", field="sort")
     column = DOCUMENT_SORT_COLUMNS[key]()
+    # Empty values last; only a nullable column needs the test (which would keep an index from being used).
+    last = (column.is_(None),) if key in NULLABLE_SORTS else ()
     if sort.startswith("-"):
-        return (column.is_(None), column.desc(), Document.id.desc())
-    return (column.is_(None), column.asc(), Document.id.asc())
+        return (*last, column.desc(), Document.id.desc())
+    return (*last, column.asc(), Document.id.asc())
 
 
 def list_documents(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.documents.models import Document, DocumentVersion, VersionState
-from app.documents.policy import can_view_version, visible_documents_clause, visible_versions_clause
+from app.documents.policy import can_view_version, visible_documents_clause
 from app.errors import DomainError, ValidationFailed
 from app.extensions import db
 
@@ -287,26 +287,19 @@ def pick_documents(user: User, text: str, limit: int = PICKER_LIMIT) -> list[dic
     documents = db.session.scalars(
         select(Document)
         .where(visible_documents_clause(user), matches)
+        .options(selectinload(Document.versions))  # for the label and the versions: no query per document
         .order_by(func.length(Document.number), Document.number, Document.id)
         .limit(limit)
     ).all()
-    if not documents:
-        return []
-    versions: dict[int, list[DocumentVersion]] = {}
-    for version in db.session.scalars(
-        select(DocumentVersion)
-        .join(Document)
-        .where(DocumentVersion.document_id.in_([d.id for d in documents]), visible_versions_clause(user))
-        .order_by(DocumentVersion.number)
-    ):
-        versions.setdefault(version.document_id, []).append(version)
     return [
         {
             "id": d.id,
             "number": d.number,
             "label": d.label,
             "title": d.title,
-            "versions": [{"number": v.number, "state": v.state} for v in versions.get(d.id, [])],
+            "versions": [
+                {"number": v.number, "state": v.state} for v in d.versions if can_view_version(user, v)
+            ],
         }
         for d in documents
     ]
