@@ -149,7 +149,32 @@
     input.addEventListener("blur", function () { setTimeout(close, 100); });
   }
 
+  // The other tables of the app stack on phones too: give their cells the
+  // name of their column (the main lists carry it from the server already).
+  function labelCells(table) {
+    var head = table.tHead && table.tHead.rows[0];
+    if (!head) return;
+    var names = [];
+    for (var i = 0; i < head.cells.length; i++) {
+      if (head.cells[i].colSpan !== 1) return;
+      names.push(head.cells[i].textContent.trim());
+    }
+    for (var b = 0; b < table.tBodies.length; b++) {
+      var rows = table.tBodies[b].rows;
+      for (var r = 0; r < rows.length; r++) {
+        var cells = rows[r].cells;
+        if (cells.length !== names.length) continue;
+        for (var c = 0; c < cells.length; c++) {
+          if (names[c] && !cells[c].hasAttribute("data-label")) cells[c].setAttribute("data-label", names[c]);
+        }
+      }
+    }
+    table.classList.add("labelled");
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var tables = document.querySelectorAll("main table.list:not(.labelled)");
+    for (var t = 0; t < tables.length; t++) labelCells(tables[t]);
     var forms = document.querySelectorAll("form[data-picker]");
     for (var i = 0; i < forms.length; i++) picker(forms[i]);
   });
