@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from app.reminders import views as followup_views
     from app.search import views as search_views
     from app.training import views as training_views
+    from app.workday import views as workday_views
 
     install_converters(app)
     for blueprint in (
@@ -116,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
         followup_views.bp,
         ocr_views.bp,
         preview_views.bp,
+        workday_views.bp,
         main_bp,
     ):
         app.register_blueprint(blueprint)
@@ -165,12 +167,14 @@ def register_features(app: Flask) -> None:
     from app.issues import views as issues_views
     from app.storage import LocalBlobStore
     from app.training import views as training_views
+    from app.workday import views as workday_views
 
     store = LocalBlobStore(app.config["STORAGE_DIR"])
     if store.tmp.is_dir():
         swept = store.sweep_staging()
         if swept:
             app.logger.warning("storage: removed %d staged uploads left by dead processes", swept)
+    workday_views.init_app(app)  # first: "my tasks" heads the dashboard
     search.init_app(app)
     ocr.init_app(app)
     preview.init_app(app)

@@ -120,14 +120,34 @@ def periodic_review(document_id: int):
 @bp.get("/approvals/reviews")
 @login_required
 def reviews():
+    from sqlalchemy import func
+    from sqlalchemy.orm import selectinload
+
+    from app.request_args import int_arg
+    from app.workday.listing import Paging
+
     which = request.args.get("which", "due")
     today = company_today()
+    page = int_arg("page", 1)
+    query = select(Document).where(visible_documents_clause(current_user), review_clause(which, today))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # One page at a time, the versions loaded with the page (no query per row).
     rows = db.session.scalars(
-        select(Document)
-        .where(visible_documents_clause(current_user), review_clause(which, today))
-        .order_by(Document.review_due)
+        query.options(selectinload(Document.versions))
+        .order_by(Document.review_due, Document.id)
+        .limit(REVIEWS_PER_PAGE)
+        .offset((page - 1) * REVIEWS_PER_PAGE)
     ).all()
-    return render_template("approval/reviews.html", documents=rows, which=which, today=today)
+    return render_template(
+        "approval/reviews.html",
+        documents=rows,
+        which=which,
+        today=today,
+        paging=Paging(page, REVIEWS_PER_PAGE, total),
+    )
+
+
+REVIEWS_PER_PAGE = 50
 
 
 @bp.get("/notifications")

@@ -59,3 +59,18 @@ def _disposition(name: str) -> str:
 
     ascii_name = name.encode("ascii", "replace").decode().replace('"', "").replace("?", "_")
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+def version_bytes(version: DocumentVersion, user: User) -> tuple[str, bytes]:
+    """A version's download name and bytes as ``user`` would download them
+    (stamped as a controlled copy where a download is); for a bundle of
+    several files (a ZIP of a selection)."""
+    store = get_store()
+    if not store.exists(version.sha256):
+        raise NotFound("the stored file of this version is missing; restore it from a backup")
+    data = store.path(version.sha256).read_bytes()
+    if stamps.needs_stamp(version):
+        data = stamps.stamped_bytes(
+            version, data, stamps.stamp_for(version, f"{user.name} <{user.email}>", utcnow())
+        )
+    return _name(version), data

@@ -92,7 +92,7 @@ class Document(Model):
     revision_scheme: Mapped[str] = mapped_column(
         String(10), default=RevisionScheme.letters, server_default="letters"
     )
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(300), index=True)  # lists sort by it
     category: Mapped[str] = mapped_column(String(20), index=True)
     doc_type: Mapped[str] = mapped_column(String(40), index=True)
     product: Mapped[str] = mapped_column(String(100), default="", index=True)
@@ -106,7 +106,7 @@ class Document(Model):
     reviewed_on: Mapped[date | None]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
     # Checked out by an author editing it elsewhere (app.documents.checkout):
     # nobody else uploads a version until it is checked in or the lock broken.
     checked_out_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -172,6 +172,8 @@ class DocumentVersion(Model):
             sqlite_where=text("state = 'effective'"),
             postgresql_where=text("state = 'effective'"),
         ),
+        # The dashboard counts a user's versions by state.
+        Index("ix_document_version_author_state", "author_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

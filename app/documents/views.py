@@ -50,14 +50,20 @@ def index():
             for key in ("category", "doc_type", "department", "product", "state", "q", "review")
         }
     )
+    from app.workday.listing import Paging, choice_arg, per_page_arg
+
     page = int_arg("page", 1)
-    items, total = service.list_documents(current_user, flt, page=page, per_page=25)
+    per_page = per_page_arg()
+    sort = choice_arg("sort", service.DOCUMENT_SORTS, service.DEFAULT_DOCUMENT_SORT)
+    items, total = service.list_documents(current_user, flt, page=page, per_page=per_page, sort=sort)
     return render_template(
         "documents/list.html",
         documents=items,
         total=total,
         page=page,
-        per_page=25,
+        per_page=per_page,
+        paging=Paging(page, per_page, total),
+        sort=sort,
         flt=flt,
         departments=_departments(),
         categories=list(Category),

@@ -92,7 +92,8 @@ class CommentForm(FlaskForm):
 
 
 class LinkForm(FlaskForm):
-    document_id = IntegerField(_l("Document number"), validators=[DataRequired()])
+    # The document's number (e.g. RD-MAN-0001) or id; the picker (app.workday) fills it in.
+    document_id = StringField(_l("Document number"), validators=[DataRequired(), Length(max=60)])
     version = IntegerField(_l("Version"), validators=[DataRequired(), NumberRange(min=1)])
     relation = SelectField(_l("Relation"), choices=list(RELATION_LABELS.items()))
 

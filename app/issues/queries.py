@@ -60,6 +60,31 @@ SORTS = {
 }
 
 
+def _column_sorts() -> dict:
+    """Sorting by a column of the list: "key" ascending, "-key" descending."""
+    from app.auth.models import Department
+
+    department = select(Department.code).where(Department.id == Issue.department_id).scalar_subquery()
+    columns = {
+        "id": Issue.id,
+        "title": Issue.title,
+        "state": Issue.state,
+        "category": Issue.category,
+        "department": department,
+        "product": Issue.product,
+    }
+    sorts: dict = {}
+    for key, column in columns.items():
+        sorts[key] = (column.is_(None), column.asc(), Issue.id.asc())
+        sorts["-" + key] = (column.is_(None), column.desc(), Issue.id.desc())
+    sorts["-due"] = (Issue.due_at.is_(None), Issue.due_at.desc(), Issue.id.desc())
+    sorts["-severity"] = (Issue.severity.is_(None), Issue.severity.desc(), Issue.id.desc())
+    return sorts
+
+
+SORTS.update(_column_sorts())
+
+
 def issue_query(flt: IssueFilter):
     from app.issues.service import parse_category, parse_severity, parse_source
 

@@ -64,15 +64,20 @@ def _filter_from_args() -> queries.IssueFilter:
 @bp.get("/")
 @login_required
 def index():
+    from app.workday.listing import Paging, choice_arg, per_page_arg
+
+    choice_arg("sort", tuple(queries.SORTS), "created")
     flt = _filter_from_args()
     page = int_arg("page", 1)
-    items, total = queries.list_issues(flt, page, 25)
+    per_page = per_page_arg()
+    items, total = queries.list_issues(flt, page, per_page)
     return render_template(
         "issues/list.html",
         issues=items,
         total=total,
         page=page,
-        per_page=25,
+        per_page=per_page,
+        paging=Paging(page, per_page, total),
         flt=flt,
         departments=service.departments(),
         is_overdue=queries.is_overdue,
@@ -261,9 +266,15 @@ def link(issue_id: int):
     issue = service.get_issue(issue_id)
     form = LinkForm()
     if form.validate_on_submit():
+        from app.workday.service import document_ref
+
         try:
             service.add_link(
-                current_user, issue, form.document_id.data, form.version.data, form.relation.data
+                current_user,
+                issue,
+                document_ref(current_user, form.document_id.data),
+                form.version.data,
+                form.relation.data,
             )
         except DomainError as exc:
             db.session.rollback()

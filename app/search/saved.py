@@ -1,6 +1,9 @@
 """Saved searches: a user's named query with its filters, shown on the
 dashboard with its current count; optionally a daily notification (in the
-app and by e-mail) when the count of results has grown since the last one."""
+app and by e-mail) when the count of results has grown since the last one.
+
+Saved views are the same rows with another ``scope``: a named set of
+filters and sort of the document list or of the problem-report list."""
 
 from __future__ import annotations
 
@@ -32,6 +35,34 @@ QUERY_KEYS = (
     "sort",
 )
 MAX_PER_USER = 50
+# The lists a saved view can be of, with the query parameters it keeps and where it opens.
+VIEW_KEYS = {
+    "documents": (
+        "q",
+        "category",
+        "doc_type",
+        "department",
+        "product",
+        "state",
+        "review",
+        "sort",
+        "per_page",
+    ),
+    "issues": (
+        "state",
+        "category",
+        "severity",
+        "department",
+        "product",
+        "source",
+        "overdue",
+        "mine",
+        "sort",
+        "per_page",
+    ),
+}
+VIEW_PATHS = {"search": "/search", "documents": "/documents/", "issues": "/issues/"}
+SCOPES = ("search", *VIEW_KEYS)
 
 
 class SavedSearch(Model):
@@ -43,6 +74,8 @@ class SavedSearch(Model):
     name: Mapped[str] = mapped_column(String(100))
     query: Mapped[dict] = mapped_column(JSON, default=dict)
     notify_daily: Mapped[bool] = mapped_column(default=False)
+    # "search" (a saved search) or the list a saved view is of (VIEW_KEYS).
+    scope: Mapped[str] = mapped_column(String(20), default="search", server_default="search")
     last_total: Mapped[int | None]
     last_notified_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -51,13 +84,14 @@ class SavedSearch(Model):
 
     @property
     def link(self) -> str:
-        return "/search?" + urlencode({k: v for k, v in self.query.items() if v not in (None, "")})
+        path = VIEW_PATHS.get(self.scope, "/search")
+        return path + "?" + urlencode({k: v for k, v in self.query.items() if v not in (None, "")})
 
 
-def _clean_query(query: dict) -> dict:
+def _clean_query(query: dict, keys: tuple[str, ...] = QUERY_KEYS) -> dict:
     if not isinstance(query, dict):
         raise ValidationFailed("query is an object of search arguments", field="query")
-    unknown = sorted(set(query) - set(QUERY_KEYS))
+    unknown = sorted(set(query) - set(keys))
     if unknown:
         raise ValidationFailed(f"unknown search argument {unknown[0]!r}", field="query")
     cleaned = {}
@@ -115,18 +149,45 @@ def save(user: User, name: str, query: dict, notify_daily: bool = False) -> Save
     return saved
 
 
-def mine(user: User) -> list[SavedSearch]:
+def mine(user: User, scope: str = "search") -> list[SavedSearch]:
     return list(
         db.session.scalars(
-            select(SavedSearch).where(SavedSearch.user_id == user.id).order_by(SavedSearch.name)
+            select(SavedSearch)
+            .where(SavedSearch.user_id == user.id, SavedSearch.scope == scope)
+            .order_by(SavedSearch.name)
         )
     )
+
+
+def save_view(user: User, scope: str, name: str, query: dict) -> SavedSearch:
+    """A saved view of a list: its filters and sort under a name of the
+    user's. The query is checked by the list when it is opened."""
+    if scope not in VIEW_KEYS:
+        raise ValidationFailed("Unknown list %(name)s.", field="scope", name=scope[:40])
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("a name is required", field="name")
+    limits.check_length(name, 100, "name")
+    cleaned = _clean_query({k: v for k, v in query.items() if k != "page"}, VIEW_KEYS[scope])
+    if db.session.scalar(
+        select(SavedSearch.id).where(SavedSearch.user_id == user.id, SavedSearch.name == name)
+    ):
+        raise InvalidTransition(f"you already have a saved search named {name!r}")
+    if len(mine(user, scope)) >= MAX_PER_USER:
+        raise InvalidTransition(f"at most {MAX_PER_USER} saved searches")
+    view = SavedSearch(user_id=user.id, name=name, query=cleaned, scope=scope)
+    db.session.add(view)
+    db.session.flush()
+    record_event(user, "save_view", view, details={"name": name, "list": scope, "query": cleaned})
+    return view
 
 
 def delete(user: User, saved_id: int) -> None:
     saved = db.session.get(SavedSearch, saved_id)
     if saved is None or saved.user_id != user.id:
         raise NotFound(f"saved search {saved_id} not found")
+    if saved.scope != "search":
+        record_event(user, "delete_view", saved, details={"name": saved.name, "list": saved.scope})
     db.session.delete(saved)
     db.session.flush()
 
@@ -140,6 +201,7 @@ def notify_new_results(today: date) -> int:
     for saved in db.session.scalars(
         select(SavedSearch).where(
             SavedSearch.notify_daily.is_(True),
+            SavedSearch.scope == "search",
             (SavedSearch.last_notified_on.is_(None)) | (SavedSearch.last_notified_on < today),
         )
     ):

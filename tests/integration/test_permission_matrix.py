@@ -15,6 +15,7 @@ A set of codes means any of them.
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from flask import current_app
@@ -166,6 +167,15 @@ ROUTES = [
      plan_seers("reach")),
     ("plans.act", "POST", "/plans/{PL}/act/submit", {}, plan_seers("reach")),
     ("search.page", "GET", "/search?q=X200", None, everyone()),
+    # Saved views, bulk actions, the picker (app.workday): each item checked as it is elsewhere;
+    # that nothing of the restricted document reaches outsiders is checked in test_restricted_document_leaks_nowhere.
+    ("workday.save_view", "POST", "/views", {"scope": "documents", "name": "mine", "query": "sort=title"},
+     everyone()),
+    ("workday.delete_view", "POST", "/views/999999/delete", {}, everyone()),
+    ("workday.bulk_documents", "POST", "/documents/bulk", {"action": "csv", "ids": "{D}"}, everyone()),
+    ("workday.bulk_issues", "POST", "/issues/bulk", {"export": "csv", "ids": "{I}"}, everyone()),
+    ("workday.notifications_read", "POST", "/notifications/read", {"ids": "{N}"}, everyone()),
+    ("workday.pick", "GET", "/documents/pick?q=X900", None, everyone()),
     ("auth.profile", "GET", "/profile", None, everyone()),
     ("auth.profile", "POST", "/profile", {"name": "cli"}, everyone()),
     ("auth.revoke_token", "POST", "/profile/tokens/{T}/revoke", {}, owner_only()),
@@ -457,3 +467,10 @@ def test_restricted_document_leaks_nowhere(app, client, api_as, persona):
         if not inside:
             assert title not in html, page
             assert SECRET not in html or page.startswith("/search"), page  # the search box echoes the query
+    # The picker, and a ZIP or CSV of a selection naming it, give outsiders nothing of it.
+    picked = client.get("/documents/pick?q=X900").get_json()["items"]
+    assert any(item["id"] == world["D"] for item in picked) == inside
+    exported = client.post("/documents/bulk", data={"action": "csv", "ids": [world["D"], world["P"]]})
+    assert (title in exported.data.decode("utf-8-sig")) == inside
+    zipped = zipfile.ZipFile(io.BytesIO(client.post("/documents/bulk", data={"action": "zip", "ids": [world["D"]]}).data))
+    assert any(SECRET.encode() in zipped.read(name) for name in zipped.namelist()) == inside
