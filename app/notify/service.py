@@ -22,13 +22,22 @@ from app.notify.models import Notification
 _MAIL_KEY = "doctrack.outgoing_mail"
 
 
-def notify(users: list[User], kind: str, message: str, link: str = "") -> None:
+def notify(users: list[User], kind: str, msgid: str, link: str = "", **params) -> None:
+    """``msgid`` is a catalogue message (marked ``N_``) with ``%(name)s``
+    placeholders filled from ``params``; it is shown in each reader's
+    language, and mailed in English."""
+    from app.i18n import english
+
+    message = english(msgid, params)
+    stored = {k: v if isinstance(v, (int, float, bool)) or v is None else str(v) for k, v in params.items()}
     seen = set()
     for user in users:
         if user is None or user.id in seen:
             continue
         seen.add(user.id)
-        db.session.add(Notification(user_id=user.id, kind=kind, message=message, link=link))
+        db.session.add(
+            Notification(user_id=user.id, kind=kind, message=message, link=link, msgid=msgid, params=stored)
+        )
         db.session.info.setdefault(_MAIL_KEY, []).append((user.email, message, link))
 
 
