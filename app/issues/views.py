@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app import hooks, limits
 from app.auth.models import User
-from app.errors import DomainError
+from app.errors import N_, DomainError, NotFound
 from app.extensions import db
 from app.issues import customer as customer_side
 from app.issues import export, metrics, queries, service
@@ -163,7 +163,21 @@ def detail(issue_id: int):
         people=people,
         CHANNEL_LABELS=CHANNEL_LABELS,
         related=issue_relations.related(issue),
+        history=_history(issue),
     )
+
+
+def _history(issue) -> list[tuple[Any, Any]]:
+    """The report's history as (event, document named by it or None), the
+    events naming a document the reader may not see left out."""
+    from app.documents.models import Document
+
+    events = service.visible_history(current_user, issue)
+    named = {(e.details or {}).get("document_id") for e in events} - {None}
+    documents = (
+        {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(named)))} if named else {}
+    )
+    return [(e, documents.get((e.details or {}).get("document_id"))) for e in events]
 
 
 def _similar(issue):
@@ -245,6 +259,20 @@ def link(issue_id: int):
 @login_required
 def unlink(issue_id: int, link_id: int):
     issue = service.get_issue(issue_id)
+    view = next((v for v in service.visible_links(current_user, issue) if v.link.id == link_id), None)
+    if view is None:
+        raise NotFound(N_("no such link"))
+    name = f"{view.document.number} {view.document.title} v{view.number}"
+    if request.form.get("confirm") != "yes":
+        # One click does not unlink: a page asks first (works without JavaScript).
+        return render_template(
+            "confirm.html",
+            title=_("Remove the link?"),
+            question=_("Remove the link from report #%(id)s to %(document)s?", id=issue.id, document=name),
+            button=_("Yes, remove the link"),
+            action=url_for("issues.unlink", issue_id=issue_id, link_id=link_id),
+            cancel=url_for("issues.detail", issue_id=issue_id),
+        )
     if UnlinkForm().validate_on_submit():
         try:
             service.remove_link(current_user, issue, link_id)
@@ -253,6 +281,9 @@ def unlink(issue_id: int, link_id: int):
             flash(exc.message, "error")
             return _back(issue_id)
         db.session.commit()
+        flash(
+            _("Link to %(document)s removed; the report's history keeps the entry.", document=name), "success"
+        )
     return _back(issue_id)
 
 
