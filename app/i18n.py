@@ -69,8 +69,13 @@ def translated(msgid: str, params: dict | None = None) -> str:
 
     from flask_babel import gettext
 
-    # Dates among the params are shown in the reader's format.
-    params = {k: format_when(v) if isinstance(v, date) else v for k, v in (params or {}).items()}
+    from app.labels import Label
+
+    # Dates among the params are shown in the reader's format, codes as labels.
+    params = {
+        k: format_when(v) if isinstance(v, date) else v.translated() if isinstance(v, Label) else v
+        for k, v in (params or {}).items()
+    }
     try:
         return gettext(msgid, **params)
     except (KeyError, ValueError, TypeError):

@@ -9,7 +9,7 @@ for any code a template prints.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from app.errors import N_ as _l
 
 # The audit log's verbs (app.audit.record_event) and the workflow actions
 # recorded as verbs (approval, problem reports, plans).
@@ -108,14 +108,95 @@ METRIC_LABELS = {
     "0": _l("No severity yet"),
 }
 
-KINDS = {"event": EVENT_LABELS, "state": STATE_LABELS, "role": ROLE_LABELS, "metric": METRIC_LABELS}
+# Workflow actions inside a sentence ("cannot %(action)s a version ...").
+ACTION_LABELS = {
+    "submit": _l("submit for review"),
+    "approve": _l("approve"),
+    "reject": _l("reject"),
+    "withdraw": _l("withdraw"),
+    "triage": _l("classify and assign"),
+    "start": _l("start work on"),
+    "resolve": _l("resolve"),
+    "verify": _l("verify"),
+    "send_back": _l("send back"),
+    "close": _l("close"),
+    "close_duplicate": _l("close as a duplicate"),
+    "reopen": _l("reopen"),
+    "revise": _l("revise"),
+    "check_effective": _l("check as effective"),
+    "check_ineffective": _l("check as not effective"),
+    "test": _l("start testing"),
+    "release": _l("release"),
+    "promote": _l("finish the promotion of"),
+}
+
+# Who may act, as the workflow tables name them (their who_label).
+WHO_LABELS = {
+    text: text
+    for text in (
+        _l("a leader (not the author)"),
+        _l("customer service or a department head"),
+        _l("management (a leader other than the plan's author)"),
+        _l("marketing or the responsible department head"),
+        _l("quality control"),
+        _l("quality control or management"),
+        _l("quality control or the responsible department head"),
+        _l("quality control, customer service or the responsible department head"),
+        _l("the head of the owning department (not the author)"),
+        _l("the responsible department"),
+        _l("the responsible department head"),
+        _l("the responsible department head or quality control"),
+        _l("the version's author"),
+    )
+}
+
+# Relations between reports and between documents, inside a sentence.
+RELATION_LABELS = {
+    "duplicate_of": _l("a duplicate of"),
+    "caused_by": _l("caused by"),
+    "related": _l("related to"),
+    "supersedes": _l("supersedes"),
+    "references": _l("references"),
+    "implements": _l("implements"),
+}
+
+KINDS = {
+    "event": EVENT_LABELS,
+    "state": STATE_LABELS,
+    "role": ROLE_LABELS,
+    "metric": METRIC_LABELS,
+    "action": ACTION_LABELS,
+    "who": WHO_LABELS,
+    "relation": RELATION_LABELS,
+}
 
 
 def label(code, kind: str = "state") -> str:
-    """The translated label of ``code`` (a str or enum member), or the code
-    itself when it has none (``test_i18n`` fails on such a page)."""
+    """The label of ``code`` (a str or enum member) in the reader's
+    language, or the code itself when it has none (``test_i18n`` fails on
+    such a page)."""
+    from flask_babel import gettext
+
     if code is None or code == "":
         return ""
     key = str(getattr(code, "value", code))
     found = KINDS[kind].get(key)
-    return str(found) if found is not None else key
+    return gettext(found) if found is not None else key
+
+
+class Label(str):
+    """A code passed as a message param: formatted as its English label
+    (the API's English message, logs), shown translated on pages
+    (``app.i18n.translated``)."""
+
+    kind: str
+    code: str
+
+    def __new__(cls, code, kind: str) -> Label:
+        key = str(getattr(code, "value", code))
+        self = super().__new__(cls, KINDS[kind].get(key, key))
+        self.kind, self.code = kind, key
+        return self
+
+    def translated(self) -> str:
+        return label(self.code, self.kind)

@@ -26,6 +26,7 @@ from app.documents.models import Document, DocumentVersion, VersionState
 from app.documents.review import mark_reviewed
 from app.errors import N_, BadRequest, InvalidTransition, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.labels import Label
 
 # A signature made by the service itself (demo data), not by a person.
 SYSTEM = "system"
@@ -138,17 +139,21 @@ def act(
     rule = rule_for(from_state, action)
     if rule is None:
         raise InvalidTransition(
-            N_("cannot %(action)s a version that is %(from_state)s"), action=action, from_state=from_state
+            N_("cannot %(action)s a version that is %(from_state)s"),
+            action=Label(action, "action"),
+            from_state=Label(from_state, "state"),
         )
     ctx = context_for(actor, version)
     if not rule.who(ctx):
         raise PermissionDenied(
             N_("only %(rule_who_label)s may %(action)s this version"),
-            rule_who_label=rule.who_label,
-            action=action,
+            rule_who_label=Label(rule.who_label, "who"),
+            action=Label(action, "action"),
         )
     if "comment" in rule.needs and not comment:
-        raise ValidationFailed(N_("a comment is required to %(action)s"), field="comment", action=action)
+        raise ValidationFailed(
+            N_("a comment is required to %(action)s"), field="comment", action=Label(action, "action")
+        )
     meaning = rule.signature_meaning(ctx)
     method = _prove_identity(actor, password, system) if meaning else ""
     to_state = rule.target(ctx)

@@ -23,6 +23,7 @@ from app.documents.models import Document, DocumentVersion, VersionState
 from app.documents.policy import can_add_version, can_control_document
 from app.errors import N_, InvalidTransition, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.labels import Label
 
 MAX_AFFECTED = 50
 WRITING = (VersionState.draft, VersionState.withdrawn, VersionState.rejected)
@@ -111,7 +112,8 @@ def apply_change_request(version: DocumentVersion, data: dict) -> dict:
 def plan_version(actor: User, version: DocumentVersion, data: dict) -> DocumentVersion:
     if version.state not in WRITING + DECIDING:
         raise InvalidTransition(
-            N_("a version that is %(version_state)s cannot be changed"), version_state=version.state
+            N_("a version that is %(version_state)s cannot be changed"),
+            version_state=Label(version.state, "state"),
         )
     if not may_plan(actor, version):
         raise PermissionDenied(

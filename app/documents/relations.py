@@ -15,6 +15,7 @@ from app.documents.models import INVERSE, Document, DocumentRelation, RelationTy
 from app.documents.policy import can_edit_document, can_view_document
 from app.errors import N_, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.labels import Label
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def add_relation(actor: User, source: Document, target_id: int, relation_type: s
         raise InvalidTransition(
             N_("%(source_number)s already %(relation_type)s %(target_number)s"),
             source_number=source.number,
-            relation_type=relation_type,
+            relation_type=Label(relation_type, "relation"),
             target_number=target.number,
         )
     relation = DocumentRelation(

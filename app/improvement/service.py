@@ -43,6 +43,7 @@ from app.improvement.states import (
     rule_for,
 )
 from app.issues.models import Issue
+from app.labels import Label
 
 TEXT_LIMITS = {
     "title": limits.TITLE,
@@ -230,7 +231,9 @@ def update_plan(actor: User, plan: Plan, data: dict) -> Plan:
         name = sorted(unknown)[0]
         raise ValidationFailed(N_("%(name)s cannot be edited here"), field=name, name=name)
     if plan.state not in WRITABLE + UNDER_WAY:
-        raise InvalidTransition(N_("a plan that is %(plan_state)s cannot be edited"), plan_state=plan.state)
+        raise InvalidTransition(
+            N_("a plan that is %(plan_state)s cannot be edited"), plan_state=Label(plan.state, "state")
+        )
     changed = []
     today = utcnow().date()
     for name, value in data.items():
@@ -275,7 +278,8 @@ def add_measure(actor: User, plan: Plan, data: dict) -> PlanMeasure:
         raise PermissionDenied(N_("only the responsible department may add actions to this plan"))
     if plan.state not in WRITABLE + UNDER_WAY:
         raise InvalidTransition(
-            N_("actions cannot be added to a plan that is %(plan_state)s"), plan_state=plan.state
+            N_("actions cannot be added to a plan that is %(plan_state)s"),
+            plan_state=Label(plan.state, "state"),
         )
     kind_types = measure_types(plan.kind)
     if data.get("type") not in kind_types:
@@ -361,7 +365,7 @@ def update_measure(actor: User, plan: Plan, measure_id: int, data: dict) -> Plan
     if plan.state not in WORKING:
         raise InvalidTransition(
             N_("work on the actions starts when the plan is approved (it is %(plan_state)s)"),
-            plan_state=plan.state,
+            plan_state=Label(plan.state, "state"),
         )
     details: dict[str, Any] = {"measure_id": measure.id}
     if "progress" in data:
@@ -431,7 +435,7 @@ def _require(plan: Plan, needs: tuple[str, ...], comment: str, action: Action) -
             )
     if "comment" in needs and not comment:
         raise ValidationFailed(
-            N_("a comment is required to %(value)s"), field="comment", value=action.value.replace("_", " ")
+            N_("a comment is required to %(action)s"), field="comment", action=Label(action, "action")
         )
 
 
@@ -449,15 +453,15 @@ def _transition(
     rule = rule_for(plan.kind, from_state, action)
     if rule is None:
         raise InvalidTransition(
-            N_("cannot %(value)s a plan that is %(from_state)s"),
-            value=action.value.replace("_", " "),
-            from_state=from_state,
+            N_("cannot %(action)s a plan that is %(from_state)s"),
+            action=Label(action, "action"),
+            from_state=Label(from_state, "state"),
         )
     if not rule.who(context_for(actor, plan)):
         raise PermissionDenied(
-            N_("only %(rule_who_label)s may %(value)s this plan"),
-            rule_who_label=rule.who_label,
-            value=action.value.replace("_", " "),
+            N_("only %(rule_who_label)s may %(action)s this plan"),
+            rule_who_label=Label(rule.who_label, "who"),
+            action=Label(action, "action"),
         )
     _require(plan, rule.needs, comment, action)
     now = utcnow()

@@ -17,6 +17,7 @@ from app.db import UTCDateTime, utcnow
 from app.errors import N_, InvalidTransition, ValidationFailed
 from app.extensions import Model, db
 from app.issues.models import Issue
+from app.labels import Label
 
 
 class IssueRelationType(enum.StrEnum):
@@ -77,7 +78,7 @@ def add_relation(actor: User, issue: Issue, target_id: int, relation_type: str) 
         raise InvalidTransition(
             N_("#%(issue_id)s is already %(relation_type)s #%(target_id)s"),
             issue_id=issue.id,
-            relation_type=relation_type,
+            relation_type=Label(relation_type, "relation"),
             target_id=target.id,
         )
     if relation_type == IssueRelationType.duplicate_of:

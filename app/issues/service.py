@@ -33,6 +33,7 @@ from app.issues.models import (
     Severity,
 )
 from app.issues.workflow import Action, Context, State, can_triage, rule_for
+from app.labels import Label
 
 TEXT_FIELDS = ("title", "phenomenon", "found_by", "location", "scope", "customer_ref", "product", "analysis")
 TEXT_LIMITS = {
@@ -253,18 +254,20 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
     rule = rule_for(from_state, action)
     if rule is None:
         raise InvalidTransition(
-            N_("cannot %(action)s a report that is %(from_state)s"), action=action, from_state=from_state
+            N_("cannot %(action)s a report that is %(from_state)s"),
+            action=Label(action, "action"),
+            from_state=Label(from_state, "state"),
         )
     ctx = context_for(actor, issue)
     if not rule.who(ctx):
         raise PermissionDenied(
-            N_("only %(rule_who_label)s may %(value)s this report"),
-            rule_who_label=rule.who_label,
-            value=action.value.replace("_", " "),
+            N_("only %(rule_who_label)s may %(action)s this report"),
+            rule_who_label=Label(rule.who_label, "who"),
+            action=Label(action, "action"),
         )
     if "comment" in rule.needs and not comment:
         raise ValidationFailed(
-            N_("a comment is required to %(value)s"), field="comment", value=action.value.replace("_", " ")
+            N_("a comment is required to %(action)s"), field="comment", action=Label(action, "action")
         )
     if "duplicate_of" in rule.needs and not fields.get("duplicate_of"):
         raise ValidationFailed(

@@ -174,7 +174,7 @@ def _history(issue) -> list[tuple[Any, Any]]:
 
     events = service.visible_history(current_user, issue)
     named = {(e.details or {}).get("document_id") for e in events} - {None}
-    documents = (
+    documents: dict[Any, Document] = (
         {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(named)))} if named else {}
     )
     return [(e, documents.get((e.details or {}).get("document_id"))) for e in events]

@@ -135,3 +135,16 @@ def test_error_with_a_date_shows_it_in_the_readers_format(client, login, make_us
     response = client.post(f"/documents/{document.id}/checkin", data={}, follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "起已簽出" in page and "UTC" not in page
+
+
+def test_codes_inside_messages_become_labels(api_as, make_user, make_document):
+    author, head = make_user("author"), make_user("dept_head")
+    document = make_document(author)
+    response = api_as(head).post(
+        f"/documents/{document.id}/versions/1/actions", json={"action": "approve", "password": PW}, headers=ZH_HANT
+    )
+    body = response.json["error"]
+    assert response.status_code == 409 and body["code"] == "invalid_transition"
+    assert body["message"] == "cannot approve a version that is Draft"
+    assert body["localized_message"] == "無法對「草稿」的版本執行「核准」"
+    assert "draft" not in body["localized_message"] and "approve" not in body["localized_message"]
