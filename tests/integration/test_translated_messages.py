@@ -4,6 +4,7 @@ validation, notifications, plural forms and one date/time format per locale."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -148,3 +149,18 @@ def test_codes_inside_messages_become_labels(api_as, make_user, make_document):
     assert body["message"] == "cannot approve a version that is Draft"
     assert body["localized_message"] == "無法對「草稿」的版本執行「核准」"
     assert "draft" not in body["localized_message"] and "approve" not in body["localized_message"]
+
+
+def test_metrics_name_their_buckets(client, login, api_as, make_user):
+    support, leader = make_user("support", "CS"), make_user("leader", "MGMT")
+    created = api_as(support).post(
+        "/issues", json={"title": "X200 異音", "phenomenon": "運轉異音", "source": "internal", "product": "X200"}
+    )
+    assert created.status_code == 201
+    login(leader)
+    client.post("/language/zh_Hant")
+    page = client.get("/issues/metrics").get_data(as_text=True)
+    assert "尚未分類" in page and "尚未指定部門" in page and "尚未評定嚴重度" in page
+    text = re.sub(r"<[^>]+>", " ", page)  # codes may stay in class names
+    for code in ("unclassified", "unassigned"):
+        assert code not in text
