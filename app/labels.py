@@ -160,7 +160,49 @@ RELATION_LABELS = {
     "implements": _l("implements"),
 }
 
+# Request fields named inside a message ("%(field_name)s is longer than ...").
+FIELD_LABELS = {
+    "title": _l("the title"),
+    "phenomenon": _l("what was seen"),
+    "found_by": _l("who found it"),
+    "found_at": _l("when it was found"),
+    "location": _l("where it was found"),
+    "scope": _l("the scope of impact"),
+    "customer_ref": _l("the customer reference"),
+    "product": _l("the product"),
+    "analysis": _l("the analysis"),
+    "resolution": _l("the resolution"),
+    "category": _l("the category"),
+    "severity": _l("the severity"),
+    "department": _l("the department"),
+    "comment": _l("the comment"),
+    "body": _l("the text"),
+    "text": _l("the text"),
+    "change_note": _l("the change note"),
+    "change_reason": _l("the reason for the change"),
+    "affected_documents": _l("the affected documents"),
+    "description": _l("the description"),
+    "progress": _l("the progress note"),
+    "remedy": _l("the remedy"),
+    "contact": _l("the contact"),
+    "email": _l("the e-mail address"),
+    "name": _l("the name"),
+    "query": _l("the search"),
+    "problem": _l("the problem"),
+    "root_cause": _l("the root cause"),
+    "goal": _l("the goal"),
+    "features": _l("the features"),
+    "approach": _l("the approach"),
+    "test_plan": _l("the test plan"),
+    "check_date": _l("the check date"),
+    "release_date": _l("the release date"),
+    "due_date": _l("the due date"),
+    "assignee_id": _l("the responsible person"),
+    "team_ids": _l("the team"),
+}
+
 KINDS = {
+    "field": FIELD_LABELS,
     "event": EVENT_LABELS,
     "state": STATE_LABELS,
     "role": ROLE_LABELS,
@@ -186,7 +228,8 @@ def label(code, kind: str = "state") -> str:
 
 class Label(str):
     """A code passed as a message param: formatted as its English label
-    (the API's English message, logs), shown translated on pages
+    (the API's English message, logs; a field as its name), shown as the
+    translated label on pages and in ``localized_message``
     (``app.i18n.translated``)."""
 
     kind: str
@@ -194,7 +237,9 @@ class Label(str):
 
     def __new__(cls, code, kind: str) -> Label:
         key = str(getattr(code, "value", code))
-        self = super().__new__(cls, KINDS[kind].get(key, key))
+        # A field keeps its name in English (what API clients send); the
+        # other kinds read as English words.
+        self = super().__new__(cls, key if kind == "field" else KINDS[kind].get(key, key))
         self.kind, self.code = kind, key
         return self
 

@@ -5,6 +5,7 @@ services (which enforce them whatever the caller)."""
 from __future__ import annotations
 
 from app.errors import N_, ValidationFailed
+from app.labels import Label
 
 TITLE = 300
 NAME = 200  # found_by, a person's or place's name
@@ -24,6 +25,6 @@ def check_length(value: str | None, limit: int, field: str) -> None:
         raise ValidationFailed(
             N_("%(field_name)s is longer than %(limit)s characters"),
             field=field,
-            field_name=field,
+            field_name=Label(field, "field"),
             limit=limit,
         )

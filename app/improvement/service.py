@@ -102,13 +102,16 @@ def parse_date(value, field: str, *, not_before: date | None = None) -> date | N
             parsed = date.fromisoformat(str(value))
         except ValueError:
             raise ValidationFailed(
-                N_("%(field_name)s is not an ISO date: %(value)r"), field=field, field_name=field, value=value
+                N_("%(field_name)s is not an ISO date: %(value)r"),
+                field=field,
+                field_name=Label(field, "field"),
+                value=value,
             ) from None
     if not_before is not None and parsed < not_before:
         raise ValidationFailed(
             N_("%(field_name)s is before %(value)s"),
             field=field,
-            field_name=field,
+            field_name=Label(field, "field"),
             value=not_before,
         )
     return parsed
@@ -229,7 +232,7 @@ def update_plan(actor: User, plan: Plan, data: dict) -> Plan:
     unknown = set(data) - set(EDITABLE)
     if unknown:
         name = sorted(unknown)[0]
-        raise ValidationFailed(N_("%(name)s cannot be edited here"), field=name, name=name)
+        raise ValidationFailed(N_("%(name)s cannot be edited here"), field=name, name=Label(name, "field"))
     if plan.state not in WRITABLE + UNDER_WAY:
         raise InvalidTransition(
             N_("a plan that is %(plan_state)s cannot be edited"), plan_state=Label(plan.state, "state")
@@ -361,7 +364,7 @@ def update_measure(actor: User, plan: Plan, measure_id: int, data: dict) -> Plan
     unknown = set(data) - {"status", "progress"}
     if unknown:
         name = sorted(unknown)[0]
-        raise ValidationFailed(N_("%(name)s cannot be changed here"), field=name, name=name)
+        raise ValidationFailed(N_("%(name)s cannot be changed here"), field=name, name=Label(name, "field"))
     if plan.state not in WORKING:
         raise InvalidTransition(
             N_("work on the actions starts when the plan is approved (it is %(plan_state)s)"),

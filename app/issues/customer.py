@@ -17,6 +17,7 @@ from app.issues import signals
 from app.issues.models import Channel, Issue, IssueFollowUp, IssueReply, IssueSource
 from app.issues.service import context_for, parse_found_at
 from app.issues.workflow import CUSTOMER_SERVICE_DEPARTMENT, can_triage
+from app.labels import Label
 
 CONTACT_LIMIT = limits.PLACE
 
@@ -43,7 +44,10 @@ def _user(user_id, field: str) -> User:
     )
     if user is None or not user.active:
         raise ValidationFailed(
-            N_("%(field_name)s: no active user %(user_id)r"), field=field, field_name=field, user_id=user_id
+            N_("%(field_name)s: no active user %(user_id)r"),
+            field=field,
+            field_name=Label(field, "field"),
+            user_id=user_id,
         )
     return user
 

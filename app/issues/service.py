@@ -173,7 +173,9 @@ def _triage_values(fields: dict, partial: bool = False) -> dict:
         if fields.get(name) in (None, ""):
             if partial:
                 continue
-            raise ValidationFailed(N_("%(name)s is required to triage"), field=name, name=name)
+            raise ValidationFailed(
+                N_("%(name)s is required to triage"), field=name, name=Label(name, "field")
+            )
         values[name] = parse(fields[name])
     return values
 

@@ -34,7 +34,7 @@ def test_api_validation_error_is_translated(api_as, make_user):
     body = response.json["error"]
     assert response.status_code == 400 and body["field"] == "found_at"
     assert body["message"] == "found_at is not an ISO date/time: '昨天下午'"
-    assert body["localized_message"] == "found_at 不是 ISO 日期／时间：'昨天下午'"
+    assert body["localized_message"] == "发现时间不是有效的日期／时间（YYYY-MM-DD HH:MM）：'昨天下午'"
     schema = api.post("/issues", json={"title": 5}, headers=ZH_HANT).json["error"]
     assert schema["code"] == "invalid_field" and "不是有效的字串" in schema["localized_message"]
 
@@ -164,3 +164,18 @@ def test_metrics_name_their_buckets(client, login, api_as, make_user):
     text = re.sub(r"<[^>]+>", " ", page)  # codes may stay in class names
     for code in ("unclassified", "unassigned"):
         assert code not in text
+
+
+def test_field_names_inside_messages_are_translated(app):
+    from flask_babel import force_locale
+
+    from app import limits
+    from app.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        limits.check_length("x" * 301, 300, "title")
+    assert str(refused.value) == "title is longer than 300 characters"  # English keeps the field's name
+    with app.test_request_context("/"), force_locale("zh_Hant"):
+        assert refused.value.message == "標題 超過 300 個字元"
+    with app.test_request_context("/"), force_locale("zh_Hans"):
+        assert refused.value.message == "标题 超过 300 个字符"
