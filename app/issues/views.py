@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app import hooks, limits
 from app.auth.models import User
-from app.errors import N_, DomainError, NotFound
+from app.errors import DomainError
 from app.extensions import db
 from app.issues import customer as customer_side
 from app.issues import export, metrics, queries, service
@@ -260,10 +260,9 @@ def link(issue_id: int):
 def unlink(issue_id: int, link_id: int):
     issue = service.get_issue(issue_id)
     view = next((v for v in service.visible_links(current_user, issue) if v.link.id == link_id), None)
-    if view is None:
-        raise NotFound(N_("no such link"))
-    name = f"{view.document.number} {view.document.title} v{view.number}"
-    if request.form.get("confirm") != "yes":
+    name = f"{view.document.number} {view.document.title} v{view.number}" if view else ""
+    # A link the reader cannot see goes straight to the service, which refuses it.
+    if view is not None and request.form.get("confirm") != "yes":
         # One click does not unlink: a page asks first (works without JavaScript).
         return render_template(
             "confirm.html",
@@ -281,9 +280,11 @@ def unlink(issue_id: int, link_id: int):
             flash(exc.message, "error")
             return _back(issue_id)
         db.session.commit()
-        flash(
-            _("Link to %(document)s removed; the report's history keeps the entry.", document=name), "success"
-        )
+        if view is not None:
+            flash(
+                _("Link to %(document)s removed; the report's history keeps the entry.", document=name),
+                "success",
+            )
     return _back(issue_id)
 
 
