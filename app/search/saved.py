@@ -150,7 +150,9 @@ def notify_new_results(today: date) -> int:
             notify(
                 [saved.user],
                 "saved_search",
-                N_("Saved search %(saved_name)s: new results: %(value)s"),
+                N_("Saved search %(saved_name)s: 1 new result")
+                if total - (saved.last_total or 0) == 1
+                else N_("Saved search %(saved_name)s: %(value)s new results"),
                 saved.link,
                 saved_name=saved.name,
                 value=total - (saved.last_total or 0),
