@@ -35,8 +35,11 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import gettext
+
     from app import models  # noqa: F401  (every table registered before migrate)
-    from app.i18n import select_locale, select_timezone
+    from app.errors import N_
+    from app.i18n import install_form_translations, select_locale, select_timezone
 
     db = extensions.db
     db.init_app(app)
@@ -62,6 +65,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.request_loader(load_user_from_request)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
+    # Flask-Login's flash is English; ours is in the catalogue and translated.
+    login_manager.login_message = N_("Please log in to access this page.")
+    login_manager.localize_callback = gettext
+    install_form_translations()
 
     @app.before_request
     def _forget_cached_user():

@@ -37,11 +37,11 @@ def audit_export(number, admin_email, out):
     from app.approval.record_export import export_record
     from app.auth.service import user_by_email
     from app.documents.models import Document
-    from app.errors import NotFound
+    from app.errors import N_, NotFound
 
     document = db.session.scalar(select(Document).where(Document.number == number))
     if document is None:
-        raise NotFound(f"no document numbered {number}")
+        raise NotFound(N_("no document numbered %(number)s"), number=number)
     name, data = export_record(user_by_email(admin_email), document.id)
     db.session.commit()
     path = out or Path(name)

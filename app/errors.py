@@ -7,6 +7,13 @@ API (``{"error": {"code", "message"}}``) or an HTML error page for the UI.
 from __future__ import annotations
 
 
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Marks ``message`` as a catalogue msgid (``pybabel extract -k N_``)
+    without translating it: a DomainError keeps the English msgid and its
+    params, and is translated where it is shown (page, API, CLI)."""
+    return message
+
+
 class DomainError(Exception):
     """Base of every error a user can cause; ``status`` is its HTTP code."""
 
@@ -16,7 +23,9 @@ class DomainError(Exception):
     def __init__(self, message: str, *, field: str | None = None, **params):
         # ``message`` may be a catalogue msgid with %(name)s placeholders
         # filled from ``params``: it is then shown in the reader's language.
-        super().__init__(message % params if params else message)
+        from app.i18n import english
+
+        super().__init__(english(message, params))
         self.msgid = message
         self.params = params
         self.field = field
@@ -27,14 +36,11 @@ class DomainError(Exception):
         outside one, e.g. in the extraction child or on the command line)."""
         from flask import has_request_context
 
-        if has_request_context():
-            from flask_babel import gettext
+        from app.i18n import english, translated
 
-            try:
-                return gettext(self.msgid, **self.params)
-            except (KeyError, ValueError, TypeError):  # a translation with broken placeholders
-                pass
-        return self.msgid % self.params if self.params else self.msgid
+        if has_request_context():
+            return translated(self.msgid, self.params)
+        return english(self.msgid, self.params)
 
 
 class BadRequest(DomainError):

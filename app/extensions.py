@@ -27,7 +27,19 @@ babel = Babel()
 
 class ErrorDetailSchema(Schema):
     code = fields.String(required=True, metadata={"description": "machine-readable error code"})
-    message = fields.String(required=True, metadata={"description": "what went wrong, for people"})
+    message = fields.String(required=True, metadata={"description": "what went wrong, in English"})
+    localized_message = fields.String(
+        metadata={"description": "the same message in the request's language (see `locale`)"}
+    )
+    locale = fields.String(
+        metadata={"description": "the language of `localized_message`: en, zh_Hant or zh_Hans"}
+    )
+    params = fields.Dict(
+        keys=fields.String(),
+        metadata={
+            "description": "the values filled into the message (a client may build its own text from `code`)"
+        },
+    )
     field = fields.String(metadata={"description": "the request field at fault, when there is one"})
 
 

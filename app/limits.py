@@ -4,7 +4,8 @@ services (which enforce them whatever the caller)."""
 
 from __future__ import annotations
 
-from app.errors import ValidationFailed
+from app.errors import N_, ValidationFailed
+from app.labels import Label
 
 TITLE = 300
 NAME = 200  # found_by, a person's or place's name
@@ -21,4 +22,9 @@ FILTER = 100  # filter values in lists and search
 
 def check_length(value: str | None, limit: int, field: str) -> None:
     if value is not None and len(value) > limit:
-        raise ValidationFailed(f"{field} is longer than {limit} characters", field=field)
+        raise ValidationFailed(
+            N_("%(field_name)s is longer than %(limit)s characters"),
+            field=field,
+            field_name=Label(field, "field"),
+            limit=limit,
+        )

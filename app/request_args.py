@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, request
-from flask_babel import gettext as _
+from flask import request
+
+from app.errors import N_, ValidationFailed
 
 MAX_INT = 10**9
 
@@ -20,14 +21,12 @@ def int_arg(name: str, default: int | None = None, *, minimum: int = 1, maximum:
     except ValueError:
         value = None
     if value is None or not minimum <= value <= maximum:
-        abort(
-            400,
-            description=_(
-                "The parameter %(name)s must be a whole number from %(min)s to %(max)s.",
-                name=name,
-                min=minimum,
-                max=maximum,
-            ),
+        raise ValidationFailed(
+            N_("The parameter %(name)s must be a whole number from %(min)s to %(max)s."),
+            field=name,
+            name=name,
+            min=minimum,
+            max=maximum,
         )
     return value
 
@@ -39,7 +38,9 @@ def date_arg(name: str, default: date | None = None) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        abort(400, description=_("The parameter %(name)s must be a date (YYYY-MM-DD).", name=name))
+        raise ValidationFailed(
+            N_("The parameter %(name)s must be a date (YYYY-MM-DD)."), field=name, name=name
+        ) from None
 
 
 def text_arg(name: str, limit: int, default: str | None = None) -> str | None:
@@ -47,8 +48,7 @@ def text_arg(name: str, limit: int, default: str | None = None) -> str | None:
     if raw is None or raw == "":
         return default
     if len(raw) > limit:
-        abort(
-            400,
-            description=_("The parameter %(name)s is longer than %(max)s characters.", name=name, max=limit),
+        raise ValidationFailed(
+            N_("The parameter %(name)s is longer than %(max)s characters."), field=name, name=name, max=limit
         )
     return raw

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 
-from app.i18n import LOCALE_NAMES, LOCALES
+from app.i18n import LOCALE_NAMES, LOCALES, format_when
+from app.labels import label
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
-    app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
+    # One date/time format per locale (app.i18n.format_when).
+    app.jinja_env.filters["datetime"] = format_when
+    app.jinja_env.filters["date"] = lambda v: format_when(v, with_time=False)
     app.jinja_env.filters["number"] = lambda v: format_decimal(v) if v is not None else ""
     app.jinja_env.filters["filesize"] = _filesize
+    app.jinja_env.filters["label"] = label
 
     @app.context_processor
     def _globals():

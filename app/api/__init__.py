@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app.errors import DomainError
+from app.errors import N_, DomainError
 from app.extensions import csrf
 
 API_PREFIX = "/api/v1"
@@ -31,7 +31,7 @@ def init_api(app: Flask) -> None:
         if not request.path.startswith(API_PREFIX + "/") or request.path in PUBLIC_PATHS:
             return None
         if not current_user.is_authenticated:
-            raise Unauthorized("authentication required: send 'Authorization: Bearer <token>'")
+            raise Unauthorized(N_("authentication required: send 'Authorization: Bearer <token>'"))
         if request.environ.get("doctrack.token_auth"):
             return None
         if request.method not in SAFE_METHODS:

@@ -101,7 +101,10 @@ class InboxSchema(Schema):
 class NotificationSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
-    message = fields.String()
+    message = fields.String(
+        attribute="text",
+        metadata={"description": "in the request's language (Accept-Language or the user's choice)"},
+    )
     link = fields.String()
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)
@@ -165,8 +168,8 @@ def list_notifications():
 @blp.post("/notifications/<int:notification_id>/read")
 @blp.response(204)
 def read_notification(notification_id):
-    from app.errors import NotFound
+    from app.errors import N_, NotFound
 
     if not notifications.mark_read(current_user, notification_id):
-        raise NotFound("no such notification")
+        raise NotFound(N_("no such notification"))
     db.session.commit()

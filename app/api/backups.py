@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 
 from app.api import api_blueprint
 from app.backup import service
-from app.errors import PermissionDenied
+from app.errors import N_, PermissionDenied
 
 blp = api_blueprint("backups", "Backups (admin)")
 
@@ -28,7 +28,7 @@ class BackupListSchema(Schema):
 
 def _require_admin() -> None:
     if not current_user.has_role("admin"):
-        raise PermissionDenied("only administrators manage backups")
+        raise PermissionDenied(N_("only administrators manage backups"))
 
 
 @blp.get("/backups")

@@ -23,7 +23,7 @@ from app.approval.record_export import export_record
 from app.audit import verify_chain
 from app.documents import checkout, numbering, relations, service
 from app.documents.change_request import plan_version
-from app.errors import PermissionDenied
+from app.errors import N_, PermissionDenied
 from app.extensions import db
 
 blp = api_blueprint("document_control", "Document numbers, effective dates, audit trail")
@@ -31,7 +31,7 @@ blp = api_blueprint("document_control", "Document numbers, effective dates, audi
 
 def _admin_only() -> None:
     if not current_user.has_role("admin"):
-        raise PermissionDenied("admins only")
+        raise PermissionDenied(N_("admins only"))
 
 
 @blp.get("/numbering/patterns")

@@ -22,7 +22,7 @@ from app.api.schemas import (
 )
 from app.documents import service
 from app.documents.downloads import send_version
-from app.errors import ValidationFailed
+from app.errors import N_, ValidationFailed
 from app.extensions import db
 
 blp = api_blueprint("documents", "Versioned documents")
@@ -31,7 +31,7 @@ blp = api_blueprint("documents", "Versioned documents")
 def _upload_from_request() -> service.Upload:
     file = request.files.get("file")
     if file is None or not file.filename:
-        raise ValidationFailed("a file is required (multipart field 'file')", field="file")
+        raise ValidationFailed(N_("a file is required (multipart field 'file')"), field="file")
     return service.Upload(stream=file.stream, filename=file.filename)  # type: ignore[arg-type]  # a binary stream
 
 

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from app.api import api_blueprint
 from app.documents import service as documents
 from app.documents.policy import can_control_document
-from app.errors import NotFound
+from app.errors import N_, NotFound
 from app.extensions import db
 from app.training import service
 
@@ -112,7 +112,7 @@ def acknowledgements_csv(document_id):
 
     document = documents.get_document(current_user, document_id)
     if not can_control_document(current_user, document):
-        raise NotFound(f"document {document_id} has no training record for you")
+        raise NotFound(N_("document %(document_id)s has no training record for you"), document_id=document_id)
     return Response(
         service.to_csv(service.document_record(document)),
         mimetype="text/csv",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from app.approval.notifications import _users_with_role
 from app.documents.models import DocumentVersion, VersionState
 from app.documents.relations import referencing
+from app.errors import N_
 from app.notify.service import notify
 
 
@@ -18,7 +19,12 @@ def on_state_changed(version: DocumentVersion, *, to_state: str, **_) -> None:
         notify(
             heads,
             "may_need_review",
-            f"{version.label} {version.document.title} took effect: {document.number} {document.title} "
-            f"refers to it and may need review",
+            N_(
+                "%(version_label)s %(version_document_title)s took effect: %(document_number)s %(document_title)s refers to it and may need review"
+            ),
             f"/documents/{document.id}",
+            version_label=version.label,
+            version_document_title=version.document.title,
+            document_number=document.number,
+            document_title=document.title,
         )

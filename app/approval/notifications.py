@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.auth.models import User, UserRole
 from app.documents.models import DocumentVersion, VersionState
+from app.errors import N_
 from app.extensions import db
 from app.notify.service import notify
 
@@ -28,23 +29,61 @@ def on_state_changed(version: DocumentVersion, *, to_state: str, actor: User, co
         reviewers = [
             u for u in _users_with_role("dept_head", document.department_id) if u.id != version.author_id
         ]
-        notify(reviewers, "review_requested", f"{label}: waiting for your review ({actor.name})", link)
+        notify(
+            reviewers,
+            "review_requested",
+            N_("%(label)s: waiting for your review (%(actor_name)s)"),
+            link,
+            label=label,
+            actor_name=actor.name,
+        )
     elif to_state == VersionState.pending_approval:
         leaders = [u for u in _users_with_role("leader") if u.id != version.author_id]
-        notify(leaders, "approval_requested", f"{label}: reviewed, waiting for your approval", link)
+        notify(
+            leaders,
+            "approval_requested",
+            N_("%(label)s: reviewed, waiting for your approval"),
+            link,
+            label=label,
+        )
     elif to_state == VersionState.effective and actor is None:
-        notify([version.author], "approved", f"{label}: effective from today ({version.effective_on})", link)
+        notify(
+            [version.author],
+            "approved",
+            N_("%(label)s: effective from today (%(version_effective_on)s)"),
+            link,
+            label=label,
+            version_effective_on=version.effective_on,
+        )
     elif to_state == VersionState.effective:
-        notify([version.author], "approved", f"{label}: approved and now effective ({actor.name})", link)
+        notify(
+            [version.author],
+            "approved",
+            N_("%(label)s: approved and now effective (%(actor_name)s)"),
+            link,
+            label=label,
+            actor_name=actor.name,
+        )
     elif to_state == VersionState.approved:
         notify(
             [version.author],
             "approved",
-            f"{label}: approved, effective on {version.effective_on} ({actor.name})",
+            N_("%(label)s: approved, effective on %(version_effective_on)s (%(actor_name)s)"),
             link,
+            label=label,
+            version_effective_on=version.effective_on,
+            actor_name=actor.name,
         )
     elif to_state == VersionState.rejected:
-        notify([version.author], "rejected", f"{label}: rejected by {actor.name}: {comment}", link)
+        notify(
+            [version.author],
+            "rejected",
+            N_("%(label)s: rejected by %(actor_name)s: %(comment)s"),
+            link,
+            label=label,
+            actor_name=actor.name,
+            comment=comment,
+        )
 
 
 def init_app(app: Flask) -> None:

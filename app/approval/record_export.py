@@ -17,7 +17,7 @@ from app.auth.models import User
 from app.db import utcnow
 from app.documents.filenames import sanitize_filename
 from app.documents.models import Document
-from app.errors import NotFound, PermissionDenied
+from app.errors import N_, NotFound, PermissionDenied
 from app.extensions import db
 from app.storage import get_store
 
@@ -84,10 +84,10 @@ def export_record(actor: User, document_id: int) -> tuple[str, bytes]:
     """(file name, ZIP bytes). Missing blob files are listed as missing in
     the manifest rather than failing the export."""
     if not actor.has_role("admin"):
-        raise PermissionDenied("only an admin may export a document's record")
+        raise PermissionDenied(N_("only an admin may export a document's record"))
     document = db.session.get(Document, document_id)
     if document is None:
-        raise NotFound(f"document {document_id} not found")
+        raise NotFound(N_("document %(document_id)s not found"), document_id=document_id)
     store = get_store()
     buffer = io.BytesIO()
     files: list[dict] = []

@@ -24,8 +24,9 @@ from app.db import utcnow
 from app.documents import signals
 from app.documents.models import Document, DocumentVersion, VersionState
 from app.documents.review import mark_reviewed
-from app.errors import BadRequest, InvalidTransition, PermissionDenied, ValidationFailed
+from app.errors import N_, BadRequest, InvalidTransition, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.labels import Label
 
 # A signature made by the service itself (demo data), not by a person.
 SYSTEM = "system"
@@ -52,7 +53,10 @@ def _parse_action(action: str | Action) -> Action:
         return Action(action)
     except ValueError:
         raise ValidationFailed(
-            f"unknown action {action!r}; expected one of {', '.join(Action)}", field="action"
+            N_("unknown action %(action)r; expected one of %(value)s"),
+            field="action",
+            action=action,
+            value=", ".join(Action),
         ) from None
 
 
@@ -62,15 +66,19 @@ def _check_document_rules(version: DocumentVersion, action: Action, to_state: st
         waiting = [v for v in document.versions if v.state in WAITING and v.id != version.id]
         if waiting and waiting[0].state == VersionState.approved:
             raise InvalidTransition(
-                f"version {waiting[0].number} of this document is approved and waiting for its effective date"
+                N_("version %(number)s of this document is approved and waiting for its effective date"),
+                number=waiting[0].number,
             )
         if waiting:
-            raise InvalidTransition(f"version {waiting[0].number} of this document is already under review")
+            raise InvalidTransition(
+                N_("version %(number)s of this document is already under review"), number=waiting[0].number
+            )
     if to_state in (VersionState.effective, VersionState.approved):
         current = document.effective_version
         if current is not None and current.number > version.number:
             raise InvalidTransition(
-                f"version {current.number} is already effective; an older version cannot replace it"
+                N_("version %(current_number)s is already effective; an older version cannot replace it"),
+                current_number=current.number,
             )
 
 
@@ -102,7 +110,7 @@ def _compare_and_set(version: DocumentVersion, from_state: str, to_state: str) -
         .execution_options(synchronize_session=False)
     )
     if getattr(result, "rowcount", 0) != 1:  # a CursorResult: UPDATE reports its row count
-        raise InvalidTransition("the version was changed by someone else meanwhile; reload and try again")
+        raise InvalidTransition(N_("the version was changed by someone else meanwhile; reload and try again"))
     for sibling in version.document.versions:
         db.session.expire(sibling)
 
@@ -130,17 +138,27 @@ def act(
     from_state = version.state
     rule = rule_for(from_state, action)
     if rule is None:
-        raise InvalidTransition(f"cannot {action} a version that is {from_state}")
+        raise InvalidTransition(
+            N_("cannot %(action)s a version that is %(from_state)s"),
+            action=Label(action, "action"),
+            from_state=Label(from_state, "state"),
+        )
     ctx = context_for(actor, version)
     on_behalf_of = None
     if not rule.who(ctx):
         # A deputy decides for an absent approver (app.reminders.delegation).
         on_behalf_of = deciding_for(actor, version, action)
         if on_behalf_of is None:
-            raise PermissionDenied(f"only {rule.who_label} may {action} this version")
+            raise PermissionDenied(
+                N_("only %(rule_who_label)s may %(action)s this version"),
+                rule_who_label=Label(rule.who_label, "who"),
+                action=Label(action, "action"),
+            )
         ctx = context_for(on_behalf_of, version)
     if "comment" in rule.needs and not comment:
-        raise ValidationFailed(f"a comment is required to {action}", field="comment")
+        raise ValidationFailed(
+            N_("a comment is required to %(action)s"), field="comment", action=Label(action, "action")
+        )
     meaning = rule.signature_meaning(ctx)
     method = _prove_identity(actor, password, system) if meaning else ""
     to_state = rule.target(ctx)
@@ -150,7 +168,9 @@ def act(
     except IntegrityError:
         # The one-effective index refused a second effective version: the
         # caller's error handling rolls the whole transaction back.
-        raise InvalidTransition("another version became effective meanwhile; reload and try again") from None
+        raise InvalidTransition(
+            N_("another version became effective meanwhile; reload and try again")
+        ) from None
     document = version.document
     if to_state == VersionState.effective:
         mark_reviewed(document, company_today())
@@ -268,9 +288,9 @@ def record_review(
     limits.check_length(comment, limits.LONG_TEXT, "comment")
     version = document.effective_version
     if version is None:
-        raise InvalidTransition("only a document with an effective version can be reviewed")
+        raise InvalidTransition(N_("only a document with an effective version can be reviewed"))
     if not can_record_review(actor, document):
-        raise PermissionDenied("only the head of the owning department may record a periodic review")
+        raise PermissionDenied(N_("only the head of the owning department may record a periodic review"))
     method = _prove_identity(actor, password, system)
     before = document.review_due
     mark_reviewed(document, company_today())
@@ -382,4 +402,4 @@ def signatures(version: DocumentVersion) -> list[Signature]:
 
 def require_known_action(action: str) -> None:
     if action not in Action.__members__:
-        raise BadRequest(f"unknown action {action!r}")
+        raise BadRequest(N_("unknown action %(action)r"), action=action)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -24,6 +23,7 @@ from app.documents.policy import visible_documents_clause
 from app.documents.review import review_clause
 from app.errors import DomainError, WrongPassword
 from app.extensions import db
+from app.i18n import format_when
 from app.notify import service as notifications
 
 bp = Blueprint("approval", __name__)
@@ -50,25 +50,40 @@ def inbox():
     return render_template("approval/inbox.html", items=items, panels=[p for p in panels if p])
 
 
-def _signed(form, document_id: int, apply, success) -> ResponseReturnValue:
+# The comment typed with a refused signature (wrong password, missing
+# field), offered again in the same form on the page the user returns to.
+_KEPT_COMMENT = "approval.kept_comment"
+
+
+def _keep_comment(form, document_id: int, key: str) -> None:
+    comment = getattr(form, "comment", None)
+    if comment is not None and (comment.data or "").strip():
+        session[_KEPT_COMMENT] = {"document_id": document_id, "key": key, "comment": comment.data}
+
+
+def _signed(form, document_id: int, apply, success, key: str = "") -> ResponseReturnValue:
     """Validate ``form``, ``apply()`` it (the service checks state,
     permission, then the re-entered password), commit and flash ``success()``;
-    every refusal is flashed and nothing is kept."""
+    every refusal is flashed, nothing is signed, and the comment typed is
+    kept for the form (``key`` names it: "<version number>:<action>")."""
     back = redirect(url_for("documents.detail", document_id=document_id))
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "error")
+        _keep_comment(form, document_id, key)
         return back
     try:
         apply()
     except WrongPassword:
         db.session.rollback()
         flash(_("Wrong password: the decision was not signed."), "error")
+        _keep_comment(form, document_id, key)
         return back
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
+        _keep_comment(form, document_id, key)
         return back
     db.session.commit()
     flash(success(), "success")
@@ -83,6 +98,20 @@ def act(document_id: int, number: int, action: str):
     if form_class is None:
         service.require_known_action(action)
         abort(404)  # a known action without a page form (none today)
+    if action == "withdraw" and request.form.get("confirm") != "yes":
+        # One click does not withdraw: a page asks first (works without JavaScript).
+        return render_template(
+            "confirm.html",
+            title=_("Withdraw version %(n)s?", n=version.number),
+            question=_(
+                "%(document)s v%(n)s goes back out of review; the reviewers' work on it stops. Withdraw it?",
+                document=f"{version.document.label} {version.document.title}",
+                n=version.number,
+            ),
+            button=_("Yes, withdraw"),
+            action=url_for("approval.act", document_id=document_id, number=number, action="withdraw"),
+            cancel=url_for("documents.detail", document_id=document_id),
+        )
     form: Any = form_class()
     return _signed(
         form,
@@ -99,6 +128,7 @@ def act(document_id: int, number: int, action: str):
             n=version.number,
             state=STATE_LABELS.get(version.state, version.state),
         ),
+        key=f"{number}:{action}",
     )
 
 
@@ -113,7 +143,8 @@ def periodic_review(document_id: int):
         lambda: service.record_review(
             document, actor=current_user, comment=form.comment.data or "", password=form.password.data
         ),
-        lambda: _("Periodic review signed. Next review due %(day)s.", day=format_date(document.review_due)),
+        lambda: _("Periodic review signed. Next review due %(day)s.", day=format_when(document.review_due)),
+        key="review",
     )
 
 
@@ -193,6 +224,13 @@ def _document_panel(document: Document):
         "reject": RejectForm(),
         "review": ApproveForm(),
     }
+    kept = session.get(_KEPT_COMMENT)
+    if kept and kept.get("document_id") == document.id:
+        session.pop(_KEPT_COMMENT, None)
+        number, _sep, action = str(kept.get("key", "")).partition(":")
+        form = forms.get(action or number)
+        if form is not None and hasattr(form, "comment"):
+            form.comment.data = kept.get("comment", "")
     can_record_review = document.effective_version is not None and service.can_record_review(
         current_user, document
     )

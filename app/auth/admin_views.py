@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.auth import service
 from app.auth.models import Department, Role, User
-from app.errors import DomainError, PermissionDenied
+from app.errors import N_, DomainError, PermissionDenied
 from app.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -49,7 +49,7 @@ class DepartmentForm(FlaskForm):
 @login_required
 def _admins_only():
     if not current_user.has_role("admin"):
-        raise PermissionDenied("only administrators manage users and departments")
+        raise PermissionDenied(N_("only administrators manage users and departments"))
 
 
 def _departments():

@@ -16,6 +16,7 @@ from app.auth.models import ApiToken, Department, Role, User, UserRole
 from app.auth.throttle import check_password_throttled
 from app.db import utcnow
 from app.errors import (
+    N_,
     Conflict,
     NotFound,
     ReauthenticationRequired,
@@ -38,19 +39,19 @@ def hash_password(password: str) -> str:
 def department_by_code(code: str, *, field: str = "department") -> Department:
     department = db.session.scalar(select(Department).where(Department.code == (code or "").upper()))
     if department is None:
-        raise ValidationFailed(f"unknown department {code!r}", field=field)
+        raise ValidationFailed(N_("unknown department %(code_name)r"), field=field, code_name=code)
     return department
 
 
 def create_department(code: str, name: str, *, actor: User | None = None) -> Department:
     code = (code or "").strip().upper()
     if not _DEPT_CODE.match(code):
-        raise ValidationFailed("department code must be 2-16 letters, digits or _", field="code")
+        raise ValidationFailed(N_("department code must be 2-16 letters, digits or _"), field="code")
     if not (name or "").strip():
-        raise ValidationFailed("department name is required", field="name")
+        raise ValidationFailed(N_("department name is required"), field="name")
     limits.check_length(name.strip(), limits.NAME, "name")
     if db.session.scalar(select(Department).where(Department.code == code)):
-        raise Conflict(f"department {code} already exists")
+        raise Conflict(N_("department %(code_name)s already exists"), code_name=code)
     department = Department(code=code, name=name.strip())
     db.session.add(department)
     db.session.flush()
@@ -71,14 +72,15 @@ def create_user(
     limits.check_length(email, 254, "email")
     limits.check_length((name or "").strip(), limits.NAME, "name")
     if not _EMAIL.match(email):
-        raise ValidationFailed(f"not an email address: {email!r}", field="email")
+        raise ValidationFailed(N_("not an email address: %(email)r"), field="email", email=email)
     if db.session.scalar(select(User).where(User.email == email)):
-        raise Conflict(f"user {email} already exists")
+        raise Conflict(N_("user %(email)s already exists"), email=email)
     unknown = [r for r in roles if r not in Role.__members__]
     if unknown or not roles:
         raise ValidationFailed(
-            f"unknown role {', '.join(unknown)}" if unknown else "at least one role is required",
+            N_("unknown role %(roles)s") if unknown else N_("at least one role is required"),
             field="role",
+            roles=", ".join(unknown),
         )
     check_new_password(password)
     user = User(
@@ -97,7 +99,7 @@ def create_user(
 def user_by_email(email: str) -> User:
     user = db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
     if user is None:
-        raise NotFound(f"no user {email!r}")
+        raise NotFound(N_("no user %(email)r"), email=email)
     return user
 
 
@@ -121,17 +123,25 @@ def reauthenticate(user: User, password: str | None) -> None:
     (app.auth.throttle): a stolen session cannot be used to guess the
     password behind it."""
     if not password:
-        raise ReauthenticationRequired("this action is a signature: enter your password to sign")
+        raise ReauthenticationRequired(N_("this action is a signature: enter your password to sign"))
     address = (request.remote_addr or "-") if has_request_context() else "-"
     if not check_password_throttled(user, password, address):
-        raise WrongPassword("wrong password: nothing was signed")
+        raise WrongPassword(N_("wrong password: nothing was signed"))
 
 
 def check_new_password(password: str, field: str = "password") -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(f"password must have at least {MIN_PASSWORD_LENGTH} characters", field=field)
+        raise ValidationFailed(
+            N_("password must have at least %(MIN_PASSWORD_LENGTH)s characters"),
+            field=field,
+            MIN_PASSWORD_LENGTH=MIN_PASSWORD_LENGTH,
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationFailed(f"password must have at most {MAX_PASSWORD_LENGTH} characters", field=field)
+        raise ValidationFailed(
+            N_("password must have at most %(MAX_PASSWORD_LENGTH)s characters"),
+            field=field,
+            MAX_PASSWORD_LENGTH=MAX_PASSWORD_LENGTH,
+        )
 
 
 def end_sessions(user: User) -> None:
@@ -152,7 +162,7 @@ def set_password(user: User, new_password: str, *, actor: User | None = None) ->
 def change_password(user: User, current_password: str, new_password: str, address: str) -> None:
     """The user's own change: the current password first (throttled like a login)."""
     if not check_password_throttled(user, current_password, address):
-        raise ValidationFailed("the current password is wrong", field="current_password")
+        raise ValidationFailed(N_("the current password is wrong"), field="current_password")
     set_password(user, new_password, actor=user)
 
 
@@ -174,7 +184,7 @@ def create_token(user: User, name: str = "") -> str:
 def revoke_token(user: User, token_id: int) -> None:
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
-        raise NotFound("no such token")
+        raise NotFound(N_("no such token"))
     row.revoked_at = utcnow()
     record_event(user, "revoke_token", row)
 
@@ -226,10 +236,12 @@ def set_roles(actor: User, user: User, roles: list[str]) -> None:
     unknown = [r for r in roles if r not in Role.__members__]
     if unknown or not roles:
         raise ValidationFailed(
-            f"unknown role {', '.join(unknown)}" if unknown else "at least one role is required", field="role"
+            N_("unknown role %(roles)s") if unknown else N_("at least one role is required"),
+            field="role",
+            roles=", ".join(unknown),
         )
     if user.id == actor.id and "admin" not in roles:
-        raise ValidationFailed("you cannot remove your own admin role", field="role")
+        raise ValidationFailed(N_("you cannot remove your own admin role"), field="role")
     before = sorted(user.roles)
     user.role_rows = [UserRole(role=r) for r in sorted(set(roles))]
     db.session.flush()
@@ -238,7 +250,7 @@ def set_roles(actor: User, user: User, roles: list[str]) -> None:
 
 def set_active(actor: User, user: User, active: bool) -> None:
     if user.id == actor.id and not active:
-        raise ValidationFailed("you cannot deactivate yourself", field="active")
+        raise ValidationFailed(N_("you cannot deactivate yourself"), field="active")
     user.active = active
     if not active:
         end_sessions(user)

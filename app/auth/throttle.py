@@ -21,7 +21,7 @@ from limits import parse
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.models import User
-from app.errors import TooManyAttempts
+from app.errors import N_, TooManyAttempts
 from app.extensions import limiter
 
 _DUMMY_HASHES: dict[str, str] = {}
@@ -67,7 +67,7 @@ def check_password_throttled(
     limit = parse(current_app.config["LOGIN_RATE_PER_ACCOUNT"])
     key = _pair_key(account, address)
     if strategy is not None and not strategy.test(limit, *key):
-        raise TooManyAttempts(lockout_message())
+        raise TooManyAttempts(N_("Too many sign-in attempts. Wait a few minutes and try again."))
     if user is None or not user.active:
         check_password_hash(dummy_hash(), password or "")
         ok = False

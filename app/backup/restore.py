@@ -13,6 +13,7 @@ from sqlalchemy import func, inspect, select, table, text
 
 from app.backup import manifest
 from app.backup.service import (
+    N_,
     PG_FILE,
     SQLITE_FILE,
     BackupError,
@@ -38,16 +39,20 @@ def check_revision(app: Flask, revision: str | None) -> bool:
     head = scripts.get_current_head()
     if revision is None:
         raise BackupError(
-            "the backup has no schema revision (its database was not created by "
-            "'flask db upgrade'); it cannot be restored safely"
+            N_(
+                "the backup has no schema revision (its database was not created by 'flask db upgrade'); it cannot be restored safely"
+            )
         )
     if revision == head:
         return False
     known = {script.revision for script in scripts.walk_revisions()}
     if revision not in known:
         raise BackupError(
-            f"the backup's schema revision {revision} is newer than this Doctrack "
-            f"(its newest is {head}): upgrade Doctrack before restoring"
+            N_(
+                "the backup's schema revision %(revision)s is newer than this Doctrack (its newest is %(head)s): upgrade Doctrack before restoring"
+            ),
+            revision=revision,
+            head=head,
         )
     return True
 
@@ -88,7 +93,7 @@ def _restore_database(kind: str, url: str, backup: Path) -> None:
         text=True,
     )
     if result.returncode != 0:
-        raise BackupError(f"pg_restore failed: {result.stderr.strip()}")
+        raise BackupError(N_("pg_restore failed: %(value)s"), value=result.stderr.strip())
 
 
 def _restore_blobs(body: dict, backup: Path, store: LocalBlobStore) -> int:
@@ -145,7 +150,7 @@ def restore_backup(
     backup = Path(path)
     problems = verify_backup(backup)
     if problems:
-        raise BackupError("the backup does not verify: " + "; ".join(problems))
+        raise BackupError(N_("the backup does not verify: %(problems)s"), problems="; ".join(problems))
     body = manifest.read(backup)
     base = config or {}
     overrides = {
@@ -160,7 +165,9 @@ def restore_backup(
     kind = database_kind(url)
     if kind != body["database"]:
         raise BackupError(
-            f"this is a {body['database']} backup; it restores onto {body['database']}, not onto {kind}"
+            N_("this is a %(body)s backup; it restores onto %(body)s, not onto %(kind)s"),
+            body=body["database"],
+            kind=kind,
         )
     if kind == "sqlite":
         sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
@@ -168,14 +175,18 @@ def restore_backup(
     with target.app_context():
         needs_upgrade = check_revision(target, body.get("schema_revision"))
         if not force and not _is_empty(target, store):
-            raise BackupError(f"the target instance {into} is not empty; use --force to replace it")
+            raise BackupError(
+                N_("the target instance %(into)s is not empty; use --force to replace it"), into=into
+            )
         db.engine.dispose()
         _restore_database(kind, url, backup)
         blobs = _restore_blobs(body, backup, store)
         db.engine.dispose()
         found = _check(body, store)
         if found:
-            raise BackupError("restored data does not match the backup: " + "; ".join(found))
+            raise BackupError(
+                N_("restored data does not match the backup: %(found)s"), found="; ".join(found)
+            )
         if needs_upgrade:
             from flask_migrate import upgrade
 

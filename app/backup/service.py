@@ -24,7 +24,7 @@ from flask import Flask
 
 from app.backup import manifest
 from app.backup.retention import to_keep
-from app.errors import BadRequest
+from app.errors import N_, BadRequest
 from app.storage import LocalBlobStore
 
 NAME_FORMAT = "doctrack-%Y%m%dT%H%M%SZ"
@@ -45,7 +45,7 @@ def database_kind(url: str) -> str:
         return "sqlite"
     if url.startswith("postgresql"):
         return "postgresql"
-    raise BackupError(f"backups support SQLite and PostgreSQL, not {url.split(':')[0]}")
+    raise BackupError(N_("backups support SQLite and PostgreSQL, not %(value)s"), value=url.split(":")[0])
 
 
 def sqlite_path(url: str) -> Path:
@@ -128,7 +128,7 @@ def _snapshot_postgres(url: str, out: Path, tables: list[str]):
                 text=True,
             )
             if result.returncode != 0:
-                raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
+                raise BackupError(N_("pg_dump failed: %(value)s"), value=result.stderr.strip())
     return counts, revision, shas
 
 
@@ -141,11 +141,15 @@ def _copy_blob(store: LocalBlobStore, sha: str, directory: Path) -> dict:
     target.parent.mkdir(parents=True, exist_ok=True)
     source = store.path(sha)
     if not source.is_file():
-        raise BackupError(f"blob {sha} is referenced by the database but missing from storage")
+        raise BackupError(N_("blob %(sha)s is referenced by the database but missing from storage"), sha=sha)
     shutil.copyfile(source, target)
     digest = manifest.sha256_file(target)
     if digest != sha:
-        raise BackupError(f"blob {sha} in storage is corrupt (its content hashes to {digest})")
+        raise BackupError(
+            N_("blob %(sha)s in storage is corrupt (its content hashes to %(digest)s)"),
+            sha=sha,
+            digest=digest,
+        )
     return {"path": str(relative), "size": target.stat().st_size, "sha256": digest}
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from app.backup import service
-from app.errors import DomainError, PermissionDenied
+from app.errors import N_, DomainError, PermissionDenied
 
 bp = Blueprint("backup", __name__, url_prefix="/admin/backups")
 
@@ -20,7 +20,7 @@ bp = Blueprint("backup", __name__, url_prefix="/admin/backups")
 @login_required
 def _admins_only():
     if not current_user.has_role("admin"):
-        raise PermissionDenied("only administrators manage backups")
+        raise PermissionDenied(N_("only administrators manage backups"))
 
 
 @bp.get("/")

@@ -20,8 +20,9 @@ from app.clock import company_today
 from app.documents import signals
 from app.documents.models import Document, DocumentVersion, VersionState
 from app.documents.policy import can_add_version, can_control_document
-from app.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from app.errors import N_, InvalidTransition, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.labels import Label
 
 MAX_AFFECTED = 50
 WRITING = (VersionState.draft, VersionState.withdrawn, VersionState.rejected)
@@ -44,22 +45,30 @@ def may_plan(actor: User, version: DocumentVersion) -> bool:
 
 def _affected(numbers) -> list[str]:
     if not isinstance(numbers, list | tuple):
-        raise ValidationFailed("affected_documents is a list of document numbers", field="affected_documents")
+        raise ValidationFailed(
+            N_("affected_documents is a list of document numbers"), field="affected_documents"
+        )
     cleaned = list(dict.fromkeys(str(n).strip() for n in numbers if str(n).strip()))
     if len(cleaned) > MAX_AFFECTED:
-        raise ValidationFailed(f"at most {MAX_AFFECTED} affected documents", field="affected_documents")
+        raise ValidationFailed(
+            N_("at most %(MAX_AFFECTED)s affected documents"),
+            field="affected_documents",
+            MAX_AFFECTED=MAX_AFFECTED,
+        )
     for number in cleaned:
         limits.check_length(number, limits.CODE, "affected_documents")
     known = set(db.session.scalars(select(Document.number).where(Document.number.in_(cleaned))))
     unknown = [n for n in cleaned if n not in known]
     if unknown:
-        raise ValidationFailed(f"no document numbered {unknown[0]}", field="affected_documents")
+        raise ValidationFailed(
+            N_("no document numbered %(unknown)s"), field="affected_documents", unknown=unknown[0]
+        )
     return cleaned
 
 
 def check_effective_on(value: date | None) -> None:
     if value is not None and value < company_today():
-        raise ValidationFailed("the effective date cannot be in the past", field="effective_on")
+        raise ValidationFailed(N_("the effective date cannot be in the past"), field="effective_on")
 
 
 def apply_change_request(version: DocumentVersion, data: dict) -> dict:
@@ -68,7 +77,9 @@ def apply_change_request(version: DocumentVersion, data: dict) -> dict:
     do both)."""
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
-        raise ValidationFailed(f"{unknown[0]} cannot be set on a version", field=unknown[0])
+        raise ValidationFailed(
+            N_("%(unknown)s cannot be set on a version"), field=unknown[0], unknown=unknown[0]
+        )
     wanted = {}
     if "effective_on" in data:
         check_effective_on(data["effective_on"])
@@ -93,11 +104,15 @@ def apply_change_request(version: DocumentVersion, data: dict) -> dict:
 
 def plan_version(actor: User, version: DocumentVersion, data: dict) -> DocumentVersion:
     if version.state not in WRITING + DECIDING:
-        raise InvalidTransition(f"a version that is {version.state} cannot be changed")
+        raise InvalidTransition(
+            N_("a version that is %(version_state)s cannot be changed"),
+            version_state=Label(version.state, "state"),
+        )
     if not may_plan(actor, version):
         raise PermissionDenied(
-            "only the author while writing, or the owning department's head, a leader or "
-            "an admin while deciding, may change the effective date and change request"
+            N_(
+                "only the author while writing, or the owning department's head, a leader or an admin while deciding, may change the effective date and change request"
+            )
         )
     changed = apply_change_request(version, data)
     if changed:

@@ -12,25 +12,26 @@ from app.auth.models import User
 from app.db import utcnow
 from app.documents.models import Document
 from app.documents.policy import can_add_version, can_control_document
-from app.errors import InvalidTransition, PermissionDenied
+from app.errors import N_, InvalidTransition, PermissionDenied
 from app.extensions import db
 
 
-def holder_text(document: Document) -> str:
-    holder, since = document.checked_out_by, document.checked_out_at
-    return (
-        f"{holder.name if holder else '?'} since {since:%Y-%m-%d %H:%M} UTC"
-        if since
-        else (holder.name if holder else "?")
-    )
+def holder_params(document: Document) -> dict:
+    """Who holds the document and since when (a datetime: each reader sees
+    it in their own format)."""
+    holder = document.checked_out_by
+    return {"holder": holder.name if holder else "?", "since": document.checked_out_at}
 
 
 def check_not_locked(actor: User, document: Document) -> None:
     """Refuse an upload while somebody else holds the document (409)."""
     if document.checked_out_by_id is not None and document.checked_out_by_id != actor.id:
         raise InvalidTransition(
-            f"checked out by {holder_text(document)}: wait until it is checked in, or ask "
-            "the department head to break the lock"
+            N_(
+                "checked out by %(holder)s since %(since)s: wait until it is checked in,"
+                " or ask the department head to break the lock"
+            ),
+            **holder_params(document),
         )
 
 
@@ -43,7 +44,7 @@ def may_break(actor: User, document: Document) -> bool:
 
 def check_out(actor: User, document: Document) -> Document:
     if not can_add_version(actor, document):
-        raise PermissionDenied("only those who may revise this document may check it out")
+        raise PermissionDenied(N_("only those who may revise this document may check it out"))
     if document.checked_out_by_id == actor.id:
         return document
     check_not_locked(actor, document)
@@ -67,13 +68,15 @@ def check_out(actor: User, document: Document) -> Document:
 def check_in(actor: User, document: Document, comment: str = "") -> Document:
     """The holder checks in; anyone else allowed to break the lock breaks it."""
     if document.checked_out_by_id is None:
-        raise InvalidTransition("the document is not checked out")
+        raise InvalidTransition(N_("the document is not checked out"))
     holder = document.checked_out_by
     assert holder is not None and document.checked_out_at is not None  # checked out, just checked
     if holder.id != actor.id and not may_break(actor, document):
         raise PermissionDenied(
-            f"checked out by {holder_text(document)}; only they, the department head or "
-            "an admin may release it"
+            N_(
+                "checked out by %(holder)s since %(since)s; only they, the department head or an admin may release it"
+            ),
+            **holder_params(document),
         )
     verb = "check_in" if holder.id == actor.id else "break_checkout"
     details = {"holder": holder.email, "since": document.checked_out_at.isoformat()}

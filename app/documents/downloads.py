@@ -13,7 +13,7 @@ from app.documents import stamps
 from app.documents.filenames import download_name
 from app.documents.models import DocumentVersion, VersionState
 from app.documents.policy import can_get_original
-from app.errors import NotFound, PermissionDenied
+from app.errors import N_, NotFound, PermissionDenied
 from app.storage import get_store
 
 
@@ -24,9 +24,9 @@ def _name(version: DocumentVersion) -> str:
 def send_version(version: DocumentVersion, user: User | None = None, *, original: bool = False):
     store = get_store()
     if not store.exists(version.sha256):
-        raise NotFound("the stored file of this version is missing; restore it from a backup")
+        raise NotFound(N_("the stored file of this version is missing; restore it from a backup"))
     if original and (user is None or not can_get_original(user, version.document)):
-        raise PermissionDenied("the original, unstamped file is for the owning department and admins")
+        raise PermissionDenied(N_("the original, unstamped file is for the owning department and admins"))
     if user is not None and not original and stamps.needs_stamp(version):
         who = f"{user.name} <{user.email}>"
         data = stamps.stamped_bytes(

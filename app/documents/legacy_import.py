@@ -32,7 +32,7 @@ from app.auth.service import user_by_email
 from app.documents import numbering, service, signals
 from app.documents.models import Document, DocumentVersion, VersionState
 from app.documents.review import mark_reviewed
-from app.errors import DomainError, PermissionDenied, ValidationFailed
+from app.errors import N_, DomainError, PermissionDenied, ValidationFailed
 from app.extensions import db
 
 STATE_FILE = ".doctrack-import.json"
@@ -95,7 +95,11 @@ def read_mapping(mapping: Path) -> list[Row]:
             if c not in (reader.fieldnames or [])
         ]
         if missing:
-            raise ValidationFailed(f"the mapping has no column {missing[0]!r}; expected {', '.join(COLUMNS)}")
+            raise ValidationFailed(
+                N_("the mapping has no column %(missing)r; expected %(value)s"),
+                missing=missing[0],
+                value=", ".join(COLUMNS),
+            )
         rows = []
         for line, raw in enumerate(reader, start=2):
             value = {k: (v or "").strip() for k, v in raw.items() if k}
@@ -160,7 +164,9 @@ class ImportState:
 def import_admin(email: str) -> User:
     user = user_by_email(email)
     if not user.has_role("admin"):
-        raise PermissionDenied(f"{user.email} is not an admin; the import needs an admin (--as)")
+        raise PermissionDenied(
+            N_("%(user_email)s is not an admin; the import needs an admin (--as)"), user_email=user.email
+        )
     return user
 
 
@@ -170,26 +176,33 @@ def _parse_date(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise RowRefused(f"bad effective_date {text!r}; expected YYYY-MM-DD") from None
+        raise RowRefused(N_("bad effective_date %(text)r; expected YYYY-MM-DD"), text=text) from None
 
 
 def _check_row(row: Row, root: Path) -> date | None:
     file = root / row.path
     if not row.path:
-        raise RowRefused("no path")
+        raise RowRefused(N_("no path"))
     if not file.resolve().is_relative_to(root.resolve()):
-        raise RowRefused(f"{row.path} is outside the imported folder")
+        raise RowRefused(N_("%(row_path)s is outside the imported folder"), row_path=row.path)
     if not file.is_file():
-        raise RowRefused(f"missing file {row.path}")
+        raise RowRefused(N_("missing file %(row_path)s"), row_path=row.path)
     if row.version < 1:
-        raise RowRefused("version must be a whole number from 1")
+        raise RowRefused(N_("version must be a whole number from 1"))
     if row.state not in IMPORT_STATES:
-        raise RowRefused(f"unknown state {row.state!r}; expected one of {', '.join(IMPORT_STATES)}")
+        raise RowRefused(
+            N_("unknown state %(row_state)r; expected one of %(value)s"),
+            row_state=row.state,
+            value=", ".join(IMPORT_STATES),
+        )
     if len(row.number) > numbering.MAX_NUMBER:
-        raise RowRefused(f"number is longer than {numbering.MAX_NUMBER} characters")
+        raise RowRefused(
+            N_("number is longer than %(numbering_MAX_NUMBER)s characters"),
+            numbering_MAX_NUMBER=numbering.MAX_NUMBER,
+        )
     when = _parse_date(row.effective_date)
     if row.state == VersionState.effective and when is None:
-        raise RowRefused("an effective version needs an effective_date")
+        raise RowRefused(N_("an effective version needs an effective_date"))
     return when
 
 
@@ -201,7 +214,9 @@ def _set_state(actor: User, version: DocumentVersion, state: str, when: date | N
     if state == VersionState.effective:
         current = document.effective_version
         if current is not None and current.number > version.number:
-            raise RowRefused(f"version {current.number} is already effective")
+            raise RowRefused(
+                N_("version %(current_number)s is already effective"), current_number=current.number
+            )
         db.session.execute(
             update(DocumentVersion)
             .where(

@@ -25,7 +25,7 @@ from app.audit import record_event
 from app.auth.models import User
 from app.clock import company_today
 from app.documents.models import DOC_TYPES, Category, Document, NumberPattern, NumberSequence, RevisionScheme
-from app.errors import PermissionDenied, ValidationFailed
+from app.errors import N_, PermissionDenied, ValidationFailed
 from app.extensions import db
 
 DEFAULT_PATTERN = "{dept}-{type}-{seq:04d}"
@@ -68,30 +68,40 @@ def _parse(pattern: str) -> list[tuple[str, str | None, str]]:
             (literal, name, spec or "") for literal, name, spec, _conv in string.Formatter().parse(pattern)
         ]
     except ValueError as exc:
-        raise ValidationFailed(f"pattern is not a valid format: {exc}", field="pattern") from None
+        raise ValidationFailed(
+            N_("pattern is not a valid format: %(exc)s"), field="pattern", exc=exc
+        ) from None
     return pieces
 
 
 def validate_pattern(pattern: str) -> None:
     if not pattern or len(pattern) > MAX_PATTERN:
-        raise ValidationFailed(f"a pattern of 1 to {MAX_PATTERN} characters is required", field="pattern")
+        raise ValidationFailed(
+            N_("a pattern of 1 to %(MAX_PATTERN)s characters is required"),
+            field="pattern",
+            MAX_PATTERN=MAX_PATTERN,
+        )
     names = [name for _lit, name, _spec in _parse(pattern) if name is not None]
     unknown = [n for n in names if n not in FIELDS]
     if unknown:
         raise ValidationFailed(
-            f"unknown field {{{unknown[0]}}} in pattern; known: " + ", ".join("{" + f + "}" for f in FIELDS),
+            N_("unknown field %(unknown)s in pattern; known: %(known)s"),
             field="pattern",
+            unknown="{" + unknown[0] + "}",
+            known=", ".join("{" + f + "}" for f in FIELDS),
         )
     if names.count("seq") != 1:
-        raise ValidationFailed("the pattern needs exactly one {seq} (e.g. {seq:04d})", field="pattern")
+        raise ValidationFailed(N_("the pattern needs exactly one {seq} (e.g. {seq:04d})"), field="pattern")
     for _lit, name, spec in _parse(pattern):
         if name == "seq":
             try:
                 format(1, spec)
             except ValueError:
-                raise ValidationFailed(f"{{seq:{spec}}} is not a number format", field="pattern") from None
+                raise ValidationFailed(
+                    N_("{seq:%(spec)s} is not a number format"), field="pattern", spec=spec
+                ) from None
         elif name is not None and spec:
-            raise ValidationFailed(f"{{{name}}} takes no format", field="pattern")
+            raise ValidationFailed(N_("{%(name)s} takes no format"), field="pattern", name=name)
 
 
 def _values(parts: Parts) -> dict[str, str]:
@@ -162,9 +172,12 @@ def assign_number(parts: Parts) -> tuple[str, str]:
     number = render(pattern, parts, next_in_sequence(prefix_of(pattern, parts)))
     if len(number) > MAX_NUMBER:
         raise ValidationFailed(
-            f"the document number {number[:MAX_NUMBER]}... would be longer than "
-            f"{MAX_NUMBER} characters; shorten the product or the pattern",
+            N_(
+                "the document number %(number)s... would be longer than %(MAX_NUMBER)s characters; shorten the product or the pattern"
+            ),
             field="product",
+            number=number[:MAX_NUMBER],
+            MAX_NUMBER=MAX_NUMBER,
         )
     return number, scheme
 
@@ -176,10 +189,14 @@ def take_given_number(parts: Parts, number: str) -> tuple[str, str]:
     number = (number or "").strip()
     if not number or len(number) > MAX_NUMBER:
         raise ValidationFailed(
-            f"a document number of 1 to {MAX_NUMBER} characters is required", field="number"
+            N_("a document number of 1 to %(MAX_NUMBER)s characters is required"),
+            field="number",
+            MAX_NUMBER=MAX_NUMBER,
         )
     if db.session.scalar(select(Document.id).where(Document.number == number)) is not None:
-        raise ValidationFailed(f"document number {number} is already taken", field="number")
+        raise ValidationFailed(
+            N_("document number %(number)s is already taken"), field="number", number=number
+        )
     pattern, scheme = pattern_for(parts.category, parts.doc_type)
     prefix = prefix_of(pattern, parts)
     before, _seq, after = prefix.partition("{seq}")
@@ -205,13 +222,18 @@ def set_pattern(
     """Admins only; applies to documents created from now on (numbers given
     stay). Audited with the old and new pattern."""
     if not actor.has_role("admin"):
-        raise PermissionDenied("only an admin may set numbering patterns")
+        raise PermissionDenied(N_("only an admin may set numbering patterns"))
     if category not in Category.__members__:
-        raise ValidationFailed(f"unknown category {category!r}", field="category")
+        raise ValidationFailed(N_("unknown category %(category)r"), field="category", category=category)
     if doc_type != ANY_TYPE and doc_type not in DOC_TYPES[category]:
-        raise ValidationFailed(f"unknown doc_type {doc_type!r} for category {category}", field="doc_type")
+        raise ValidationFailed(
+            N_("unknown doc_type %(doc_type)r for category %(category)s"),
+            field="doc_type",
+            doc_type=doc_type,
+            category=category,
+        )
     if revision_scheme not in RevisionScheme.__members__:
-        raise ValidationFailed("revisions are 'letters' or 'numbers'", field="revisions")
+        raise ValidationFailed(N_("revisions are 'letters' or 'numbers'"), field="revisions")
     validate_pattern(pattern)
     row = db.session.scalar(
         select(NumberPattern).where(NumberPattern.category == category, NumberPattern.doc_type == doc_type)

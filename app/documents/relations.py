@@ -13,8 +13,9 @@ from app.audit import record_event
 from app.auth.models import User
 from app.documents.models import INVERSE, Document, DocumentRelation, RelationType
 from app.documents.policy import can_edit_document, can_view_document
-from app.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from app.errors import N_, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
+from app.labels import Label
 
 
 @dataclass(frozen=True)
@@ -27,14 +28,14 @@ class Related:
 
 def add_relation(actor: User, source: Document, target_id: int, relation_type: str) -> DocumentRelation:
     if relation_type not in RelationType.__members__:
-        raise ValidationFailed(f"type is one of {', '.join(RelationType)}", field="type")
+        raise ValidationFailed(N_("type is one of %(value)s"), field="type", value=", ".join(RelationType))
     if not can_edit_document(actor, source):
-        raise PermissionDenied("only the owning department may link this document")
+        raise PermissionDenied(N_("only the owning department may link this document"))
     target = db.session.get(Document, target_id)
     if target is None or not can_view_document(actor, target):
-        raise ValidationFailed(f"no document {target_id}", field="target_id")
+        raise ValidationFailed(N_("no document %(target_id)s"), field="target_id", target_id=target_id)
     if target.id == source.id:
-        raise ValidationFailed("a document cannot be linked to itself", field="target_id")
+        raise ValidationFailed(N_("a document cannot be linked to itself"), field="target_id")
     exists = db.session.scalar(
         select(DocumentRelation.id).where(
             DocumentRelation.source_id == source.id,
@@ -43,7 +44,12 @@ def add_relation(actor: User, source: Document, target_id: int, relation_type: s
         )
     )
     if exists:
-        raise InvalidTransition(f"{source.number} already {relation_type} {target.number}")
+        raise InvalidTransition(
+            N_("%(source_number)s already %(relation_type)s %(target_number)s"),
+            source_number=source.number,
+            relation_type=Label(relation_type, "relation"),
+            target_number=target.number,
+        )
     relation = DocumentRelation(
         source_id=source.id, target_id=target.id, type=relation_type, created_by_id=actor.id
     )
@@ -63,9 +69,9 @@ def add_relation(actor: User, source: Document, target_id: int, relation_type: s
 def remove_relation(actor: User, source: Document, relation_id: int) -> None:
     relation = db.session.get(DocumentRelation, relation_id)
     if relation is None or relation.source_id != source.id:
-        raise NotFound(f"relation {relation_id} not found")
+        raise NotFound(N_("relation %(relation_id)s not found"), relation_id=relation_id)
     if not can_edit_document(actor, source):
-        raise PermissionDenied("only the owning department may unlink this document")
+        raise PermissionDenied(N_("only the owning department may unlink this document"))
     record_event(
         actor,
         "unrelate",

@@ -15,7 +15,7 @@ from sqlalchemy import and_
 
 from app.clock import company_today
 from app.documents.models import Document
-from app.errors import ValidationFailed
+from app.errors import N_, ValidationFailed
 
 
 def add_months(day: date, months: int) -> date:
@@ -66,4 +66,4 @@ def review_clause(which: str, today: date | None = None):
         return and_(Document.review_due >= today, Document.review_due <= soon)
     if which == "due":
         return Document.review_due <= soon
-    raise ValidationFailed(f"unknown review filter {which!r}", field="review")
+    raise ValidationFailed(N_("unknown review filter %(which)r"), field="review", which=which)

@@ -43,7 +43,7 @@ from app.documents.policy import (
     visible_versions_clause,
 )
 from app.documents.sandbox import inspect_bounded
-from app.errors import FileTooLarge, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from app.errors import N_, FileTooLarge, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.storage import UploadTooLarge, get_store
 
@@ -75,27 +75,39 @@ class DocumentFields:
 
 def _validate_fields(fields: DocumentFields) -> None:
     if not (fields.title or "").strip():
-        raise ValidationFailed("title is required", field="title")
+        raise ValidationFailed(N_("title is required"), field="title")
     if len(fields.title) > MAX_TITLE:
-        raise ValidationFailed(f"title is longer than {MAX_TITLE} characters", field="title")
+        raise ValidationFailed(
+            N_("title is longer than %(MAX_TITLE)s characters"), field="title", MAX_TITLE=MAX_TITLE
+        )
     limits.check_length(fields.product, limits.CODE, "product")
     if fields.category not in Category.__members__:
         raise ValidationFailed(
-            f"unknown category {fields.category!r}; expected one of {', '.join(Category)}",
+            N_("unknown category %(fields_category)r; expected one of %(value)s"),
             field="category",
+            fields_category=fields.category,
+            value=", ".join(Category),
         )
     allowed = DOC_TYPES[fields.category]
     if fields.doc_type not in allowed:
         raise ValidationFailed(
-            f"unknown doc_type {fields.doc_type!r} for category {fields.category}; "
-            f"expected one of {', '.join(allowed)}",
+            N_(
+                "unknown doc_type %(fields_doc_type)r for category %(fields_category)s; expected one of %(value)s"
+            ),
             field="doc_type",
+            fields_doc_type=fields.doc_type,
+            fields_category=fields.category,
+            value=", ".join(allowed),
         )
     if fields.confidentiality not in Confidentiality.__members__:
-        raise ValidationFailed(f"unknown confidentiality {fields.confidentiality!r}", field="confidentiality")
+        raise ValidationFailed(
+            N_("unknown confidentiality %(fields_confidentiality)r"),
+            field="confidentiality",
+            fields_confidentiality=fields.confidentiality,
+        )
     interval = fields.review_interval_months
     if interval is not None and not 1 <= interval <= 120:
-        raise ValidationFailed("review interval must be 1 to 120 months", field="review_interval_months")
+        raise ValidationFailed(N_("review interval must be 1 to 120 months"), field="review_interval_months")
 
 
 def _ingest(upload: Upload) -> DocumentVersion:
@@ -106,17 +118,17 @@ def _ingest(upload: Upload) -> DocumentVersion:
     if the transaction rolls back (see app.documents.blobs).
     """
     if upload is None or upload.stream is None:
-        raise ValidationFailed("a file is required", field="file")
+        raise ValidationFailed(N_("a file is required"), field="file")
     filename = sanitize_filename(upload.filename)
     store = get_store()
     try:
         staged = store.stage(upload.stream, current_app.config["MAX_UPLOAD_BYTES"])
     except UploadTooLarge:
         limit_mb = current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
-        raise FileTooLarge(f"file is larger than the {limit_mb} MB limit") from None
+        raise FileTooLarge(N_("file is larger than the %(limit_mb)s MB limit"), limit_mb=limit_mb) from None
     if staged.size == 0:
         staged.discard()
-        raise ValidationFailed("the file is empty", field="file")
+        raise ValidationFailed(N_("the file is empty"), field="file")
     try:
         extracted = inspect_bounded(
             staged.path,
@@ -153,9 +165,9 @@ def create_document(
     _validate_fields(fields)
     department = department_by_code(fields.department)
     if not can_create_document(actor, department.id):
-        raise PermissionDenied("you may only create documents for your own department")
+        raise PermissionDenied(N_("you may only create documents for your own department"))
     if number is not None and not actor.has_role("admin"):
-        raise PermissionDenied("only an admin may give a document its number")
+        raise PermissionDenied(N_("only an admin may give a document its number"))
     parts = numbering.parts_today(
         department.code, fields.doc_type, fields.category, (fields.product or "").strip()
     )
@@ -211,10 +223,10 @@ def add_version(
     """A new draft. ``change_request``: effective_on, change_reason,
     affected_documents (app.documents.change_request)."""
     if not can_add_version(actor, document):
-        raise PermissionDenied("you may not add versions to this document")
+        raise PermissionDenied(N_("you may not add versions to this document"))
     check_not_locked(actor, document)
     if not (change_note or "").strip():
-        raise ValidationFailed("a change note is required for a new version", field="change_note")
+        raise ValidationFailed(N_("a change note is required for a new version"), field="change_note")
     limits.check_length(change_note.strip(), limits.LONG_TEXT, "change_note")
     version = _ingest(upload)
     # Lock the document row so two uploads cannot take the same number; the
@@ -257,7 +269,7 @@ def get_document(user: User, document_id: int) -> Document:
     """The document, or NotFound also when ``user`` may not see it."""
     document = db.session.get(Document, document_id)
     if document is None or not can_view_document(user, document):
-        raise NotFound(f"document {document_id} not found")
+        raise NotFound(N_("document %(document_id)s not found"), document_id=document_id)
     return document
 
 
@@ -265,7 +277,9 @@ def get_version(user: User, document_id: int, number: int) -> DocumentVersion:
     document = get_document(user, document_id)
     version = document.version(number)
     if version is None or not can_view_version(user, version):
-        raise NotFound(f"document {document_id} has no version {number}")
+        raise NotFound(
+            N_("document %(document_id)s has no version %(number)s"), document_id=document_id, number=number
+        )
     return version
 
 
@@ -289,7 +303,9 @@ def document_query(user: User, flt: DocumentFilter) -> Select:
     query = select(Document).where(visible_documents_clause(user))
     if flt.category:
         if flt.category not in Category.__members__:
-            raise ValidationFailed(f"unknown category {flt.category!r}", field="category")
+            raise ValidationFailed(
+                N_("unknown category %(flt_category)r"), field="category", flt_category=flt.category
+            )
         query = query.where(Document.category == flt.category)
     if flt.doc_type:
         query = query.where(Document.doc_type == flt.doc_type)
@@ -299,7 +315,7 @@ def document_query(user: User, flt: DocumentFilter) -> Select:
         query = query.where(Document.product == flt.product)
     if flt.state:
         if flt.state not in VersionState.__members__:
-            raise ValidationFailed(f"unknown state {flt.state!r}", field="state")
+            raise ValidationFailed(N_("unknown state %(flt_state)r"), field="state", flt_state=flt.state)
         # An IN over the versions in that state (found by the state's index)
         # rather than a correlated EXISTS probed for every document.
         query = query.where(
@@ -380,7 +396,7 @@ def diff_versions(
 ) -> tuple[DocumentVersion, DocumentVersion, DiffResult]:
     document = get_document(user, document_id)
     if not document.versions:
-        raise NotFound("document has no versions")
+        raise NotFound(N_("document has no versions"))
     to_n = to_n or document.versions[-1].number
     from_n = from_n or max(to_n - 1, 1)
     old = get_version(user, document_id, from_n)
@@ -429,7 +445,7 @@ def effective_version(user: User, document_id: int) -> DocumentVersion:
     document = get_document(user, document_id)
     version = document.effective_version
     if version is None:
-        raise NotFound(f"document {document_id} has no effective version yet")
+        raise NotFound(N_("document %(document_id)s has no effective version yet"), document_id=document_id)
     return version
 
 
@@ -447,9 +463,9 @@ def update_document(actor: User, document: Document, data: dict) -> Document:
     """
     unknown = sorted(set(data) - set(EDITABLE))
     if unknown:
-        raise ValidationFailed(f"{unknown[0]} cannot be edited", field=unknown[0])
+        raise ValidationFailed(N_("%(unknown)s cannot be edited"), field=unknown[0], unknown=unknown[0])
     if not can_edit_document(actor, document):
-        raise PermissionDenied("only the owning department may edit this document")
+        raise PermissionDenied(N_("only the owning department may edit this document"))
     department = department_by_code(data["department"]) if "department" in data else document.department
     fields = DocumentFields(
         title=data.get("title", document.title),
@@ -478,12 +494,14 @@ def update_document(actor: User, document: Document, data: dict) -> Document:
     controls = sorted(set(changed) & set(CONTROL_FIELDS))
     if controls and not can_control_document(actor, document):
         raise PermissionDenied(
-            f"only the head of the owning department, a leader or an admin may change {controls[0]}"
+            N_("only the head of the owning department, a leader or an admin may change %(controls)s"),
+            controls=controls[0],
         )
     if "department" in changed and any(v.state in UNDER_WAY for v in document.versions):
         raise InvalidTransition(
-            "a version of this document is under review: decide or withdraw it "
-            "before moving the document to another department"
+            N_(
+                "a version of this document is under review: decide or withdraw it before moving the document to another department"
+            )
         )
     for name, (_old, value) in changed.items():
         setattr(document, name, value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.auth.models import User, UserRole
+from app.errors import N_
 from app.extensions import db
 from app.improvement.models import Plan, PlanMeasure
 from app.improvement.states import State
@@ -28,15 +29,51 @@ def on_state_changed(plan: Plan, *, to_state: str, actor: User, comment: str, **
     workers = [plan.created_by, *(m.owner for m in plan.measures)]
     if to_state == State.pending_approval:
         leaders = [u for u in _with_role("leader") if u.id != plan.created_by_id]
-        notify(leaders, "plan_approval_requested", f"{_label(plan)}: waiting for your approval", link)
+        notify(
+            leaders,
+            "plan_approval_requested",
+            N_("%(label)s: waiting for your approval"),
+            link,
+            label=_label(plan),
+        )
     elif to_state in (State.in_progress, State.development) and plan.approved_at is not None:
-        notify(workers, "plan_approved", f"{_label(plan)}: approved by {actor.name}", link)
+        notify(
+            workers,
+            "plan_approved",
+            N_("%(label)s: approved by %(actor_name)s"),
+            link,
+            label=_label(plan),
+            actor_name=actor.name,
+        )
     elif to_state == State.draft:
-        notify(workers, "plan_rejected", f"{_label(plan)}: rejected by {actor.name}: {comment}", link)
+        notify(
+            workers,
+            "plan_rejected",
+            N_("%(label)s: rejected by %(actor_name)s: %(comment)s"),
+            link,
+            label=_label(plan),
+            actor_name=actor.name,
+            comment=comment,
+        )
     elif to_state == State.sent_back:
-        notify(workers, "plan_sent_back", f"{_label(plan)}: not effective ({actor.name}): {comment}", link)
+        notify(
+            workers,
+            "plan_sent_back",
+            N_("%(label)s: not effective (%(actor_name)s): %(comment)s"),
+            link,
+            label=_label(plan),
+            actor_name=actor.name,
+            comment=comment,
+        )
     elif to_state == State.closed:
-        notify(workers, "plan_closed", f"{_label(plan)}: closed ({actor.name})", link)
+        notify(
+            workers,
+            "plan_closed",
+            N_("%(label)s: closed (%(actor_name)s)"),
+            link,
+            label=_label(plan),
+            actor_name=actor.name,
+        )
 
 
 def on_measure_assigned(measure: PlanMeasure, *, actor: User, **_) -> None:
@@ -44,8 +81,10 @@ def on_measure_assigned(measure: PlanMeasure, *, actor: User, **_) -> None:
         notify(
             [measure.owner],
             "action_assigned",
-            f"{_label(measure.plan)}: action assigned to you, due {measure.due_date.isoformat()}",
+            N_("%(label)s: action assigned to you, due %(measure_due_date)s"),
             f"/plans/{measure.plan_id}",
+            label=_label(measure.plan),
+            measure_due_date=measure.due_date,
         )
 
 
@@ -55,6 +94,8 @@ def on_measures_done(plan: Plan, *, actor: User, **_) -> None:
         notify(
             _with_role("qc"),
             "plan_check_due",
-            f"{_label(plan)}: every action is done; effectiveness check on or after {when}",
+            N_("%(label)s: every action is done; effectiveness check on or after %(when)s"),
             f"/plans/{plan.id}",
+            label=_label(plan),
+            when=when,
         )

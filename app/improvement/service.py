@@ -17,7 +17,7 @@ from app.auth.service import department_by_code, reauthenticate
 from app.db import utcnow
 from app.documents.models import Document, DocumentVersion
 from app.documents.policy import can_view_document, can_view_version
-from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from app.errors import N_, Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.improvement import signals
 from app.improvement.models import (
@@ -43,6 +43,7 @@ from app.improvement.states import (
     rule_for,
 )
 from app.issues.models import Issue
+from app.labels import Label
 
 TEXT_LIMITS = {
     "title": limits.TITLE,
@@ -82,7 +83,12 @@ def context_for(actor: User, plan: Plan) -> Context:
 
 def parse_kind(value) -> str:
     if value not in PlanKind.__members__:
-        raise ValidationFailed(f"unknown kind {value!r}; expected one of {', '.join(PlanKind)}", field="kind")
+        raise ValidationFailed(
+            N_("unknown kind %(value)r; expected one of %(value2)s"),
+            field="kind",
+            value=value,
+            value2=", ".join(PlanKind),
+        )
     return value
 
 
@@ -95,9 +101,19 @@ def parse_date(value, field: str, *, not_before: date | None = None) -> date | N
         try:
             parsed = date.fromisoformat(str(value))
         except ValueError:
-            raise ValidationFailed(f"{field} is not an ISO date: {value!r}", field=field) from None
+            raise ValidationFailed(
+                N_("%(field_name)s is not an ISO date: %(value)r"),
+                field=field,
+                field_name=Label(field, "field"),
+                value=value,
+            ) from None
     if not_before is not None and parsed < not_before:
-        raise ValidationFailed(f"{field} is before {not_before.isoformat()}", field=field)
+        raise ValidationFailed(
+            N_("%(field_name)s is before %(value)s"),
+            field=field,
+            field_name=Label(field, "field"),
+            value=not_before,
+        )
     return parsed
 
 
@@ -107,13 +123,15 @@ def measure_types(kind: str) -> tuple[str, ...]:
 
 def _issues(ids) -> list[Issue]:
     if not isinstance(ids, list | tuple):
-        raise ValidationFailed("issue_ids must be a list of report ids", field="issue_ids")
+        raise ValidationFailed(N_("issue_ids must be a list of report ids"), field="issue_ids")
     found = []
     for issue_id in ids:
         known = isinstance(issue_id, int) and not isinstance(issue_id, bool)
         issue = db.session.get(Issue, issue_id) if known else None
         if issue is None:
-            raise ValidationFailed(f"issue_ids: no problem report {issue_id!r}", field="issue_ids")
+            raise ValidationFailed(
+                N_("issue_ids: no problem report %(issue_id)r"), field="issue_ids", issue_id=issue_id
+            )
         found.append(issue)
     return found
 
@@ -121,19 +139,21 @@ def _issues(ids) -> list[Issue]:
 def _partners(codes) -> list[str]:
     if not isinstance(codes, list | tuple):
         raise ValidationFailed(
-            "partner_departments must be a list of department codes", field="partner_departments"
+            N_("partner_departments must be a list of department codes"), field="partner_departments"
         )
     try:
         return sorted({department_by_code(code).code for code in codes})
     except ValidationFailed:
         raise ValidationFailed(
-            f"partner_departments: unknown department in {list(codes)!r}", field="partner_departments"
+            N_("partner_departments: unknown department in %(value)r"),
+            field="partner_departments",
+            value=list(codes),
         ) from None
 
 
 def _check_texts(plan: Plan) -> None:
     if not (plan.title or "").strip():
-        raise ValidationFailed("title is required", field="title")
+        raise ValidationFailed(N_("title is required"), field="title")
     for name, limit in TEXT_LIMITS.items():
         limits.check_length(getattr(plan, name), limit, name)
 
@@ -151,8 +171,9 @@ def create_plan(actor: User, data: dict) -> Plan:
     department = department_by_code(code)
     if not may_create_for(actor, department.id):
         raise PermissionDenied(
-            "only the responsible department, a department head, QC or a leader may "
-            "draw up a plan for this department"
+            N_(
+                "only the responsible department, a department head, QC or a leader may draw up a plan for this department"
+            )
         )
     plan = Plan(
         kind=kind,
@@ -207,13 +228,15 @@ def _content_changed_after_approval(actor: User, plan: Plan, what: dict) -> None
 
 def update_plan(actor: User, plan: Plan, data: dict) -> Plan:
     if not may_edit(actor, plan):
-        raise PermissionDenied("only the responsible department may edit this plan")
+        raise PermissionDenied(N_("only the responsible department may edit this plan"))
     unknown = set(data) - set(EDITABLE)
     if unknown:
         name = sorted(unknown)[0]
-        raise ValidationFailed(f"{name} cannot be edited here", field=name)
+        raise ValidationFailed(N_("%(name)s cannot be edited here"), field=name, name=Label(name, "field"))
     if plan.state not in WRITABLE + UNDER_WAY:
-        raise InvalidTransition(f"a plan that is {plan.state} cannot be edited")
+        raise InvalidTransition(
+            N_("a plan that is %(plan_state)s cannot be edited"), plan_state=Label(plan.state, "state")
+        )
     changed = []
     today = utcnow().date()
     for name, value in data.items():
@@ -255,17 +278,23 @@ def allowed_owner_departments(plan: Plan) -> set[str]:
 def add_measure(actor: User, plan: Plan, data: dict) -> PlanMeasure:
     ctx = context_for(actor, plan)
     if not (in_plan_department(ctx) or is_plan_head(ctx)):
-        raise PermissionDenied("only the responsible department may add actions to this plan")
+        raise PermissionDenied(N_("only the responsible department may add actions to this plan"))
     if plan.state not in WRITABLE + UNDER_WAY:
-        raise InvalidTransition(f"actions cannot be added to a plan that is {plan.state}")
+        raise InvalidTransition(
+            N_("actions cannot be added to a plan that is %(plan_state)s"),
+            plan_state=Label(plan.state, "state"),
+        )
     kind_types = measure_types(plan.kind)
     if data.get("type") not in kind_types:
         raise ValidationFailed(
-            f"unknown type {data.get('type')!r}; expected one of {', '.join(kind_types)}", field="type"
+            N_("unknown type %(value)r; expected one of %(value2)s"),
+            field="type",
+            value=data.get("type"),
+            value2=", ".join(kind_types),
         )
     description = (data.get("description") or "").strip()
     if not description:
-        raise ValidationFailed("description is required", field="description")
+        raise ValidationFailed(N_("description is required"), field="description")
     limits.check_length(description, limits.LONG_TEXT, "description")
     owner_id = data.get("owner_id")
     owner = (
@@ -274,15 +303,19 @@ def add_measure(actor: User, plan: Plan, data: dict) -> PlanMeasure:
         else None
     )
     if owner is None or not owner.active:
-        raise ValidationFailed(f"owner_id: no active user {data.get('owner_id')!r}", field="owner_id")
+        raise ValidationFailed(
+            N_("owner_id: no active user %(value)r"), field="owner_id", value=data.get("owner_id")
+        )
     allowed = allowed_owner_departments(plan)
     if owner.department.code not in allowed:
         raise ValidationFailed(
-            f"owner_id: the owner must belong to {', '.join(sorted(allowed))}", field="owner_id"
+            N_("owner_id: the owner must belong to %(value)s"),
+            field="owner_id",
+            value=", ".join(sorted(allowed)),
         )
     due = parse_date(data.get("due_date"), "due_date", not_before=utcnow().date())
     if due is None:
-        raise ValidationFailed("due_date is required", field="due_date")
+        raise ValidationFailed(N_("due_date is required"), field="due_date")
     measure = PlanMeasure(
         plan=plan,
         type=data["type"],
@@ -321,17 +354,22 @@ def may_report_progress(actor: User, measure: PlanMeasure) -> bool:
 def update_measure(actor: User, plan: Plan, measure_id: int, data: dict) -> PlanMeasure:
     measure = db.session.get(PlanMeasure, measure_id)
     if measure is None or measure.plan_id != plan.id:
-        raise NotFound(f"plan {plan.id} has no action {measure_id}")
+        raise NotFound(
+            N_("plan %(plan_id)s has no action %(measure_id)s"), plan_id=plan.id, measure_id=measure_id
+        )
     if not may_report_progress(actor, measure):
         raise PermissionDenied(
-            "only the action's owner, the department head, QC or a leader may record progress"
+            N_("only the action's owner, the department head, QC or a leader may record progress")
         )
     unknown = set(data) - {"status", "progress"}
     if unknown:
         name = sorted(unknown)[0]
-        raise ValidationFailed(f"{name} cannot be changed here", field=name)
+        raise ValidationFailed(N_("%(name)s cannot be changed here"), field=name, name=Label(name, "field"))
     if plan.state not in WORKING:
-        raise InvalidTransition(f"work on the actions starts when the plan is approved (it is {plan.state})")
+        raise InvalidTransition(
+            N_("work on the actions starts when the plan is approved (it is %(plan_state)s)"),
+            plan_state=Label(plan.state, "state"),
+        )
     details: dict[str, Any] = {"measure_id": measure.id}
     if "progress" in data:
         progress = (data["progress"] or "").strip()
@@ -341,7 +379,7 @@ def update_measure(actor: User, plan: Plan, measure_id: int, data: dict) -> Plan
     if "status" in data:
         if data["status"] not in MeasureStatus.__members__:
             raise ValidationFailed(
-                f"unknown status {data['status']!r}; expected open or done", field="status"
+                N_("unknown status %(data)r; expected open or done"), field="status", data=data["status"]
             )
         if data["status"] != measure.status:
             details["status"] = [measure.status, data["status"]]
@@ -363,38 +401,45 @@ def update_measure(actor: User, plan: Plan, measure_id: int, data: dict) -> Plan
 def _parse_action(action: str, effective) -> Action:
     if action not in API_ACTIONS:
         raise ValidationFailed(
-            f"unknown action {action!r}; expected one of {', '.join(API_ACTIONS)}", field="action"
+            N_("unknown action %(action)r; expected one of %(value)s"),
+            field="action",
+            action=action,
+            value=", ".join(API_ACTIONS),
         )
     if action == "check":
         if not isinstance(effective, bool):
-            raise ValidationFailed("effective (true or false) is required with check", field="effective")
+            raise ValidationFailed(N_("effective (true or false) is required with check"), field="effective")
         return Action.check_effective if effective else Action.check_ineffective
     return Action(action)
 
 
 def _require(plan: Plan, needs: tuple[str, ...], comment: str, action: Action) -> None:
     if "measures" in needs and not plan.measures:
-        raise InvalidTransition("a plan without actions cannot be approved")
+        raise InvalidTransition(N_("a plan without actions cannot be approved"))
     if "measures_done" in needs and any(m.status != MeasureStatus.done for m in plan.measures):
-        raise InvalidTransition("the effectiveness check comes when every action is done")
+        raise InvalidTransition(N_("the effectiveness check comes when every action is done"))
     if "check_date" in needs and (plan.check_date is None or utcnow().date() < plan.check_date):
+        if plan.check_date is None:
+            raise InvalidTransition(N_("the effectiveness check is due on the plan's check date (none set)"))
         raise InvalidTransition(
-            "the effectiveness check is due on the plan's check date"
-            + (f" ({plan.check_date.isoformat()})" if plan.check_date else " (none set)")
+            N_("the effectiveness check is due on the plan's check date (%(check_date)s)"),
+            check_date=plan.check_date,
         )
     if "test_participants" in needs:
         tests = [m for m in plan.measures if m.type == UpgradeTaskType.test]
         if any(m.status != MeasureStatus.done for m in tests):
-            raise InvalidTransition("every test task must be done before the release")
+            raise InvalidTransition(N_("every test task must be done before the release"))
         done_by = {m.owner.department.code for m in tests}
         missing = [c for c in (MARKETING_DEPARTMENT, CUSTOMER_SERVICE_DEPARTMENT) if c not in done_by]
         if missing:
             raise InvalidTransition(
-                f"marketing and customer service take part in the test; no test task "
-                f"owned by {', '.join(missing)}"
+                N_("marketing and customer service take part in the test; no test task owned by %(value)s"),
+                value=", ".join(missing),
             )
     if "comment" in needs and not comment:
-        raise ValidationFailed(f"a comment is required to {action.value.replace('_', ' ')}", field="comment")
+        raise ValidationFailed(
+            N_("a comment is required to %(action)s"), field="comment", action=Label(action, "action")
+        )
 
 
 def _transition(
@@ -410,9 +455,17 @@ def _transition(
     from_state = plan.state
     rule = rule_for(plan.kind, from_state, action)
     if rule is None:
-        raise InvalidTransition(f"cannot {action.value.replace('_', ' ')} a plan that is {from_state}")
+        raise InvalidTransition(
+            N_("cannot %(action)s a plan that is %(from_state)s"),
+            action=Label(action, "action"),
+            from_state=Label(from_state, "state"),
+        )
     if not rule.who(context_for(actor, plan)):
-        raise PermissionDenied(f"only {rule.who_label} may {action.value.replace('_', ' ')} this plan")
+        raise PermissionDenied(
+            N_("only %(rule_who_label)s may %(action)s this plan"),
+            rule_who_label=Label(rule.who_label, "who"),
+            action=Label(action, "action"),
+        )
     _require(plan, rule.needs, comment, action)
     now = utcnow()
     if rule.signs:
@@ -490,23 +543,27 @@ def act(
 def link_document(actor: User, plan: Plan, document_id: int, number: int, relation: str) -> PlanDocument:
     ctx = context_for(actor, plan)
     if not (in_plan_department(ctx) or is_plan_head(ctx) or actor.has_role("qc", "leader")):
-        raise PermissionDenied("only people working on this plan may link documents")
+        raise PermissionDenied(N_("only people working on this plan may link documents"))
     if relation not in PlanDocumentRelation.__members__:
         raise ValidationFailed(
-            f"unknown relation {relation!r}; expected analysis or changed", field="relation"
+            N_("unknown relation %(relation)r; expected analysis or changed"),
+            field="relation",
+            relation=relation,
         )
     document = db.session.get(Document, document_id)
     if document is None or not can_view_document(actor, document):
-        raise NotFound(f"document {document_id} not found")
+        raise NotFound(N_("document %(document_id)s not found"), document_id=document_id)
     version = document.version(number)
     if version is None or not can_view_version(actor, version):
-        raise NotFound(f"document {document_id} has no version {number}")
+        raise NotFound(
+            N_("document %(document_id)s has no version %(number)s"), document_id=document_id, number=number
+        )
     link = PlanDocument(plan=plan, version=version, relation=relation, created_by_id=actor.id)
     db.session.add(link)
     try:
         db.session.flush()
     except IntegrityError:
-        raise Conflict("this version is already linked with that relation") from None
+        raise Conflict(N_("this version is already linked with that relation")) from None
     record_event(
         actor, "link", plan, details={"document_id": document_id, "version": number, "relation": relation}
     )
@@ -530,7 +587,7 @@ def plans_of_document(user: User, document: Document) -> list[tuple[Plan, int, s
 def get_plan(user: User, plan_id: int) -> Plan:
     plan = db.session.get(Plan, plan_id)
     if plan is None or not can_view_plan(user, plan):
-        raise NotFound(f"plan {plan_id} not found")
+        raise NotFound(N_("plan %(plan_id)s not found"), plan_id=plan_id)
     return plan
 
 

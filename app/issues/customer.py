@@ -11,12 +11,13 @@ from app import limits
 from app.audit import record_event
 from app.auth.models import User
 from app.db import utcnow
-from app.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from app.errors import N_, InvalidTransition, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.issues import signals
 from app.issues.models import Channel, Issue, IssueFollowUp, IssueReply, IssueSource
 from app.issues.service import context_for, parse_found_at
 from app.issues.workflow import CUSTOMER_SERVICE_DEPARTMENT, can_triage
+from app.labels import Label
 
 CONTACT_LIMIT = limits.PLACE
 
@@ -42,7 +43,12 @@ def _user(user_id, field: str) -> User:
         db.session.get(User, user_id) if isinstance(user_id, int) and not isinstance(user_id, bool) else None
     )
     if user is None or not user.active:
-        raise ValidationFailed(f"{field}: no active user {user_id!r}", field=field)
+        raise ValidationFailed(
+            N_("%(field_name)s: no active user %(user_id)r"),
+            field=field,
+            field_name=Label(field, "field"),
+            user_id=user_id,
+        )
     return user
 
 
@@ -50,11 +56,13 @@ def assign(actor: User, issue: Issue, *, assignee_id=..., team_ids=...) -> Issue
     """Name the responsible person (in the responsible department) and the
     cross-department team; each change is audited and the people told."""
     if issue.department_id is None:
-        raise InvalidTransition("triage the report (responsible department) before naming people")
+        raise InvalidTransition(N_("triage the report (responsible department) before naming people"))
     if assignee_id is not ... and not may_assign(actor, issue):
-        raise PermissionDenied("only the responsible department's head may name the responsible person")
+        raise PermissionDenied(N_("only the responsible department's head may name the responsible person"))
     if team_ids is not ... and not may_form_team(actor, issue):
-        raise PermissionDenied("only customer service or the responsible department's head may form the team")
+        raise PermissionDenied(
+            N_("only customer service or the responsible department's head may form the team")
+        )
     details: dict[str, list] = {}
     new_assignee: User | None = None
     added: list[User] = []
@@ -62,7 +70,7 @@ def assign(actor: User, issue: Issue, *, assignee_id=..., team_ids=...) -> Issue
         new_assignee = None if assignee_id is None else _user(assignee_id, "assignee_id")
         if new_assignee is not None and new_assignee.department_id != issue.department_id:
             raise ValidationFailed(
-                "assignee_id: the responsible person belongs to the responsible department",
+                N_("assignee_id: the responsible person belongs to the responsible department"),
                 field="assignee_id",
             )
         if (new_assignee.id if new_assignee else None) != issue.assignee_id:
@@ -73,7 +81,7 @@ def assign(actor: User, issue: Issue, *, assignee_id=..., team_ids=...) -> Issue
             new_assignee = None
     if team_ids is not ...:
         if not isinstance(team_ids, list | tuple):
-            raise ValidationFailed("team_ids must be a list of user ids", field="team_ids")
+            raise ValidationFailed(N_("team_ids must be a list of user ids"), field="team_ids")
         members = [_user(uid, "team_ids") for uid in dict.fromkeys(team_ids)]
         before = {m.id for m in issue.team}
         if {m.id for m in members} != before:
@@ -92,7 +100,10 @@ def parse_channel(value) -> str | None:
         return None
     if value not in Channel.__members__:
         raise ValidationFailed(
-            f"unknown channel {value!r}; expected one of {', '.join(Channel)}", field="channel"
+            N_("unknown channel %(value)r; expected one of %(value2)s"),
+            field="channel",
+            value=value,
+            value2=", ".join(Channel),
         )
     return value
 
@@ -112,7 +123,7 @@ def apply_customer_details(issue: Issue, channel, contact) -> dict:
             issue.contact = contact
     if changed and issue.source != IssueSource.customer:
         raise ValidationFailed(
-            "channel and contact are recorded only for reports from customers", field=sorted(changed)[0]
+            N_("channel and contact are recorded only for reports from customers"), field=sorted(changed)[0]
         )
     return changed
 
@@ -142,7 +153,9 @@ def may_see_contact(user: User, issue: Issue) -> bool:
 
 def set_customer_details(actor: User, issue: Issue, *, channel=..., contact=...) -> Issue:
     if not (is_customer_service(actor) or is_responsible(actor, issue) or actor.has_role("admin")):
-        raise PermissionDenied("only customer service or the responsible people may record customer details")
+        raise PermissionDenied(
+            N_("only customer service or the responsible people may record customer details")
+        )
     changed = apply_customer_details(issue, channel, contact)
     if changed:
         record_event(actor, "customer_details", issue, details={"fields": sorted(changed)})
@@ -155,27 +168,27 @@ def set_customer_details(actor: User, issue: Issue, *, channel=..., contact=...)
 
 def _require_customer_report(issue: Issue) -> None:
     if issue.source != IssueSource.customer:
-        raise InvalidTransition("only a report from a customer has replies and follow-ups")
+        raise InvalidTransition(N_("only a report from a customer has replies and follow-ups"))
 
 
 def add_reply(actor: User, issue: Issue, data: dict) -> IssueReply:
     if not (is_customer_service(actor) or is_responsible(actor, issue)):
-        raise PermissionDenied("only customer service or the responsible people reply to the customer")
+        raise PermissionDenied(N_("only customer service or the responsible people reply to the customer"))
     _require_customer_report(issue)
     text = (data.get("text") or "").strip()
     if not text:
-        raise ValidationFailed("text is required", field="text")
+        raise ValidationFailed(N_("text is required"), field="text")
     limits.check_length(text, limits.LONG_TEXT, "text")
     remedy = (data.get("remedy") or "").strip()
     limits.check_length(remedy, limits.LONG_TEXT, "remedy")
     accepted = data.get("accepted")
     if accepted is not None and not isinstance(accepted, bool):
-        raise ValidationFailed("accepted must be true, false or null", field="accepted")
+        raise ValidationFailed(N_("accepted must be true, false or null"), field="accepted")
     sent_at = parse_sent_at(data.get("sent_at"))
     if sent_at < issue.created_at.replace(microsecond=0):
-        raise ValidationFailed("sent_at is before the report was recorded", field="sent_at")
+        raise ValidationFailed(N_("sent_at is before the report was recorded"), field="sent_at")
     if sent_at > utcnow() + timedelta(minutes=5):
-        raise ValidationFailed("sent_at is in the future", field="sent_at")
+        raise ValidationFailed(N_("sent_at is in the future"), field="sent_at")
     reply = IssueReply(
         issue=issue, author=actor, text=text, sent_at=sent_at, accepted=accepted, remedy=remedy
     )
@@ -191,19 +204,23 @@ def parse_sent_at(value) -> datetime:
     try:
         parsed = parse_found_at(value)
     except ValidationFailed:
-        raise ValidationFailed(f"sent_at is not an ISO date/time: {value!r}", field="sent_at") from None
+        raise ValidationFailed(
+            N_("sent_at is not an ISO date/time: %(value)r"), field="sent_at", value=value
+        ) from None
     return parsed or utcnow()
 
 
 def add_follow_up(actor: User, issue: Issue, data: dict) -> IssueFollowUp:
     if not is_customer_service(actor):
-        raise PermissionDenied("only customer service calls the customer back")
+        raise PermissionDenied(N_("only customer service calls the customer back"))
     _require_customer_report(issue)
     score = data.get("score")
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-        raise ValidationFailed(f"score must be a whole number from 1 to 5, not {score!r}", field="score")
+        raise ValidationFailed(
+            N_("score must be a whole number from 1 to 5, not %(score)r"), field="score", score=score
+        )
     if not issue.replies:
-        raise InvalidTransition("the follow-up call comes after the reply to the customer")
+        raise InvalidTransition(N_("the follow-up call comes after the reply to the customer"))
     comment = (data.get("comment") or "").strip()
     limits.check_length(comment, limits.COMMENT, "comment")
     follow_up = IssueFollowUp(issue=issue, author=actor, score=score, comment=comment)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from app.auth.models import Department, User, UserRole
+from app.errors import N_
 from app.extensions import db
 from app.issues.models import Issue
 from app.issues.workflow import CUSTOMER_SERVICE_DEPARTMENT, State
@@ -44,29 +45,52 @@ def on_state_changed(
 ) -> None:
     link = f"/issues/{issue.id}"
     if to_state == State.reported:
-        notify(_others(triagers(), actor), "issue_reported", f"{_label(issue)}: new report to triage", link)
+        notify(
+            _others(triagers(), actor),
+            "issue_reported",
+            N_("%(label)s: new report to triage"),
+            link,
+            label=_label(issue),
+        )
     elif to_state == State.triaged:
         people = _with_role("dept_head", issue.department_id) + [issue.assignee]
         notify(
             _others(people, actor),
             "issue_assigned",
-            f"{_label(issue)}: assigned to {issue.department.code if issue.department else ''} (severity {issue.severity})",
+            N_("%(label)s: assigned to %(value)s (severity %(issue_severity)s)"),
             link,
+            label=_label(issue),
+            value=issue.department.code if issue.department else "",
+            issue_severity=issue.severity,
         )
     elif to_state == State.resolved:
         notify(
             _others(_with_role("qc"), actor),
             "issue_resolved",
-            f"{_label(issue)}: resolved, waiting for QC",
+            N_("%(label)s: resolved, waiting for QC"),
             link,
+            label=_label(issue),
         )
     elif to_state == State.in_progress and from_state in (State.resolved, State.closed):
         people = [issue.assignee, *_with_role("dept_head", issue.department_id)]
         if from_state == State.closed:  # reopened: the reporter hears of it too
             people.append(issue.reported_by)
-        notify(_others(people, actor), "issue_back", f"{_label(issue)}: back in progress: {comment}", link)
+        notify(
+            _others(people, actor),
+            "issue_back",
+            N_("%(label)s: back in progress: %(comment)s"),
+            link,
+            label=_label(issue),
+            comment=comment,
+        )
     elif to_state == State.closed:
-        notify(_others([issue.reported_by], actor), "issue_closed", f"{_label(issue)}: closed", link)
+        notify(
+            _others([issue.reported_by], actor),
+            "issue_closed",
+            N_("%(label)s: closed"),
+            link,
+            label=_label(issue),
+        )
 
 
 def on_assigned(issue: Issue, *, actor: User, assignee: User | None, added_team: list[User], **_) -> None:
@@ -76,8 +100,16 @@ def on_assigned(issue: Issue, *, actor: User, assignee: User | None, added_team:
         notify(
             _others([assignee, *heads], actor),
             "issue_assigned",
-            f"{_label(issue)}: {assignee.name} is responsible",
+            N_("%(label)s: %(assignee_name)s is responsible"),
             link,
+            label=_label(issue),
+            assignee_name=assignee.name,
         )
     if added_team:
-        notify(_others(added_team, actor), "issue_team", f"{_label(issue)}: you are on the team", link)
+        notify(
+            _others(added_team, actor),
+            "issue_team",
+            N_("%(label)s: you are on the team"),
+            link,
+            label=_label(issue),
+        )

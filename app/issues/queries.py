@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select
 from app.auth.service import department_by_code
 from app.db import utcnow
 from app.documents.models import Document, DocumentVersion
-from app.errors import ValidationFailed
+from app.errors import N_, ValidationFailed
 from app.extensions import db
 from app.issues.models import Issue, IssueLink
 from app.issues.workflow import OPEN_STATES, State
@@ -91,7 +91,7 @@ def issue_query(flt: IssueFilter):
     query = select(Issue)
     if flt.state:
         if flt.state not in State.__members__:
-            raise ValidationFailed(f"unknown state {flt.state!r}", field="state")
+            raise ValidationFailed(N_("unknown state %(flt_state)r"), field="state", flt_state=flt.state)
         query = query.where(Issue.state == flt.state)
     if flt.category:
         query = query.where(Issue.category == parse_category(flt.category))
@@ -111,7 +111,11 @@ def issue_query(flt: IssueFilter):
         team = select(IssueTeamMember.issue_id).where(IssueTeamMember.user_id == flt.assigned_to)
         query = query.where((Issue.assignee_id == flt.assigned_to) | Issue.id.in_(team))
     if flt.sort not in SORTS:
-        raise ValidationFailed(f"unknown sort {flt.sort!r}; expected created, due or severity", field="sort")
+        raise ValidationFailed(
+            N_("unknown sort %(flt_sort)r; expected created, due or severity"),
+            field="sort",
+            flt_sort=flt.sort,
+        )
     return query.order_by(*SORTS[flt.sort])
 
 

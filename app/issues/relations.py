@@ -14,9 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.audit import record_event
 from app.auth.models import User
 from app.db import UTCDateTime, utcnow
-from app.errors import InvalidTransition, ValidationFailed
+from app.errors import N_, InvalidTransition, ValidationFailed
 from app.extensions import Model, db
 from app.issues.models import Issue
+from app.labels import Label
 
 
 class IssueRelationType(enum.StrEnum):
@@ -59,12 +60,14 @@ def add_relation(actor: User, issue: Issue, target_id: int, relation_type: str) 
     from app.issues import service
 
     if relation_type not in IssueRelationType.__members__:
-        raise ValidationFailed(f"type is one of {', '.join(IssueRelationType)}", field="type")
+        raise ValidationFailed(
+            N_("type is one of %(value)s"), field="type", value=", ".join(IssueRelationType)
+        )
     target = db.session.get(Issue, target_id)
     if target is None:
-        raise ValidationFailed(f"no report #{target_id}", field="target_id")
+        raise ValidationFailed(N_("no report #%(target_id)s"), field="target_id", target_id=target_id)
     if target.id == issue.id:
-        raise ValidationFailed("a report cannot be related to itself", field="target_id")
+        raise ValidationFailed(N_("a report cannot be related to itself"), field="target_id")
     if db.session.scalar(
         select(IssueRelation.id).where(
             IssueRelation.source_id == issue.id,
@@ -72,10 +75,17 @@ def add_relation(actor: User, issue: Issue, target_id: int, relation_type: str) 
             IssueRelation.type == relation_type,
         )
     ):
-        raise InvalidTransition(f"#{issue.id} is already {relation_type} #{target.id}")
+        raise InvalidTransition(
+            N_("#%(issue_id)s is already %(relation_type)s #%(target_id)s"),
+            issue_id=issue.id,
+            relation_type=Label(relation_type, "relation"),
+            target_id=target.id,
+        )
     if relation_type == IssueRelationType.duplicate_of:
         if target.state == "closed" and _duplicate_target(target) == issue.id:
-            raise ValidationFailed("the original cannot be a duplicate of its duplicate", field="target_id")
+            raise ValidationFailed(
+                N_("the original cannot be a duplicate of its duplicate"), field="target_id"
+            )
         # Checks the actor and the state (403, 409) and closes the report.
         service.act(issue, "close_duplicate", actor=actor, fields={"duplicate_of": target.id})
     relation = IssueRelation(

@@ -20,7 +20,7 @@ from app.auth.service import department_by_code
 from app.db import utcnow
 from app.documents.models import Document
 from app.documents.policy import can_view_document, can_view_version
-from app.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from app.errors import N_, Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.issues import markdown, signals
 from app.issues.models import (
@@ -33,6 +33,7 @@ from app.issues.models import (
     Severity,
 )
 from app.issues.workflow import Action, Context, State, can_triage, rule_for
+from app.labels import Label
 
 TEXT_FIELDS = ("title", "phenomenon", "found_by", "location", "scope", "customer_ref", "product", "analysis")
 TEXT_LIMITS = {
@@ -64,7 +65,10 @@ def context_for(actor: User, issue: Issue) -> Context:
 def parse_category(value) -> str:
     if value not in IssueCategory.__members__:
         raise ValidationFailed(
-            f"unknown category {value!r}; expected one of {', '.join(IssueCategory)}", field="category"
+            N_("unknown category %(value)r; expected one of %(value2)s"),
+            field="category",
+            value=value,
+            value2=", ".join(IssueCategory),
         )
     return value
 
@@ -75,8 +79,9 @@ def parse_severity(value) -> int:
         Severity(severity)
     except (TypeError, ValueError):
         raise ValidationFailed(
-            f"unknown severity {value!r}; expected 1 (major), 2 (significant) or 3 (general)",
+            N_("unknown severity %(value)r; expected 1 (major), 2 (significant) or 3 (general)"),
             field="severity",
+            value=value,
         ) from None
     return severity
 
@@ -84,7 +89,10 @@ def parse_severity(value) -> int:
 def parse_source(value) -> str:
     if value not in IssueSource.__members__:
         raise ValidationFailed(
-            f"unknown source {value!r}; expected one of {', '.join(IssueSource)}", field="source"
+            N_("unknown source %(value)r; expected one of %(value2)s"),
+            field="source",
+            value=value,
+            value2=", ".join(IssueSource),
         )
     return value
 
@@ -98,7 +106,9 @@ def parse_found_at(value) -> datetime | None:
         try:
             parsed = datetime.fromisoformat(str(value))
         except ValueError:
-            raise ValidationFailed(f"found_at is not an ISO date/time: {value!r}", field="found_at") from None
+            raise ValidationFailed(
+                N_("found_at is not an ISO date/time: %(value)r"), field="found_at", value=value
+            ) from None
     if parsed.tzinfo is None:
         from zoneinfo import ZoneInfo
 
@@ -108,11 +118,13 @@ def parse_found_at(value) -> datetime | None:
 
 def _check_report(issue: Issue) -> None:
     if not (issue.title or "").strip():
-        raise ValidationFailed("title is required", field="title")
+        raise ValidationFailed(N_("title is required"), field="title")
     for name in TEXT_FIELDS:
         limits.check_length(getattr(issue, name), TEXT_LIMITS[name], name)
     if issue.source == IssueSource.customer and not (issue.customer_ref or "").strip():
-        raise ValidationFailed("customer_ref is required when the source is a customer", field="customer_ref")
+        raise ValidationFailed(
+            N_("customer_ref is required when the source is a customer"), field="customer_ref"
+        )
 
 
 # Recording -----------------------------------------------------------------
@@ -131,7 +143,7 @@ def create_issue(actor: User, data: dict) -> Issue:
         # Validate first (400 names the field), then check who may classify.
         _triage_values(triage, partial=True)
         if not can_triage(context_for(actor, issue)):
-            raise PermissionDenied("only customer service or a department head may classify a report")
+            raise PermissionDenied(N_("only customer service or a department head may classify a report"))
     db.session.add(issue)
     if data.get("channel") or data.get("contact"):
         from app.issues.customer import apply_customer_details
@@ -144,7 +156,7 @@ def create_issue(actor: User, data: dict) -> Issue:
         act(issue, Action.triage, actor=actor, fields=triage)
     elif triage:
         raise ValidationFailed(
-            "classify with category, severity and department together",
+            N_("classify with category, severity and department together"),
             field=next(k for k in ("category", "severity", "department") if k not in triage),
         )
     signals.issue_changed.send(issue.id)
@@ -161,7 +173,9 @@ def _triage_values(fields: dict, partial: bool = False) -> dict:
         if fields.get(name) in (None, ""):
             if partial:
                 continue
-            raise ValidationFailed(f"{name} is required to triage", field=name)
+            raise ValidationFailed(
+                N_("%(name)s is required to triage"), field=name, name=Label(name, "field")
+            )
         values[name] = parse(fields[name])
     return values
 
@@ -189,10 +203,14 @@ def update_issue(actor: User, issue: Issue, data: dict) -> Issue:
         or can_triage(ctx)
         or (issue.department_id is not None and actor.department_id == issue.department_id)
     ):
-        raise PermissionDenied("only the reporter, customer service or the responsible department may edit")
+        raise PermissionDenied(
+            N_("only the reporter, customer service or the responsible department may edit")
+        )
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationFailed(f"{sorted(unknown)[0]} cannot be edited here", field=sorted(unknown)[0])
+        raise ValidationFailed(
+            N_("%(value)s cannot be edited here"), field=sorted(unknown)[0], value=sorted(unknown)[0]
+        )
     changed = {}
     for name, value in data.items():
         if name == "found_at":
@@ -220,7 +238,10 @@ def _parse_action(action) -> Action:
         return Action(action)
     except ValueError:
         raise ValidationFailed(
-            f"unknown action {action!r}; expected one of {', '.join(Action)}", field="action"
+            N_("unknown action %(action)r; expected one of %(value)s"),
+            field="action",
+            action=action,
+            value=", ".join(Action),
         ) from None
 
 
@@ -234,18 +255,28 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
     from_state = issue.state
     rule = rule_for(from_state, action)
     if rule is None:
-        raise InvalidTransition(f"cannot {action} a report that is {from_state}")
+        raise InvalidTransition(
+            N_("cannot %(action)s a report that is %(from_state)s"),
+            action=Label(action, "action"),
+            from_state=Label(from_state, "state"),
+        )
     ctx = context_for(actor, issue)
     if not rule.who(ctx):
-        raise PermissionDenied(f"only {rule.who_label} may {action.value.replace('_', ' ')} this report")
+        raise PermissionDenied(
+            N_("only %(rule_who_label)s may %(action)s this report"),
+            rule_who_label=Label(rule.who_label, "who"),
+            action=Label(action, "action"),
+        )
     if "comment" in rule.needs and not comment:
-        raise ValidationFailed(f"a comment is required to {action.value.replace('_', ' ')}", field="comment")
+        raise ValidationFailed(
+            N_("a comment is required to %(action)s"), field="comment", action=Label(action, "action")
+        )
     if "duplicate_of" in rule.needs and not fields.get("duplicate_of"):
         raise ValidationFailed(
-            "the original report is required to close as a duplicate", field="duplicate_of"
+            N_("the original report is required to close as a duplicate"), field="duplicate_of"
         )
     if "resolution" in rule.needs and not (fields.get("resolution") or issue.resolution or "").strip():
-        raise ValidationFailed("a resolution is required to resolve", field="resolution")
+        raise ValidationFailed(N_("a resolution is required to resolve"), field="resolution")
     now = utcnow()
     if action == Action.triage:
         values = _triage_values(fields)
@@ -257,7 +288,7 @@ def act(issue: Issue, action, *, actor: User, comment: str = "", fields: dict | 
         issue.due_at = now + timedelta(days=days)
     if "reply" in rule.needs and issue.source == IssueSource.customer and not issue.replies:
         raise InvalidTransition(
-            "a report from a customer is closed only after the reply to the customer is recorded"
+            N_("a report from a customer is closed only after the reply to the customer is recorded")
         )
     if fields.get("analysis") is not None:
         issue.analysis = fields["analysis"].strip()
@@ -327,9 +358,9 @@ def _add_comment(issue: Issue, actor: User, body: str, kind: str = "progress") -
 
 def add_comment(actor: User, issue: Issue, body: str) -> IssueComment:
     if not _may_participate(actor, issue):
-        raise PermissionDenied("only people working on this report may comment")
+        raise PermissionDenied(N_("only people working on this report may comment"))
     if not (body or "").strip():
-        raise ValidationFailed("the comment is empty", field="body")
+        raise ValidationFailed(N_("the comment is empty"), field="body")
     limits.check_length(body.strip(), limits.COMMENT, "body")
     comment = _add_comment(issue, actor, body.strip())
     db.session.flush()
@@ -340,23 +371,28 @@ def add_comment(actor: User, issue: Issue, body: str) -> IssueComment:
 
 def add_link(actor: User, issue: Issue, document_id: int, number: int, relation: str) -> IssueLink:
     if not _may_participate(actor, issue):
-        raise PermissionDenied("only people working on this report may link documents")
+        raise PermissionDenied(N_("only people working on this report may link documents"))
     if relation not in LinkRelation.__members__:
         raise ValidationFailed(
-            f"unknown relation {relation!r}; expected one of {', '.join(LinkRelation)}", field="relation"
+            N_("unknown relation %(relation)r; expected one of %(value)s"),
+            field="relation",
+            relation=relation,
+            value=", ".join(LinkRelation),
         )
     document = db.session.get(Document, document_id)
     if document is None or not can_view_document(actor, document):
-        raise NotFound(f"document {document_id} not found")
+        raise NotFound(N_("document %(document_id)s not found"), document_id=document_id)
     version = document.version(number)
     if version is None or not can_view_version(actor, version):
-        raise NotFound(f"document {document_id} has no version {number}")
+        raise NotFound(
+            N_("document %(document_id)s has no version %(number)s"), document_id=document_id, number=number
+        )
     link = IssueLink(issue=issue, version=version, relation=relation, created_by_id=actor.id)
     db.session.add(link)
     try:
         db.session.flush()
     except IntegrityError:  # the unique (issue, version, relation) constraint
-        raise Conflict("this version is already linked with that relation") from None
+        raise Conflict(N_("this version is already linked with that relation")) from None
     record_event(
         actor, "link", issue, details={"document_id": document_id, "version": number, "relation": relation}
     )
@@ -365,12 +401,12 @@ def add_link(actor: User, issue: Issue, document_id: int, number: int, relation:
 
 def remove_link(actor: User, issue: Issue, link_id: int) -> None:
     if not _may_participate(actor, issue):
-        raise PermissionDenied("only people working on this report may unlink documents")
+        raise PermissionDenied(N_("only people working on this report may unlink documents"))
     link = db.session.get(IssueLink, link_id)
     # A link to a document the actor may not see does not exist for them
     # (it is hidden on the page too), so they cannot remove it either.
     if link is None or link.issue_id != issue.id or not can_view_version(actor, link.version):
-        raise NotFound("no such link")
+        raise NotFound(N_("no such link"))
     details = {
         "document_id": link.version.document_id,
         "version": link.version.number,
@@ -384,7 +420,7 @@ def remove_link(actor: User, issue: Issue, link_id: int) -> None:
 def get_issue(issue_id: int) -> Issue:
     issue = db.session.get(Issue, issue_id)
     if issue is None:
-        raise NotFound(f"problem report {issue_id} not found")
+        raise NotFound(N_("problem report %(issue_id)s not found"), issue_id=issue_id)
     return issue
 
 

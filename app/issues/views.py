@@ -170,7 +170,21 @@ def detail(issue_id: int):
         people=people,
         CHANNEL_LABELS=CHANNEL_LABELS,
         related=issue_relations.related(issue),
+        history=_history(issue),
     )
+
+
+def _history(issue) -> list[tuple[Any, Any]]:
+    """The report's history as (event, document named by it or None), the
+    events naming a document the reader may not see left out."""
+    from app.documents.models import Document
+
+    events = service.visible_history(current_user, issue)
+    named = {(e.details or {}).get("document_id") for e in events} - {None}
+    documents: dict[Any, Document] = (
+        {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_(named)))} if named else {}
+    )
+    return [(e, documents.get((e.details or {}).get("document_id"))) for e in events]
 
 
 def _similar(issue):
@@ -290,6 +304,19 @@ def link(issue_id: int):
 @login_required
 def unlink(issue_id: int, link_id: int):
     issue = service.get_issue(issue_id)
+    view = next((v for v in service.visible_links(current_user, issue) if v.link.id == link_id), None)
+    name = f"{view.document.number} {view.document.title} v{view.number}" if view else ""
+    # A link the reader cannot see goes straight to the service, which refuses it.
+    if view is not None and request.form.get("confirm") != "yes":
+        # One click does not unlink: a page asks first (works without JavaScript).
+        return render_template(
+            "confirm.html",
+            title=_("Remove the link?"),
+            question=_("Remove the link from report #%(id)s to %(document)s?", id=issue.id, document=name),
+            button=_("Yes, remove the link"),
+            action=url_for("issues.unlink", issue_id=issue_id, link_id=link_id),
+            cancel=url_for("issues.detail", issue_id=issue_id),
+        )
     if UnlinkForm().validate_on_submit():
         try:
             service.remove_link(current_user, issue, link_id)
@@ -298,6 +325,11 @@ def unlink(issue_id: int, link_id: int):
             flash(exc.message, "error")
             return _back(issue_id)
         db.session.commit()
+        if view is not None:
+            flash(
+                _("Link to %(document)s removed; the report's history keeps the entry.", document=name),
+                "success",
+            )
     return _back(issue_id)
 
 

@@ -84,15 +84,22 @@ def _mode(user: User, kind: str) -> str:
     )
 
 
-def notify(users: list[User], kind: str, message: str, link: str = "") -> None:
-    """In the app for each user; by e-mail now unless they chose the daily
-    digest or in-app only for this kind."""
+def notify(users: list[User], kind: str, msgid: str, link: str = "", **params) -> None:
+    """``msgid`` is a catalogue message (marked ``N_``) with ``%(name)s``
+    placeholders filled from ``params``; it is shown in each reader's
+    language, and mailed in English."""
+    from app.i18n import english
+
+    message = english(msgid, params)
+    stored = {k: v if isinstance(v, (int, float, bool)) or v is None else str(v) for k, v in params.items()}
     seen = set()
     for user in users:
         if user is None or user.id in seen:
             continue
         seen.add(user.id)
-        db.session.add(Notification(user_id=user.id, kind=kind, message=message, link=link))
+        db.session.add(
+            Notification(user_id=user.id, kind=kind, message=message, link=link, msgid=msgid, params=stored)
+        )
         if _mode(user, kind) == "immediate":
             db.session.info.setdefault(_MAIL_KEY, []).append((user.email, message, link))
 

@@ -25,7 +25,7 @@ _RUN_CHAR = re.compile(rf"[{_RUNS}]")
 _MARKDOWN = [
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
     (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links -> their text
-    (re.compile(r"^\s{0,3}#{1,6}\s*", re.M), ""),  # headings
+    (re.compile(r"^[ \t]*#{1,6}(?:[ \t]+|$)", re.M), ""),  # headings, however indented
     (re.compile(r"^\s{0,3}>\s?", re.M), ""),  # block quotes
     (re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.M), ""),  # list markers
     (re.compile(r"^\s*(?:[-*_=]\s*){3,}$", re.M), ""),  # rules, setext underlines
@@ -35,7 +35,7 @@ _MARKDOWN = [
     (re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*$", re.M), ""),  # table rules
     (re.compile(r"\s*\|\s*"), " "),  # table cells
 ]
-_MARKDOWN_HINT = re.compile(r"^\s{0,3}(?:#|>|[-*+]\s|\d+[.)]\s|```|[-*_=]{3})|\*|__|~~|`|\]\(|\|", re.M)
+_MARKDOWN_HINT = re.compile(r"^\s*(?:#|>|[-*+]\s|\d+[.)]\s|```|[-*_=]{3})|\*|__|~~|`|\]\(|\|", re.M)
 _SPACE = re.compile(r"\s+")
 
 
@@ -146,22 +146,33 @@ def fragments(
         return len({folded[s:e] for s, e in passage})
 
     best = sorted(range(len(passages)), key=lambda i: (-distinct(passages[i]), i))
-    chosen, seen = [], set()
+    chosen: list[tuple[int, int]] = []
+    seen: set[str] = set()
     for i in best:
         passage = passages[i]
         start = max(0, passage[0][0] - context)
         end = min(len(text), max(passage[-1][1] + context, start + width))
         start, end = _word_edges(text, start, end)
-        body = text[start:end].strip()
+        # A window never shows text another fragment already shows: it is
+        # cut where the other begins or ends (and dropped if no hit is left).
+        for other_start, other_end in chosen:
+            if other_start <= start < other_end:
+                start = other_end
+            if other_start < end <= other_end:
+                end = other_start
+        if end <= start or not any(start <= s and e <= end for s, e in passage):
+            continue
+        body = _SPACE.sub(" ", text[start:end]).strip()
         if body in seen:
             continue
         seen.add(body)
-        chosen.append((start, end, passage))
+        chosen.append((start, end))
         if len(chosen) == limit:
             break
     out = []
-    for start, end, passage in sorted(chosen, key=lambda c: c[0]):
-        html = mark(text, passage, start, end).strip()
+    for start, end in sorted(chosen):
+        # Every hit inside the window is marked, not only its passage's.
+        html = mark(text, spans, start, end).strip()
         out.append(("… " if start > 0 else "") + html + (" …" if end < len(text) else ""))
     return out
 

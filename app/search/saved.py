@@ -17,7 +17,7 @@ from app import limits
 from app.audit import record_event
 from app.auth.models import User
 from app.db import UTCDateTime, utcnow
-from app.errors import InvalidTransition, NotFound, ValidationFailed
+from app.errors import N_, InvalidTransition, NotFound, ValidationFailed
 from app.extensions import Model, db
 
 # The arguments of app.search.service.SearchArgs a saved search keeps (not its page).
@@ -90,10 +90,10 @@ class SavedSearch(Model):
 
 def _clean_query(query: dict, keys: tuple[str, ...] = QUERY_KEYS) -> dict:
     if not isinstance(query, dict):
-        raise ValidationFailed("query is an object of search arguments", field="query")
+        raise ValidationFailed(N_("query is an object of search arguments"), field="query")
     unknown = sorted(set(query) - set(keys))
     if unknown:
-        raise ValidationFailed(f"unknown search argument {unknown[0]!r}", field="query")
+        raise ValidationFailed(N_("unknown search argument %(unknown)r"), field="query", unknown=unknown[0])
     cleaned = {}
     for key, value in query.items():
         if value in (None, ""):
@@ -125,15 +125,15 @@ def count(user: User, saved: SavedSearch) -> int:
 def save(user: User, name: str, query: dict, notify_daily: bool = False) -> SavedSearch:
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("a name is required", field="name")
+        raise ValidationFailed(N_("a name is required"), field="name")
     limits.check_length(name, 100, "name")
     cleaned = _clean_query(query)
     if db.session.scalar(
         select(SavedSearch.id).where(SavedSearch.user_id == user.id, SavedSearch.name == name)
     ):
-        raise InvalidTransition(f"you already have a saved search named {name!r}")
+        raise InvalidTransition(N_("you already have a saved search named %(name)r"), name=name)
     if len(mine(user)) >= MAX_PER_USER:
-        raise InvalidTransition(f"at most {MAX_PER_USER} saved searches")
+        raise InvalidTransition(N_("at most %(MAX_PER_USER)s saved searches"), MAX_PER_USER=MAX_PER_USER)
     saved = SavedSearch(user_id=user.id, name=name, query=cleaned, notify_daily=bool(notify_daily))
     db.session.add(saved)
     db.session.flush()
@@ -141,7 +141,7 @@ def save(user: User, name: str, query: dict, notify_daily: bool = False) -> Save
         search_args(saved)
     except (TypeError, ValueError):
         raise ValidationFailed(
-            "the search arguments do not parse (dates are YYYY-MM-DD)", field="query"
+            N_("the search arguments do not parse (dates are YYYY-MM-DD)"), field="query"
         ) from None
     saved.last_total = count(user, saved)  # the baseline for "new results"
     record_event(user, "save_search", saved, details={"name": name, "query": cleaned})
@@ -185,7 +185,7 @@ def save_view(user: User, scope: str, name: str, query: dict) -> SavedSearch:
 def delete(user: User, saved_id: int) -> None:
     saved = db.session.get(SavedSearch, saved_id)
     if saved is None or saved.user_id != user.id:
-        raise NotFound(f"saved search {saved_id} not found")
+        raise NotFound(N_("saved search %(saved_id)s not found"), saved_id=saved_id)
     if saved.scope != "search":
         record_event(user, "delete_view", saved, details={"name": saved.name, "list": saved.scope})
     db.session.delete(saved)
@@ -212,8 +212,12 @@ def notify_new_results(today: date) -> int:
             notify(
                 [saved.user],
                 "saved_search",
-                f"Saved search {saved.name}: {total - (saved.last_total or 0)} new results",
+                N_("Saved search %(saved_name)s: 1 new result")
+                if total - (saved.last_total or 0) == 1
+                else N_("Saved search %(saved_name)s: %(value)s new results"),
                 saved.link,
+                saved_name=saved.name,
+                value=total - (saved.last_total or 0),
             )
             sent += 1
         saved.last_total, saved.last_notified_on = total, today

@@ -17,7 +17,7 @@ from whoosh.query import And, DateRange, Every, Or, Prefix, Term
 from app.auth.models import Department, User
 from app.documents import policy as document_policy
 from app.documents.models import DocumentVersion
-from app.errors import ValidationFailed
+from app.errors import N_, ValidationFailed
 from app.extensions import db
 from app.improvement import policy as plan_policy
 from app.improvement.models import Plan
@@ -160,7 +160,7 @@ def _original_texts(hits) -> dict[str, str]:
 
 def search(user: User, args: SearchArgs) -> dict:
     if args.sort not in ("relevance", "date"):
-        raise ValidationFailed("sort must be relevance or date", field="sort")
+        raise ValidationFailed(N_("sort must be relevance or date"), field="sort")
     text_query = parse(args.q)
     searcher = index.searchers.get(current_app.config)
     # The permission and filter queries are Whoosh queries like any other;

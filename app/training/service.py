@@ -19,7 +19,7 @@ from app.clock import company_today
 from app.db import utcnow
 from app.documents.models import Document, DocumentVersion, VersionState
 from app.documents.policy import can_control_document, can_view_document
-from app.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from app.errors import N_, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.notify.service import notify
 from app.training.models import Acknowledgement, ReadingRequirement
@@ -41,17 +41,19 @@ def set_requirement(
     due_days: int,
 ) -> ReadingRequirement:
     if not can_control_document(actor, document):
-        raise PermissionDenied("only the owning department's head, a leader or an admin chooses the readers")
+        raise PermissionDenied(
+            N_("only the owning department's head, a leader or an admin chooses the readers")
+        )
     known = set(db.session.scalars(select(Department.code)))
     departments = sorted(set(departments))
     unknown = [d for d in departments if d not in known]
     if unknown:
-        raise ValidationFailed(f"unknown department {unknown[0]!r}", field="departments")
+        raise ValidationFailed(N_("unknown department %(unknown)r"), field="departments", unknown=unknown[0])
     roles = sorted(set(roles))
     if any(r not in ROLES for r in roles):
-        raise ValidationFailed(f"roles are {', '.join(ROLES)}", field="roles")
+        raise ValidationFailed(N_("roles are %(value)s"), field="roles", value=", ".join(ROLES))
     if not 1 <= due_days <= 365:
-        raise ValidationFailed("due_days is 1 to 365", field="due_days")
+        raise ValidationFailed(N_("due_days is 1 to 365"), field="due_days")
     row = requirement(document) or ReadingRequirement(document_id=document.id)
     db.session.add(row)
     row.departments, row.roles = departments, roles
@@ -99,8 +101,11 @@ def assign(version: DocumentVersion) -> list[Acknowledgement]:
     notify(
         readers,
         "read_and_acknowledge",
-        f"{version.label} {version.document.title}: now effective; read it and confirm by {due}",
+        N_("%(version_label)s %(version_document_title)s: now effective; read it and confirm by %(due)s"),
         f"/documents/{version.document_id}",
+        version_label=version.label,
+        version_document_title=version.document.title,
+        due=due,
     )
     return tasks
 
@@ -123,12 +128,12 @@ def my_task(user: User, document: Document) -> Acknowledgement | None:
 
 def acknowledge(user: User, document: Document, password: str | None = None) -> Acknowledgement:
     if not can_view_document(user, document):
-        raise NotFound(f"document {document.id} not found")
+        raise NotFound(N_("document %(document_id)s not found"), document_id=document.id)
     task = my_task(user, document)
     if task is None:
-        raise InvalidTransition("you have no reading task for the effective version of this document")
+        raise InvalidTransition(N_("you have no reading task for the effective version of this document"))
     if task.done:
-        raise InvalidTransition("you have already confirmed this version")
+        raise InvalidTransition(N_("you have already confirmed this version"))
     row = requirement(document)
     if row is not None and row.training_required:
         reauthenticate(user, password)
@@ -195,12 +200,16 @@ def send_reminders(today: date | None = None) -> int:
     for task in tasks:
         if task.version.state != VersionState.effective:
             continue
-        late = "overdue since" if task.due_on < today else "due"
         notify(
             [task.user],
             "read_and_acknowledge_reminder",
-            f"Reminder: {task.version.label} {task.version.document.title}: reading {late} {task.due_on}",
+            N_("Reminder: %(label)s %(title)s: reading overdue since %(due_on)s")
+            if task.due_on < today
+            else N_("Reminder: %(label)s %(title)s: reading due %(due_on)s"),
             f"/documents/{task.version.document_id}",
+            label=task.version.label,
+            title=task.version.document.title,
+            due_on=task.due_on.isoformat(),
         )
         task.reminded_on = today
     db.session.flush()

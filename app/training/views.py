@@ -12,7 +12,7 @@ from app import hooks
 from app.auth.models import User
 from app.documents import service as documents
 from app.documents.policy import can_control_document
-from app.errors import DomainError, NotFound, PermissionDenied
+from app.errors import N_, DomainError, NotFound, PermissionDenied
 from app.extensions import db
 from app.training import service
 
@@ -91,14 +91,14 @@ def readers(document_id: int):
 def document_csv(document_id: int):
     document = documents.get_document(current_user, document_id)
     if not can_control_document(current_user, document):
-        raise PermissionDenied("the training record of a document is for its controllers")
+        raise PermissionDenied(N_("the training record of a document is for its controllers"))
     return _csv(service.to_csv(service.document_record(document)), f"{document.number}-training.csv")
 
 
 def _person(user_id: int | None) -> User:
     person = current_user if user_id is None else db.session.get(User, user_id)
     if person is None or not service.can_see_record_of(current_user, person):
-        raise NotFound("no such training record")
+        raise NotFound(N_("no such training record"))
     return person
 
 

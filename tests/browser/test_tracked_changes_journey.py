@@ -35,7 +35,8 @@ def test_reviewer_sees_the_changes_tracked_in_the_word_file(live_server, new_pag
     assert "5 項追蹤修訂和 1 則未解決的註解" in page.locator(".review-markup").inner_text()
     rows = page.locator("table.tracked-changes tbody tr").all_inner_texts()
     assert len(rows) == 5
-    assert "取代" in rows[0] and "Lin Wei" in rows[0] and "2026-03-02 09:15:00 UTC" in rows[0]
+    # 09:15 UTC shown in company time on the 24-hour clock (issue 18: one format per locale)
+    assert "取代" in rows[0] and "Lin Wei" in rows[0] and "2026年3月2日 17:15" in rows[0]
     assert "12" in rows[0] and "15" in rows[0]
     assert "插入" in rows[1] and "張工程師" in rows[1] and "gasketreplacement weekly" in rows[1]
     assert "Which coolant grade?" in page.locator("ul.file-comments").inner_text()

@@ -47,7 +47,7 @@ def test_save_list_with_counts_dashboard_and_daily_notice(app, api_as, make_user
     assert saved.notify_new_results(today + timedelta(days=1)) == 0  # nothing new since
     db.session.commit()
     notes = db.session.query(Notification).filter_by(user_id=reader.id, kind="saved_search").all()
-    assert len(notes) == 1 and "Gearbox: 1 new results" in notes[0].message
+    assert len(notes) == 1 and "Gearbox: 1 new result" in notes[0].message
     item_id = listed[0]["id"]
     assert api_as(author).delete(f"/saved-searches/{item_id}").status_code == 404
     assert api_as(reader).delete(f"/saved-searches/{item_id}").status_code == 204

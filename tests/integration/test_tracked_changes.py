@@ -70,7 +70,8 @@ def test_the_version_page_shows_the_changes_tracked_in_the_file(client, login, p
     url = f"/documents/{manual['id']}/versions/1"
     page = html.unescape(client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True))
     assert "Changes tracked in this file" in page
-    assert "Lin Wei" in page and "2026-03-02 09:15:00 UTC" in page
+    # 09:15 UTC in the company time zone (Asia/Taipei), in the one English format (issue 18)
+    assert "Lin Wei" in page and "Mar 2, 2026, 5:15\u202fPM" in page
     assert "<del>12</del>" in page and "<ins>15</ins>" in page
     assert "張工程師" in page and "Which coolant grade?" in page and "Comments in this file" in page
     hant = client.get(url, headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
@@ -132,7 +133,9 @@ def test_a_pdf_with_a_real_password_is_refused_in_the_readers_language(api_as, p
     )
     assert response.status_code == 422
     assert response.json["error"]["code"] == "encrypted_pdf"
-    assert words in response.json["error"]["message"]
+    # The English message plus the reader's (issue 18)
+    assert "protected by a password" in response.json["error"]["message"]
+    assert words in response.json["error"]["localized_message"]
 
 
 def test_a_pdf_with_an_empty_user_password_is_accepted(api_as, people):
