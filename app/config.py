@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -118,6 +119,12 @@ def load_config(overrides: dict | None = None) -> dict:
         # Search index: drained inline after each commit on the embedded
         # default; a separate `flask search work` process at scale.
         "SEARCH_INLINE_INDEXING": _env_bool("SEARCH_INLINE", True),
+        # This application node's name (several nodes on one database): its
+        # search index cursor and the holder of the scheduler's job leases.
+        "NODE_NAME": _env("NODE_NAME") or socket.gethostname(),
+        # A scheduled job's lease lasts this long unless renewed (a node that
+        # died mid-run lets another node run the slot after this).
+        "JOB_LEASE_SECONDS": _env_int("JOB_LEASE_SECONDS", 300),
         "REVIEW_INTERVAL_MONTHS": _env_int("REVIEW_INTERVAL_MONTHS", 12),
         "REVIEW_DUE_SOON_DAYS": _env_int("REVIEW_DUE_SOON_DAYS", 30),
         "ISSUE_DUE_DAYS": {

@@ -14,6 +14,7 @@ from app.issues.models import (  # noqa: F401
     IssueTeamMember,
 )
 from app.issues.relations import IssueRelation  # noqa: F401
+from app.leases import JobLease  # noqa: F401
 from app.notify.models import Notification  # noqa: F401
 from app.search.models import IndexOutbox  # noqa: F401
 from app.search.saved import SavedSearch  # noqa: F401

@@ -3,6 +3,9 @@ versions made effective on their planned date (at the start of each day in
 the company's time zone, and once at start-up), reading reminders, and the
 nightly storage garbage collection (03:30).
 
+Several nodes may each run ``flask scheduler``: every job runs under a
+lease in the database (app.leases), so each slot runs on one node only.
+
 A failed run is logged with its reason; nothing is retried early: the next
 slot simply runs again. Each run's outcome is written to
 ``<BACKUP_DIR>/last_run.json`` for the admin page.
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -144,14 +147,54 @@ def make_scheduler(app: Flask) -> BlockingScheduler:
             {},
         ),
     ]
+    add_jobs(scheduler, app, jobs)
+    return scheduler
+
+
+def add_jobs(scheduler: BlockingScheduler, app: Flask, jobs) -> None:
+    """Add each row of the job table, run under its lease (app.leases): on
+    several nodes each slot of each job runs once, on whichever node takes
+    the lease first."""
     for job, trigger, job_id, options in jobs:
         scheduler.add_job(
-            job,
+            _leased,
             trigger,
-            args=[app],
+            args=[app, job, job_id, trigger],
             id=job_id,
             coalesce=True,
             max_instances=1,
             **{"misfire_grace_time": 3600, **options},
         )
-    return scheduler
+
+
+def slot_of(trigger, now: datetime) -> str:
+    """The run key of a job fired at ``now``: its trigger's latest fire time
+    at or before ``now`` (the slot every node's scheduler is running), or,
+    for a run between slots (the start-up run), the slot before it."""
+    probe = trigger.get_next_fire_time(None, now - timedelta(days=2))
+    latest = None
+    while probe is not None and probe <= now:
+        latest = probe
+        probe = trigger.get_next_fire_time(probe, probe + timedelta(microseconds=1))
+    return (latest or now.replace(microsecond=0)).isoformat()
+
+
+def _leased(app: Flask, job, job_id: str, trigger) -> object:
+    """Run ``job(app)`` only when this node takes the job's lease for the
+    current slot; otherwise another node runs (or ran) it: skip."""
+    from app import leases
+    from app.extensions import db
+
+    run_key = slot_of(trigger, datetime.now(UTC))
+    node = app.config["NODE_NAME"]
+    with app.app_context():
+        engine = db.engine
+    try:
+        with leases.held(engine, job_id, run_key, node, app.config["JOB_LEASE_SECONDS"]) as lease:
+            if lease is None:
+                log.info("%s: slot %s runs on another node; skipped here", job_id, run_key)
+                return None
+            return job(app)
+    except Exception as exc:  # noqa: BLE001 - logged; the next slot runs again
+        log.error("%s: %s: %s; the next slot runs again", job_id, type(exc).__name__, exc)
+        return None
