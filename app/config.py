@@ -78,6 +78,9 @@ def load_config(overrides: dict | None = None) -> dict:
     config = {
         "INSTANCE_DIR": str(instance_dir),
         "STORAGE_DIR": str(storage_dir),
+        # Where blobs live: "local" is STORAGE_DIR (a directory every node
+        # mounts when there are several); see app.storage.BlobStore.
+        "STORAGE_BACKEND": _env("STORAGE_BACKEND", "local"),
         "INDEX_DIR": str(instance_dir / "index"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -125,6 +128,11 @@ def load_config(overrides: dict | None = None) -> dict:
         # A scheduled job's lease lasts this long unless renewed (a node that
         # died mid-run lets another node run the slot after this).
         "JOB_LEASE_SECONDS": _env_int("JOB_LEASE_SECONDS", 300),
+        # The index change log: a node unseen this long no longer holds back
+        # pruning (it rebuilds its index when it returns); each node prunes
+        # what all nodes have read at most this often.
+        "INDEX_NODE_TIMEOUT_S": _env_int("INDEX_NODE_TIMEOUT_S", 86400),
+        "INDEX_PRUNE_INTERVAL_S": _env_int("INDEX_PRUNE_INTERVAL_S", 60),
         "REVIEW_INTERVAL_MONTHS": _env_int("REVIEW_INTERVAL_MONTHS", 12),
         "REVIEW_DUE_SOON_DAYS": _env_int("REVIEW_DUE_SOON_DAYS", 30),
         "ISSUE_DUE_DAYS": {

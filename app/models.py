@@ -16,6 +16,6 @@ from app.issues.models import (  # noqa: F401
 from app.issues.relations import IssueRelation  # noqa: F401
 from app.leases import JobLease  # noqa: F401
 from app.notify.models import Notification  # noqa: F401
-from app.search.models import IndexOutbox  # noqa: F401
+from app.search.models import IndexChange, IndexNode  # noqa: F401
 from app.search.saved import SavedSearch  # noqa: F401
 from app.training.models import Acknowledgement, ReadingRequirement  # noqa: F401

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -171,12 +172,25 @@ def slot_of(trigger, now: datetime) -> str:
     """The run key of a job fired at ``now``: its trigger's latest fire time
     at or before ``now`` (the slot every node's scheduler is running), or,
     for a run between slots (the start-up run), the slot before it."""
-    probe = trigger.get_next_fire_time(None, now - timedelta(days=2))
     latest = None
-    while probe is not None and probe <= now:
-        latest = probe
-        probe = trigger.get_next_fire_time(probe, probe + timedelta(microseconds=1))
+    # The narrowest look-back that holds a fire time: a job firing every few
+    # seconds is not walked through two days of slots.
+    for back in (timedelta(minutes=1), timedelta(hours=1), timedelta(days=2), timedelta(days=40)):
+        probe = trigger.get_next_fire_time(None, now - back)
+        while probe is not None and probe <= now:
+            latest = probe
+            probe = trigger.get_next_fire_time(probe, probe + timedelta(microseconds=1))
+        if latest is not None:
+            break
     return (latest or now.replace(microsecond=0)).isoformat()
+
+
+_run_key: ContextVar[str | None] = ContextVar("run_key", default=None)
+
+
+def current_run_key() -> str | None:
+    """The slot the running job (under its lease) is running, else None."""
+    return _run_key.get()
 
 
 def _leased(app: Flask, job, job_id: str, trigger) -> object:
@@ -194,7 +208,11 @@ def _leased(app: Flask, job, job_id: str, trigger) -> object:
             if lease is None:
                 log.info("%s: slot %s runs on another node; skipped here", job_id, run_key)
                 return None
-            return job(app)
+            token = _run_key.set(run_key)
+            try:
+                return job(app)
+            finally:
+                _run_key.reset(token)
     except Exception as exc:  # noqa: BLE001 - logged; the next slot runs again
         log.error("%s: %s: %s; the next slot runs again", job_id, type(exc).__name__, exc)
         return None

@@ -76,16 +76,16 @@ from pathlib import Path
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from app import create_app
-from app.backup.scheduler import add_jobs, slot_of
+from app.backup.scheduler import add_jobs, current_run_key
 
 url, instance, node, folder, seconds = sys.argv[1:6]
 folder = Path(folder)
-logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(name)s %(message)s")
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(name)s %(message)s")
 app = create_app({"DATABASE_URL": url, "INSTANCE_DIR": instance, "SECRET_KEY": "x", "NODE_NAME": node})
 trigger = CronTrigger(second="*/2", timezone="UTC")
 
 def probe(app):
-    slot = slot_of(trigger, datetime.now(UTC))
+    slot = current_run_key()
     with open(folder / "runs", "a") as fh:
         fh.write(f"{slot} {node}\n")
     time.sleep(1)  # long enough for the other node to try the same slot meanwhile
@@ -129,7 +129,7 @@ def test_two_scheduler_processes_run_each_slot_once(app, tmp_path):
     assert all(p.returncode == 0 for p in nodes), outputs
     runs = [line.split() for line in (tmp_path / "runs").read_text().splitlines()]
     slots = [slot for slot, _ in runs]
-    assert len(slots) >= 2, outputs
+    assert len(slots) >= 2, "\n".join(outputs)
     assert len(slots) == len(set(slots)), f"a slot ran twice: {runs}"
     # Both schedulers fired the slots: the losers skipped them.
     skipped = sum(out.count("runs on another node; skipped here") for out in outputs)
