@@ -10,7 +10,8 @@ scratch database, one shared storage folder, each node with its own indexer
 - node B's index rebuilt from scratch while node A keeps serving: both
   equal to the database afterwards (``flask search check`` on each);
 - node B's index directory deleted under it: its health reports it, search
-  still answers, ``flask search rebuild`` restores it; node A unaffected.
+  still answers, ``flask search rebuild`` restores it; node A unaffected;
+  with B's indexer running, the indexer rebuilds it by itself.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ class Node:
 
     def start_web(self) -> None:
         self.web = self._spawn(sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "2",
-                               "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "wsgi:app")
+                               "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--no-control-socket",
+                               "wsgi:app")
 
         def up():
             try:
@@ -265,5 +267,10 @@ def test_two_nodes_share_one_database(cluster):
     assert (health["status"], health["index"]) == ("ok", "ok"), health
     assert b.hits(word, reader) == 1
     _checked(b)
+    # With its indexer running, the node rebuilds a lost index by itself.
     b.start_indexer()
+    _wait(lambda: b.api("GET", "/health", admin).json()["index"] == "ok", 60, "node B's indexer")
+    shutil.rmtree(b.instance / "index")
+    _wait(lambda: b.hits(word, reader) == 1, 120, "node B's indexer to rebuild the deleted index")
+    _checked(b)
     _checked(a)
