@@ -59,7 +59,8 @@ def run_backup_job(app: Flask) -> bool:
 def _run(app: Flask, name: str, work) -> int:
     """Run ``work()`` (returning how many things it did) in an application
     context and commit. A failure is logged and rolled back; the next slot
-    simply runs again. Every job is harmless to run twice."""
+    simply runs again. Every job is harmless to run twice; under
+    ``make_scheduler`` each slot runs once across nodes (``_leased``)."""
     from app.extensions import db
 
     with app.app_context():
