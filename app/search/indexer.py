@@ -263,7 +263,7 @@ def _drain_locked(config, batch_size: int) -> int:
     node = _node(config)
     done = 0
     with Session(db.engine) as session:
-        cursor = _local_state(config, session)
+        cursor = start = _local_state(config, session)
         path = index.current_dir(config)
         assert path is not None
         ahead = _applied_ahead.setdefault(str(path), set())
@@ -301,7 +301,7 @@ def _drain_locked(config, batch_size: int) -> int:
             if not changelog.advance(session, node, cursor):
                 raise _RebuildNeeded("this node was dropped from the change log")
             _last_seen_sent[node] = now
-        if done or now - _last_pruned.get(node, 0.0) > config.get("INDEX_PRUNE_INTERVAL_S", 60):
+        if cursor != start or now - _last_pruned.get(node, 0.0) > config.get("INDEX_PRUNE_INTERVAL_S", 60):
             changelog.prune(session, node, config.get("INDEX_NODE_TIMEOUT_S", 86400))
             _last_pruned[node] = now
     return done
