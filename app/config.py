@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -77,6 +78,9 @@ def load_config(overrides: dict | None = None) -> dict:
     config = {
         "INSTANCE_DIR": str(instance_dir),
         "STORAGE_DIR": str(storage_dir),
+        # Where blobs live: "local" is STORAGE_DIR (a directory every node
+        # mounts when there are several); see app.storage.BlobStore.
+        "STORAGE_BACKEND": _env("STORAGE_BACKEND", "local"),
         "INDEX_DIR": str(instance_dir / "index"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -118,6 +122,17 @@ def load_config(overrides: dict | None = None) -> dict:
         # Search index: drained inline after each commit on the embedded
         # default; a separate `flask search work` process at scale.
         "SEARCH_INLINE_INDEXING": _env_bool("SEARCH_INLINE", True),
+        # This application node's name (several nodes on one database): its
+        # search index cursor and the holder of the scheduler's job leases.
+        "NODE_NAME": _env("NODE_NAME") or socket.gethostname(),
+        # A scheduled job's lease lasts this long unless renewed (a node that
+        # died mid-run lets another node run the slot after this).
+        "JOB_LEASE_SECONDS": _env_int("JOB_LEASE_SECONDS", 300),
+        # The index change log: a node unseen this long no longer holds back
+        # pruning (it rebuilds its index when it returns); each node prunes
+        # what all nodes have read at most this often.
+        "INDEX_NODE_TIMEOUT_S": _env_int("INDEX_NODE_TIMEOUT_S", 86400),
+        "INDEX_PRUNE_INTERVAL_S": _env_int("INDEX_PRUNE_INTERVAL_S", 60),
         # OCR of scans and images (app.ocr, `flask ocr worker`): off by
         # DOCTRACK_OCR=off, and off by itself when Tesseract is not installed.
         "OCR_ENABLED": _env_bool("OCR", True),

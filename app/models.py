@@ -15,6 +15,7 @@ from app.issues.models import (  # noqa: F401
     IssueTeamMember,
 )
 from app.issues.relations import IssueRelation  # noqa: F401
+from app.leases import JobLease  # noqa: F401
 from app.notify.models import Notification, NotificationPreference  # noqa: F401
 from app.ocr.models import OcrJob  # noqa: F401
 from app.preview.models import Preview  # noqa: F401
@@ -27,6 +28,6 @@ from app.reminders.models import (  # noqa: F401
     UnitsSold,
     Watch,
 )
-from app.search.models import IndexOutbox  # noqa: F401
+from app.search.models import IndexChange, IndexNode  # noqa: F401
 from app.search.saved import SavedSearch  # noqa: F401
 from app.training.models import Acknowledgement, ReadingRequirement  # noqa: F401

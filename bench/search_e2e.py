@@ -497,7 +497,7 @@ def update_to_searchable(env: dict, base: str, token: str, rounds: int = 10) -> 
                 )
                 conn.execute(
                     text(
-                        "INSERT INTO index_outbox (kind, object_id, created_at) VALUES ('document', :d, :now)"
+                        "INSERT INTO index_change (kind, object_id, created_at) VALUES ('document', :d, :now)"
                     ),
                     {"d": doc_id, "now": datetime.now(UTC)},
                 )

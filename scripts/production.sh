@@ -9,7 +9,13 @@
 # the login and signature throttle counts across all workers (and machines);
 # DOCTRACK_ALLOW_PER_PROCESS_THROTTLE=1 accepts per-worker counting instead.
 # Optional: DOCTRACK_BIND (127.0.0.1:8000), DOCTRACK_WORKERS (4), DOCTRACK_DEMO=1
-# (load the demo data).
+# (load the demo data), DOCTRACK_NODE_NAME (this machine's host name).
+#
+# Several nodes on one PostgreSQL: run this script on each machine with its
+# own DOCTRACK_NODE_NAME and DOCTRACK_INSTANCE_DIR (local disk: the node's own
+# search index), the same DOCTRACK_STORAGE_DIR (a directory every node mounts),
+# DATABASE_URL, SECRET_KEY and Redis. Each node's indexer feeds its own index
+# from the change log; the schedulers take a lease per job run in the database.
 source "$(dirname "$0")/_setup.sh"
 : "${DOCTRACK_DATABASE_URL:?set DOCTRACK_DATABASE_URL=postgresql://USER@HOST/DB}"
 : "${DOCTRACK_SECRET_KEY:?set DOCTRACK_SECRET_KEY to a long random string}"
@@ -24,6 +30,8 @@ case "${DOCTRACK_RATELIMIT_STORAGE_URI:-memory://}" in
     fi ;;
 esac
 export DOCTRACK_ENV=production DOCTRACK_SEARCH_INLINE=false
+export DOCTRACK_NODE_NAME="${DOCTRACK_NODE_NAME:-$(hostname)}"
+echo "production: node $DOCTRACK_NODE_NAME" >&2
 flask db upgrade
 if [ -n "${DOCTRACK_DEMO:-}" ]; then flask demo; fi
 

@@ -27,7 +27,8 @@ def _for_caller(body: dict) -> dict:
 @blp.response(
     200,
     description="The service works; `status` is `degraded` when a feature probe "
-    "(index lag, newest backup) failed. Without an admin's login only `status`, `database` and "
+    "(index lag, newest backup) failed or this node lost its search index (`index`: `missing`; "
+    "`not built` for a new node whose indexer has not built it yet). Without an admin's login only `status`, `database` and "
     "`index`; admins also get the probes' details (index_lag, backup, backup_age_seconds, ...).",
 )
 @blp.alt_response(

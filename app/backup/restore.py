@@ -191,6 +191,14 @@ def restore_backup(
             from flask_migrate import upgrade
 
             upgrade(directory=str(MIGRATIONS))
+        # Every node's index describes the replaced database: unregister all
+        # of them from the change log, so each rebuilds (this one right here).
+        from sqlalchemy import delete
+
+        from app.search.models import IndexNode
+
+        db.session.execute(delete(IndexNode))
+        db.session.commit()
         index = rebuild(target.config)
     return {
         "database": kind,

@@ -3,6 +3,9 @@ versions made effective on their planned date (at the start of each day in
 the company's time zone, and once at start-up), reading reminders, and the
 nightly storage garbage collection (03:30).
 
+Several nodes may each run ``flask scheduler``: every job runs under a
+lease in the database (app.leases), so each slot runs on one node only.
+
 A failed run is logged with its reason; nothing is retried early: the next
 slot simply runs again. Each run's outcome is written to
 ``<BACKUP_DIR>/last_run.json`` for the admin page.
@@ -12,7 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -55,7 +59,8 @@ def run_backup_job(app: Flask) -> bool:
 def _run(app: Flask, name: str, work) -> int:
     """Run ``work()`` (returning how many things it did) in an application
     context and commit. A failure is logged and rolled back; the next slot
-    simply runs again. Every job is harmless to run twice."""
+    simply runs again. Every job is harmless to run twice; under
+    ``make_scheduler`` each slot runs once across nodes (``_leased``)."""
     from app.extensions import db
 
     with app.app_context():
@@ -175,14 +180,71 @@ def make_scheduler(app: Flask) -> BlockingScheduler:
             {},
         ),
     ]
+    add_jobs(scheduler, app, jobs)
+    return scheduler
+
+
+def add_jobs(scheduler: BlockingScheduler, app: Flask, jobs) -> None:
+    """Add each row of the job table, run under its lease (app.leases): on
+    several nodes each slot of each job runs once, on whichever node takes
+    the lease first."""
     for job, trigger, job_id, options in jobs:
         scheduler.add_job(
-            job,
+            _leased,
             trigger,
-            args=[app],
+            args=[app, job, job_id, trigger],
             id=job_id,
             coalesce=True,
             max_instances=1,
             **{"misfire_grace_time": 3600, **options},
         )
-    return scheduler
+
+
+def slot_of(trigger, now: datetime) -> str:
+    """The run key of a job fired at ``now``: its trigger's latest fire time
+    at or before ``now`` (the slot every node's scheduler is running), or,
+    for a run between slots (the start-up run), the slot before it."""
+    latest = None
+    # The narrowest look-back that holds a fire time: a job firing every few
+    # seconds is not walked through two days of slots.
+    for back in (timedelta(minutes=1), timedelta(hours=1), timedelta(days=2), timedelta(days=40)):
+        probe = trigger.get_next_fire_time(None, now - back)
+        while probe is not None and probe <= now:
+            latest = probe
+            probe = trigger.get_next_fire_time(probe, probe + timedelta(microseconds=1))
+        if latest is not None:
+            break
+    return (latest or now.replace(microsecond=0)).isoformat()
+
+
+_run_key: ContextVar[str | None] = ContextVar("run_key", default=None)
+
+
+def current_run_key() -> str | None:
+    """The slot the running job (under its lease) is running, else None."""
+    return _run_key.get()
+
+
+def _leased(app: Flask, job, job_id: str, trigger) -> object:
+    """Run ``job(app)`` only when this node takes the job's lease for the
+    current slot; otherwise another node runs (or ran) it: skip."""
+    from app import leases
+    from app.extensions import db
+
+    run_key = slot_of(trigger, datetime.now(UTC))
+    node = app.config["NODE_NAME"]
+    with app.app_context():
+        engine = db.engine
+    try:
+        with leases.held(engine, job_id, run_key, node, app.config["JOB_LEASE_SECONDS"]) as lease:
+            if lease is None:
+                log.info("%s: slot %s runs on another node; skipped here", job_id, run_key)
+                return None
+            token = _run_key.set(run_key)
+            try:
+                return job(app)
+            finally:
+                _run_key.reset(token)
+    except Exception as exc:  # noqa: BLE001 - logged; the next slot runs again
+        log.error("%s: %s: %s; the next slot runs again", job_id, type(exc).__name__, exc)
+        return None

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 
 from app.documents.models import Blob
 from app.extensions import db
-from app.storage import LocalBlobStore, StagedUpload
+from app.storage import BlobStore, StagedUpload
 
 _KEY = "doctrack.new_blobs"
 
 
-def store_staged(store: LocalBlobStore, staged: StagedUpload, media_type: str) -> Blob:
+def store_staged(store: BlobStore, staged: StagedUpload, media_type: str) -> Blob:
     blob = db.session.get(Blob, staged.sha256)
     created_file = store.put_file(staged.path, staged.sha256)
     if blob is None:
@@ -43,7 +43,7 @@ def _remove_orphaned_blobs(session: Session, transaction) -> None:
         store.delete(sha256)
 
 
-def collect_garbage(store: LocalBlobStore, *, older_than_hours: float, dry_run: bool = False) -> dict:
+def collect_garbage(store: BlobStore, *, older_than_hours: float, dry_run: bool = False) -> dict:
     """Delete blob files that no blob row references and that are older than
     ``older_than_hours`` (left by a writer killed between storing the file
     and committing its row). Young files are kept: their upload may still be

@@ -1,6 +1,6 @@
-"""Full-text search (Whoosh). Web processes only read the index; the outbox
-is drained by ``flask search work`` or, on the embedded default, right
-after each request that committed a change."""
+"""Full-text search (Whoosh). Web processes only read their node's index;
+the change log is applied by the node's ``flask search work`` or, on the
+embedded default, right after each request that committed a change."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app import hooks
-from app.search.models import IndexOutbox
+from app.search.models import IndexChange
 from app.search.outbox import queue_index
 
 
@@ -33,10 +33,12 @@ def init_app(app: Flask) -> None:
 
             try:
                 # Never wait: when another process holds the writer lock, it
-                # (or the next request) applies these rows.
+                # (or the next request) applies these changes.
                 drain(current_app.config, wait=False)
-            except Exception:  # noqa: BLE001 - the change is committed; the outbox keeps it
-                current_app.logger.exception("inline search indexing failed; the outbox keeps the rows")
+            except Exception:  # noqa: BLE001 - the change is committed; the log keeps it
+                current_app.logger.exception(
+                    "inline search indexing failed; the change log keeps the changes"
+                )
         return response
 
 
@@ -56,7 +58,7 @@ def _queue_plan(plan_id: int, **_) -> None:
 def _note_outbox_rows(session: Session, flush_context) -> None:
     from flask import has_request_context
 
-    if has_request_context() and any(isinstance(obj, IndexOutbox) for obj in session.new):
+    if has_request_context() and any(isinstance(obj, IndexChange) for obj in session.new):
         g.search_dirty = True
 
 
@@ -64,4 +66,14 @@ def _health() -> dict:
     from app.search.indexer import status
 
     info = status(current_app.config)
-    return {"index_lag": info["index_lag"], "index_oldest_pending_seconds": info["oldest_pending_seconds"]}
+    body = {
+        "index": info["index"],
+        "index_lag": info["index_lag"],
+        "index_oldest_pending_seconds": info["oldest_pending_seconds"],
+        "node": info["node"],
+    }
+    if info["index"] == "missing":
+        # This node's index was deleted (or never built): searches here find
+        # nothing until the indexer or `flask search rebuild` rebuilds it.
+        body["status"] = "degraded"
+    return body

@@ -10,27 +10,29 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-search_cli = AppGroup("search", help="The full-text index: drain the outbox, rebuild, status.")
+search_cli = AppGroup(
+    "search", help="This node's full-text index: apply the change log, rebuild, status, check."
+)
 
 
 @search_cli.command("work")
 @click.option("--once", is_flag=True, help="Drain what is pending and exit.")
 @click.option("--interval", default=0.5, show_default=True, help="Seconds between polls.")
-@click.option("--batch-size", default=500, show_default=True, help="Outbox rows per index commit.")
+@click.option("--batch-size", default=500, show_default=True, help="Changes per index commit.")
 def work(once: bool, interval: float, batch_size: int):
-    """Run the single index writer: apply outbox rows as they arrive."""
+    """Run this node's index writer: apply the change log as it grows."""
     from app.search.indexer import drain
 
     config = current_app.config
     if once:
-        click.echo(f"applied {drain(config, batch_size=batch_size)} outbox rows")
+        click.echo(f"applied {drain(config, batch_size=batch_size)} index changes")
         return
     click.echo("search indexer running; Ctrl+C to stop")
     try:
         while True:
             applied = drain(config, batch_size=batch_size)
             if applied:
-                current_app.logger.info("search: applied %d outbox rows", applied)
+                current_app.logger.info("search: applied %d index changes", applied)
             time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("stopped")
@@ -80,26 +82,33 @@ def rebuild_command(batch_size: int, commit_every: int, quiet: bool):
     resumed = " (resumed)" if result["resumed"] else ""
     click.echo(
         f"indexed {result['document']} documents and {result['issue']} problem reports{resumed} "
-        f"in {result['seconds']} s; applied {result['outbox_applied']} pending outbox rows"
+        f"in {result['seconds']} s; applied {result['changes_applied']} changes made meanwhile"
     )
 
 
 @search_cli.command("status")
 def status_command():
-    """Outbox lag and index size."""
+    """This node's index: state, changes still to apply, size, cursor; and
+    every node reading the change log."""
+    from sqlalchemy.orm import Session
+
+    from app.extensions import db
+    from app.search import changelog
     from app.search.indexer import status
 
-    click.echo(json.dumps(status(current_app.config), indent=2))
+    with Session(db.engine) as session:
+        nodes = changelog.nodes(session)
+    click.echo(json.dumps({**status(current_app.config), "nodes": nodes}, indent=2))
 
 
 @search_cli.command("check")
 def check_command():
-    """Compare the index with the database; exit 1 when they disagree."""
+    """Compare this node's index with the database; exit 1 when they disagree."""
     from app.search.indexer import check, status
 
     result = check(current_app.config)
-    lag = status(current_app.config)["index_lag"]
-    click.echo(json.dumps({**result, "index_lag": lag}, indent=2))
+    state = status(current_app.config)
+    click.echo(json.dumps({"node": state["node"], **result, "index_lag": state["index_lag"]}, indent=2))
     if result["missing"] or result["extra"] or result["stale"]:
         raise SystemExit(1)
 

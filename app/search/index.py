@@ -243,6 +243,12 @@ def open_current(config, *, create: bool = True):
     return whoosh_index.open_dir(str(path), schema=SCHEMA if schema_is_current(config) else None)
 
 
+def _empty_index():
+    from whoosh.filedb.filestore import RamStorage
+
+    return RamStorage().create_index(SCHEMA)
+
+
 class SearcherCache:
     """One open searcher per thread and index directory, refreshed before
     use: opening costs ~200 ms, refreshing an unchanged index ~0.1 ms."""
@@ -265,7 +271,9 @@ class SearcherCache:
         else:
             if cached is not None:
                 cached[1].close()
-            ix = open_current(config)
+            # Readers never create the index (only the node's indexer writes
+            # it): a deleted index reads as empty until it is rebuilt.
+            ix = open_current(config, create=False) or _empty_index()
             path = current_dir(config)
             searcher = ix.searcher()
         self._local.entry = (path, searcher)

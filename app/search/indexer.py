@@ -1,16 +1,22 @@
-"""The only writer of the index: drains the outbox, rebuilds from scratch.
+"""This node's index writer: applies the change log, rebuilds from scratch.
 
-Every change that affects search appended an ``index_outbox`` row in its
-own transaction. The indexer takes a file lock (one writer at a time,
-released by the OS if the holder dies), reads the pending rows, re-reads
-each object's *current* state from the database (so replaying a row is
-harmless), writes one batch, commits the index, and only then deletes the
-rows it applied. A crash anywhere leaves rows that the next run replays.
+Every change that affects search appended an ``index_change`` row in its
+own transaction (app.search.models). Each application node keeps its own
+index and is its only writer: the indexer takes a file lock (one writer per
+index directory, released by the OS if the holder dies), reads the settled
+rows after the node's cursor (app.search.changelog), re-reads each object's
+*current* state from the database (so replaying a row is harmless), writes
+one batch, commits the index, then records the new cursor: in ``CURSOR``
+beside the index, then in the node's ``index_node`` row. A crash anywhere
+replays rows, never skips one. Rows are pruned once every registered node
+is past them; a node that cannot catch up from the log (no index yet, a new
+node, one dropped after being unseen too long, an older schema) rebuilds.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
@@ -20,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from whoosh import index as whoosh_index
 
@@ -28,8 +34,9 @@ from app.documents.models import Document, DocumentVersion, VersionState
 from app.extensions import db
 from app.improvement.models import Plan
 from app.issues.models import Issue
-from app.search import index
-from app.search.models import IndexOutbox
+from app.search import changelog, index
+
+log = logging.getLogger(__name__)
 
 UNDER_WAY = (VersionState.draft, VersionState.in_review, VersionState.pending_approval)
 
@@ -192,57 +199,135 @@ def _lock(config) -> FileLock:
     return FileLock(str(root / "writer.lock"))
 
 
-def _drain_locked(config, batch_size: int) -> int:
+CURSOR = "CURSOR"
+
+
+def read_cursor(path: Path | None) -> changelog.Position | None:
+    """The log position the index at ``path`` has applied everything up to
+    (written after each index commit); None when there is no such index."""
+    if path is None:
+        return None
+    try:
+        txid, row_id = (path / CURSOR).read_text().split()
+        return int(txid), int(row_id)
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return None
+
+
+def _write_cursor(path: Path, position: changelog.Position) -> None:
+    tmp = path / (CURSOR + ".tmp")
+    tmp.write_text(f"{position[0]} {position[1]}\n")
+    os.replace(tmp, path / CURSOR)
+
+
+def _node(config) -> str:
+    return config["NODE_NAME"]
+
+
+# When this process last told the database its node is alive / pruned the log.
+_last_seen_sent: dict[str, float] = {}
+_last_pruned: dict[str, float] = {}
+HEARTBEAT_S = 15.0
+
+
+class _RebuildNeeded(Exception):
+    """This node's index cannot be caught up from the log: rebuild it."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _local_state(config, session: Session) -> changelog.Position:
+    """This node's cursor, or _RebuildNeeded with the reason."""
     if not index.schema_is_current(config):
-        # The live index has an older schema: rebuild it (lock already held).
-        raise _SchemaOutdated
+        raise _RebuildNeeded("the index has an older schema")
+    path = index.current_dir(config)
+    local = read_cursor(path) if path is not None and path.is_dir() else None
+    if local is None:
+        raise _RebuildNeeded("there is no index (or it was built before the change log)")
+    registered = changelog.node_cursor(session, _node(config))
+    if registered is None:
+        raise _RebuildNeeded("this node is not registered (new, or dropped after being unseen)")
+    if local < registered:
+        # The database says this node was further: the index lost work
+        # (replaced by an older copy) and the rows between may be pruned.
+        raise _RebuildNeeded("the index is behind the node's recorded cursor")
+    return local
+
+
+# Unsettled changes this process has applied ahead of its node's cursor,
+# per index directory: not applied again when they settle.
+_applied_ahead: dict[str, set[changelog.Position]] = {}
+
+
+def _drain_locked(config, batch_size: int) -> int:
+    node = _node(config)
     done = 0
     with Session(db.engine) as session:
+        cursor = start = _local_state(config, session)
+        path = index.current_dir(config)
+        assert path is not None
+        ahead = _applied_ahead.setdefault(str(path), set())
         while True:
-            rows = session.execute(
-                select(IndexOutbox.id, IndexOutbox.kind, IndexOutbox.object_id)
-                .order_by(IndexOutbox.id)
-                .limit(batch_size)
-            ).all()
-            if not rows:
-                return done
-            targets = dict.fromkeys((kind, object_id) for _, kind, object_id in rows)
-            writer = index.open_current(config).writer(limitmb=64)
-            try:
-                for kind, object_id in targets:
-                    _apply(writer, entries_for(session, kind, object_id))
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                raise
-            # Only rows applied above are removed; newer ones wait their turn.
-            session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_([r[0] for r in rows])))
-            session.commit()
-            session.expunge_all()
-            done += len(rows)
+            settled = changelog.read(session, cursor, batch_size)
+            fresh = [] if len(settled) == batch_size else changelog.read_ahead(session, cursor, batch_size)
+            session.commit()  # a fresh snapshot for the next read
+            todo = [r for r in settled + fresh if (r[0], r[1]) not in ahead]
+            if todo:
+                targets = dict.fromkeys((kind, object_id) for _, _, kind, object_id in todo)
+                writer = index.open_current(config).writer(limitmb=64)
+                try:
+                    for kind, object_id in targets:
+                        _apply(writer, entries_for(session, kind, object_id))
+                    writer.commit()
+                except BaseException:
+                    writer.cancel()
+                    raise
+                session.rollback()
+                session.expunge_all()
+                ahead.update((r[0], r[1]) for r in fresh)
+                done += len(todo)
+            if not settled:
+                break
+            # Index first, then the cursor beside it, then the database: a
+            # crash in between replays changes (harmless), never skips one.
+            cursor = (settled[-1][0], settled[-1][1])
+            ahead.difference_update({p for p in ahead if p <= cursor})
+            _write_cursor(path, cursor)
+            if not changelog.advance(session, node, cursor):
+                raise _RebuildNeeded("this node was dropped from the change log")
+            _last_seen_sent[node] = time.monotonic()
+        now = time.monotonic()
+        if now - _last_seen_sent.get(node, 0.0) > HEARTBEAT_S:
+            if not changelog.advance(session, node, cursor):
+                raise _RebuildNeeded("this node was dropped from the change log")
+            _last_seen_sent[node] = now
+        if cursor != start or now - _last_pruned.get(node, 0.0) > config.get("INDEX_PRUNE_INTERVAL_S", 60):
+            changelog.prune(session, node, config.get("INDEX_NODE_TIMEOUT_S", 86400))
+            _last_pruned[node] = now
+    return done
 
 
 def drain(config, *, batch_size: int = 500, wait: bool = True) -> int:
-    """Apply pending outbox rows; returns how many. With ``wait=False`` it
-    returns 0 at once when another process is writing."""
+    """Apply the changes this node has not applied yet; returns how many.
+    With ``wait=False`` it returns 0 at once when another process of this
+    node is writing. A node that cannot catch up from the log (no index,
+    new or dropped node, older schema) rebuilds its index instead."""
     lock = _lock(config)
     try:
         lock.acquire(timeout=-1 if wait else 0)
     except Timeout:
         return 0
     try:
-        return _drain_locked(config, batch_size)
-    except _SchemaOutdated:
-        lock.release()
-        result = rebuild(config)
-        lock.acquire()
-        return result["outbox_applied"] + result["outbox_covered"]
+        try:
+            return _drain_locked(config, batch_size)
+        except _RebuildNeeded as need:
+            log.warning("search: rebuilding the index of node %s: %s", _node(config), need.reason)
+            result = _rebuild_locked(config, batch_size=batch_size)
+            return result["changes_applied"] + sum(result[kind] for kind in MODELS)
     finally:
         lock.release()
-
-
-class _SchemaOutdated(Exception):
-    """The live index was built with an older schema version."""
 
 
 def _batches(session: Session, model, batch: int, after: int = 0) -> Iterator[list]:
@@ -272,7 +357,11 @@ def _read_state(root: Path) -> dict | None:
         state = json.loads((root / REBUILD_STATE).read_text())
     except (FileNotFoundError, ValueError):
         return None
-    if state.get("schema") != index.SCHEMA_VERSION or not (root / state.get("name", "")).is_dir():
+    if (
+        state.get("schema") != index.SCHEMA_VERSION
+        or "cursor" not in state
+        or not (root / state.get("name", "")).is_dir()
+    ):
         return None
     return state
 
@@ -283,19 +372,17 @@ def _write_state(root: Path, state: dict) -> None:
     os.replace(tmp, root / REBUILD_STATE)
 
 
-def _start_state(root: Path) -> dict:
+def _start_state(config, root: Path) -> dict:
     name = f"index-{int(time.time() * 1000)}"
     index.create_in(root / name)
     with Session(db.engine) as session:
-        # Rows committed before the build reads anything are covered by it.
-        # Only these exact ids are dropped afterwards, never "all below the
-        # highest id": a transaction that took a lower id may commit later,
-        # and its row must still be applied.
-        covered = list(session.scalars(select(IndexOutbox.id)))
+        # Every change up to the head is committed before the build reads
+        # anything, so the build covers it; later changes are replayed.
+        cursor = changelog.register_at_head(session, _node(config))
     state = {
         "name": name,
         "schema": index.SCHEMA_VERSION,
-        "covered": covered,
+        "cursor": list(cursor),
         "after": {kind: 0 for kind in MODELS},
         "counts": {kind: 0 for kind in MODELS},
     }
@@ -305,83 +392,95 @@ def _start_state(root: Path) -> dict:
 
 def rebuild(config, *, batch_size: int = 500, commit_every: int = 20000, progress=None) -> dict:
     """Build a new index beside the live one from the database, swap, and
-    catch up with the outbox. Searches keep using the old index meanwhile;
-    changes made during the rebuild wait in the outbox (the writer lock is
-    held) and are applied right after the swap.
+    catch up with the change log. Searches keep using the old index
+    meanwhile; other nodes are not affected (each has its own index).
 
     Resumable: every ``commit_every`` objects the new index is committed
     and ``REBUILD.json`` records how far it got; a rebuild started after a
     kill continues from there. ``progress(done, total)`` is called per batch.
     """
+    with _lock(config):
+        return _rebuild_locked(config, batch_size=batch_size, commit_every=commit_every, progress=progress)
+
+
+def _rebuild_locked(config, *, batch_size: int = 500, commit_every: int = 20000, progress=None) -> dict:
     started = time.monotonic()
     root = index.index_root(config)
     root.mkdir(parents=True, exist_ok=True)
-    with _lock(config):
-        old = index.current_dir(config)
-        state = _read_state(root)
-        resumed = state is not None
-        if state is None:
-            state = _start_state(root)
-        name = state["name"]
-        ix = whoosh_index.open_dir(str(root / name), schema=index.SCHEMA)
+    node = _node(config)
+    old = index.current_dir(config)
+    state = _read_state(root)
+    if state is not None:
         with Session(db.engine) as session:
-            total = sum(state["counts"].values()) + sum(
-                session.scalar(select(func.count(model.id)).where(model.id > state["after"].get(kind, 0)))
-                or 0
-                for kind, (model, _) in MODELS.items()
-            )
-        done = sum(state["counts"].values())
-        if progress:
-            progress(done, total)
-        writer = ix.writer(limitmb=256)
-        pending = 0
-        try:
-            with Session(db.engine) as session:
-                for kind, (model, entries_of) in MODELS.items():
-                    state["after"].setdefault(kind, 0)
-                    state["counts"].setdefault(kind, 0)
-                    after = state["after"][kind]
-                    batches = (
-                        _batches(session, model, batch_size, after)
-                        if after
-                        else _batches(session, model, batch_size)
-                    )
-                    for rows in batches:
-                        for row in rows:
-                            _apply_new(writer, entries_of(row, row.id))
-                        state["after"][kind] = rows[-1].id
-                        state["counts"][kind] += len(rows)
-                        pending += len(rows)
-                        done += len(rows)
-                        if progress:
-                            progress(done, total)
-                        if pending >= commit_every:
-                            writer.commit(merge=False)
-                            _write_state(root, state)
-                            writer, pending = ix.writer(limitmb=256), 0
-            writer.commit(merge=False)
-        except BaseException:
-            # Keep what was committed: the next rebuild resumes from REBUILD.json.
-            writer.cancel()
-            raise
-        index.swap_to(config, name)
-        (root / REBUILD_STATE).unlink(missing_ok=True)
-        index.searchers.clear()
-        covered = state["covered"]
+            # Resume only while the log still holds every row after the
+            # build's start (this node registered there and not dropped).
+            if changelog.node_cursor(session, node) != tuple(state["cursor"]):
+                state = None
+    resumed = state is not None
+    if state is None:
+        state = _start_state(config, root)
+    name = state["name"]
+    cursor: changelog.Position = (state["cursor"][0], state["cursor"][1])
+    ix = whoosh_index.open_dir(str(root / name), schema=index.SCHEMA)
+    with Session(db.engine) as session:
+        total = sum(state["counts"].values()) + sum(
+            session.scalar(select(func.count(model.id)).where(model.id > state["after"].get(kind, 0))) or 0
+            for kind, (model, _) in MODELS.items()
+        )
+    done = sum(state["counts"].values())
+    if progress:
+        progress(done, total)
+    writer = ix.writer(limitmb=256)
+    pending = 0
+    beat = time.monotonic()
+    try:
         with Session(db.engine) as session:
-            for start in range(0, len(covered), 1000):
-                session.execute(delete(IndexOutbox).where(IndexOutbox.id.in_(covered[start : start + 1000])))
-            session.commit()
-        applied = _drain_locked(config, 500)
-        if old is not None and old.exists() and old.name != name:
-            shutil.rmtree(old, ignore_errors=True)
-        for stale in root.glob("index-*"):  # builds abandoned by an older schema
-            if stale.is_dir() and stale.name != name:
-                shutil.rmtree(stale, ignore_errors=True)
+            for kind, (model, entries_of) in MODELS.items():
+                state["after"].setdefault(kind, 0)
+                state["counts"].setdefault(kind, 0)
+                after = state["after"][kind]
+                batches = (
+                    _batches(session, model, batch_size, after)
+                    if after
+                    else _batches(session, model, batch_size)
+                )
+                for rows in batches:
+                    for row in rows:
+                        _apply_new(writer, entries_of(row, row.id))
+                    state["after"][kind] = rows[-1].id
+                    state["counts"][kind] += len(rows)
+                    pending += len(rows)
+                    done += len(rows)
+                    if progress:
+                        progress(done, total)
+                    if time.monotonic() - beat > HEARTBEAT_S:
+                        # Still alive: a long rebuild must not be dropped from the log.
+                        with Session(db.engine) as beat_session:
+                            changelog.advance(beat_session, node, cursor)
+                        beat = time.monotonic()
+                    if pending >= commit_every:
+                        writer.commit(merge=False)
+                        _write_state(root, state)
+                        writer, pending = ix.writer(limitmb=256), 0
+        writer.commit(merge=False)
+    except BaseException:
+        # Keep what was committed: the next rebuild resumes from REBUILD.json.
+        writer.cancel()
+        raise
+    _write_cursor(root / name, cursor)
+    index.swap_to(config, name)
+    (root / REBUILD_STATE).unlink(missing_ok=True)
+    index.searchers.clear()
+    applied = _drain_locked(config, 500)
+    if old is not None and old.exists() and old.name != name:
+        shutil.rmtree(old, ignore_errors=True)
+    for stale in root.glob("index-*"):  # builds abandoned by an older schema
+        if stale.is_dir() and stale.name != name:
+            shutil.rmtree(stale, ignore_errors=True)
     return {
         **state["counts"],
-        "outbox_applied": applied,
-        "outbox_covered": len(covered),
+        "changes_applied": applied,
+        "cursor": list(cursor),
         "resumed": resumed,
         "seconds": round(time.monotonic() - started, 2),
     }
@@ -415,21 +514,34 @@ def _entry_count(path: Path) -> int | None:
 
 
 def status(config) -> dict:
-    with Session(db.engine) as session:
-        lag, oldest = session.execute(
-            select(func.count(IndexOutbox.id), func.min(IndexOutbox.created_at))
-        ).one()
+    """This node's index: whether it exists and has been built from the
+    log (``index``: ok | missing | not built), the changes it has still to apply
+    (``index_lag``), the oldest one's age, its size and directory."""
     path = index.current_dir(config)
-    entries = _entry_count(path) if path is not None and Path(path).exists() else None
+    exists = path is not None and path.is_dir()
+    cursor = read_cursor(path) if exists else None
+    with Session(db.engine) as session:
+        lag, oldest = changelog.pending(session, cursor or changelog.START)
+        registered = changelog.node_cursor(session, _node(config))
     oldest_age = None
     if oldest is not None:
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=UTC)
         oldest_age = round((datetime.now(UTC) - oldest).total_seconds(), 1)
+    try:
+        entries = _entry_count(path) if exists and path is not None else None
+    except OSError:
+        entries, exists = None, False  # deleted while we looked
     return {
+        "node": _node(config),
+        # missing: this node had an index (it is registered) and lost it;
+        # not built: a new node whose indexer has not built one yet.
+        "index": "ok" if exists and cursor is not None else "missing" if registered else "not built",
         "index_lag": lag,
         "oldest_pending_seconds": oldest_age,
         "entries": entries,
         "index_dir": str(path) if path else None,
+        "cursor": list(cursor) if cursor else None,
+        "registered_cursor": list(registered) if registered else None,
     }
 
 

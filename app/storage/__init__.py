@@ -1,4 +1,4 @@
-"""Content-addressed blob storage.
+"""Content-addressed blob storage, behind the ``BlobStore`` interface.
 
 Blobs live at ``<root>/blobs/ab/cd/<sha256>``. A blob is written to a temp
 file in ``<root>/tmp``, fsynced, then renamed into place; an existing blob
@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, runtime_checkable
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1024 * 1024
@@ -37,13 +37,45 @@ def _host() -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname()) or "host"
 
 
+@runtime_checkable
 class BlobStore(Protocol):
-    def path(self, sha256: str) -> Path: ...
+    """What the application needs from blob storage. Blobs are immutable and
+    named by the sha256 of their bytes; every node of a multi-node install
+    must reach the same store.
+
+    ``LocalBlobStore`` keeps them in a directory (local disk, or a mount
+    shared by all nodes: NFS, CephFS, SMB, ...). Another backend (e.g. an
+    S3-compatible object store) implements these methods and is registered
+    in ``BACKENDS`` under the name ``DOCTRACK_STORAGE_BACKEND`` selects:
+
+    - ``stage(stream, max_bytes)``: spool an upload to a temporary local file
+      while hashing it (refuse past ``max_bytes`` with ``UploadTooLarge``);
+    - ``put_file(staged, sha256)``: store the staged file under its digest
+      unless those bytes are stored already (then refresh the blob's time);
+      True when it created the blob. Never overwrites; atomic for readers;
+    - ``exists``, ``open`` (a binary file object), ``read_bytes``, ``delete``,
+      ``iter_hashes`` (every stored digest), ``verify`` (bytes match name);
+    - ``path(sha256)``: a local file holding the blob (downloads are sent from
+      it; a remote store returns a cached local copy);
+    - ``remove_if_unused(sha256, older_than_s, in_use)``: the garbage
+      collector's delete, excluded against a concurrent ``put_file`` of the
+      same digest (a directory lock here; a conditional delete on S3);
+    - ``sweep_staging()``: drop temporary files of writers that died.
+    """
+
+    def stage(self, stream: BinaryIO, max_bytes: int) -> StagedUpload: ...
+    def put_file(self, staged: Path, sha256: str) -> bool: ...
     def exists(self, sha256: str) -> bool: ...
     def open(self, sha256: str) -> BinaryIO: ...
-    def put_file(self, staged: Path, sha256: str) -> bool: ...
+    def read_bytes(self, sha256: str) -> bytes: ...
+    def path(self, sha256: str) -> Path: ...
     def delete(self, sha256: str) -> None: ...
     def iter_hashes(self) -> Iterator[str]: ...
+    def verify(self, sha256: str) -> bool: ...
+    def remove_if_unused(
+        self, sha256: str, *, older_than_s: float, in_use: Callable[[str], bool], dry_run: bool = False
+    ) -> int: ...
+    def sweep_staging(self) -> int: ...
 
 
 @dataclass
@@ -135,6 +167,9 @@ class LocalBlobStore:
 
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")
+
+    def read_bytes(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
 
     def stage(self, stream: BinaryIO, max_bytes: int) -> StagedUpload:
         """Spool ``stream`` to a temp file while hashing it; refuse it as soon
@@ -228,7 +263,25 @@ class LocalBlobStore:
         return digest.hexdigest() == sha256
 
 
-def get_store() -> LocalBlobStore:
+# Storage backends by name (DOCTRACK_STORAGE_BACKEND): a factory taking the
+# configuration. An S3-compatible store is added here.
+BACKENDS: dict[str, Callable[[dict], BlobStore]] = {
+    "local": lambda config: LocalBlobStore(config["STORAGE_DIR"]),
+}
+
+
+def store_for(config) -> BlobStore:
+    name = config.get("STORAGE_BACKEND", "local")
+    try:
+        factory = BACKENDS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"DOCTRACK_STORAGE_BACKEND={name!r} is not a storage backend (known: {', '.join(sorted(BACKENDS))})"
+        ) from None
+    return factory(config)
+
+
+def get_store() -> BlobStore:
     from flask import current_app
 
-    return LocalBlobStore(current_app.config["STORAGE_DIR"])
+    return store_for(current_app.config)

@@ -1,0 +1,142 @@
+"""The index change log: every node reads it from its own cursor, rows are
+pruned only once every registered node has read them, a node dropped for
+being unseen rebuilds, and a change committed late behind a cursor is not
+missed."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.documents.models import Document
+from app.extensions import db
+from app.search import changelog, indexer
+from app.search.models import IndexChange, IndexNode
+from tests.databases import PG_URL
+
+
+def rows() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(IndexChange))
+
+
+def node(app, tmp_path, name: str) -> dict:
+    return {**app.config, "NODE_NAME": name, "INDEX_DIR": str(tmp_path / name), "SEARCH_INLINE_INDEXING": False}
+
+
+def settle(config, timeout: float = 60) -> int:
+    """Drain until the node's cursor is past every change. On PostgreSQL the
+    cursor waits for every older transaction on the server to end (other
+    test runs share the server), so this may take more than one pass."""
+    done = indexer.drain(config)
+    deadline = time.monotonic() + timeout
+    while indexer.status(config)["index_lag"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+        done += indexer.drain(config)
+    return done
+
+
+def agrees(config) -> bool:
+    result = indexer.check(config)
+    return (result["missing"], result["extra"], result["stale"]) == ([], [], [])
+
+
+def test_rows_are_pruned_once_every_node_has_read_them(app, tmp_path, make_user, make_document):
+    a, b = node(app, tmp_path, "node-a"), node(app, tmp_path, "node-b")
+    indexer.drain(a)
+    indexer.drain(b)  # both registered, both indexes built
+    author = make_user("author")
+    make_document(author, title="Pump manual", content="pump seal\n")
+    make_document(author, title="Valve manual", content="valve seat\n")
+    written = rows()
+    assert written >= 2
+    assert indexer.status(a)["index_lag"] == indexer.status(b)["index_lag"] == written
+
+    assert settle(a) == written
+    # Node A is done, node B has not read them: nothing is deleted.
+    assert rows() == written
+    assert indexer.status(a)["index_lag"] == 0 and indexer.status(b)["index_lag"] == written
+    assert settle(b) == written
+    assert rows() == 0  # both past them: pruned
+    assert agrees(a) and agrees(b)
+    assert indexer.check(b)["indexed"] == 2
+
+
+def test_a_node_unseen_too_long_is_dropped_and_rebuilds(app, tmp_path, make_user, make_document):
+    a, b = node(app, tmp_path, "node-a"), node(app, tmp_path, "node-b")
+    indexer.drain(a)
+    indexer.drain(b)
+    author = make_user("author")
+    make_document(author, title="Before B left", content="bearing\n")
+    settle(a)
+    assert rows() > 0  # kept for B
+    # B is switched off for two days: A drops it from the log and prunes.
+    db.session.execute(update(IndexNode).where(IndexNode.name == "node-b").values(last_seen=utcnow() - timedelta(days=2)))
+    db.session.commit()
+    make_document(author, title="While B was away", content="gasket\n")
+    settle(a)
+    assert rows() == 0
+    assert [n["name"] for n in changelog.nodes(db.session)] == ["node-a"]
+    assert indexer.status(b)["index_lag"] == 0  # nothing left to read: B cannot catch up from the log
+    # B comes back: its next run rebuilds from the database and registers again.
+    indexer.drain(b)
+    assert agrees(b) and indexer.check(b)["indexed"] == 2
+    assert sorted(n["name"] for n in changelog.nodes(db.session)) == ["node-a", "node-b"]
+
+
+def test_a_lost_index_is_reported_and_rebuilt(app, client, runner, api_as, make_user, make_document):
+    app.config["SEARCH_INLINE_INDEXING"] = False
+    author = make_user("author")
+    admin = api_as(make_user("admin", "IT"))
+    make_document(author, title="Calibration procedure", content="torque wrench calibration\n")
+    indexer.drain(app.config)
+    search = api_as(author)
+    assert search.get("/search", query_string={"q": "calibration"}).json["total"] == 1
+    assert admin.get("/health").json["index"] == "ok"
+
+    shutil.rmtree(app.config["INDEX_DIR"])  # deleted under the running node
+    health = admin.get("/health").json
+    assert (health["status"], health["index"]) == ("degraded", "missing")
+    assert client.get("/api/v1/health").json["index"] == "missing"  # public field
+    found = search.get("/search", query_string={"q": "calibration"})
+    assert found.status_code == 200 and found.json["total"] == 0  # no 500: an empty index meanwhile
+
+    result = runner.invoke(args=["search", "rebuild", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (admin.get("/health").json["status"], admin.get("/health").json["index"]) == ("ok", "ok")
+    assert search.get("/search", query_string={"q": "calibration"}).json["total"] == 1
+    check = runner.invoke(args=["search", "check"])
+    assert check.exit_code == 0, check.output
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL only: SQLite lets one writer commit at a time, so ids are commit-ordered")
+def test_a_change_committed_after_a_higher_one_is_not_missed(app, make_user, make_document):
+    app.config["SEARCH_INLINE_INDEXING"] = False
+    author = make_user("author")
+    first = make_document(author, title="First", content="alpha\n")
+    second = make_document(author, title="Second", content="beta\n")
+    indexer.drain(app.config)
+    early, late = Session(db.engine), Session(db.engine)
+    try:
+        # "early" takes the lower id and commits last.
+        early.get(Document, first.id).title = "First, renamed"
+        early.add(IndexChange(kind="document", object_id=first.id))
+        early.flush()
+        late.get(Document, second.id).title = "Second, renamed"
+        late.add(IndexChange(kind="document", object_id=second.id))
+        late.commit()
+        indexer.drain(app.config)  # sees the higher row committed, the lower one not yet
+        early.commit()
+    finally:
+        early.close()
+        late.close()
+    settle(app.config)
+    result = indexer.check(app.config)
+    assert result["stale"] == [], "the change committed after a higher one was skipped"
+    assert agrees(app.config)
