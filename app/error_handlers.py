@@ -69,6 +69,10 @@ def install_converters(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from app import input_limits
+
+    input_limits.init_app(app)
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def _database_unavailable(exc):
