@@ -336,6 +336,24 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
+def summary(stats: Stats, seconds: float, alone: Stats | None) -> dict:
+    """The figures bench/load_compare.py sets side by side."""
+    every = [t for times in stats.timings.values() for t in times]
+    solo = [t for times in alone.timings.values() for t in times] if alone else []
+    return {
+        "requests": len(every),
+        "seconds": seconds,
+        "throughput": len(every) / seconds,
+        "p50_ms": statistics.median(every) * 1000,
+        "p95_ms": percentile(every, 0.95) * 1000,
+        "one_client_p50_ms": statistics.median(solo) * 1000 if solo else None,
+        "one_client_requests": len(solo),
+        "server_errors": len(stats.server_errors) + (len(alone.server_errors) if alone else 0),
+        "routes": {route: {"n": len(times), "p50_ms": statistics.median(times) * 1000,
+                           "p95_ms": percentile(times, 0.95) * 1000} for route, times in stats.timings.items()},
+    }
+
+
 def report(stats: Stats, seconds: float, baseline: Stats | None = None) -> None:
     total = sum(len(v) for v in stats.timings.values())
     print(f"\n{total} requests in {seconds:.1f} s ({total / seconds:.1f}/s)")
@@ -382,17 +400,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database and folders")
+    parser.add_argument("--root", type=Path, default=ROOT,
+                        help="the checkout whose scripts/production.sh serves (bench/load_compare.py: an old commit)")
+    parser.add_argument("--json", type=Path, help="also write the summary figures here")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="doctrack-load-"))
-    database_url = scratch_database(args.postgres, "doctrack_load")
+    db_name = f"doctrack_load_{os.getpid()}"  # several runs on one server do not collide
+    database_url = scratch_database(args.postgres, db_name)
     port = free_port()
     env = server_env(database_url, work, port)
     env["DOCTRACK_WORKERS"] = str(args.workers)
     app = make_app(env)
     tokens = create_accounts(app, args.users)
     log = open(work / "server.log", "w")
-    server = subprocess.Popen(["bash", str(ROOT / "scripts" / "production.sh")], cwd=ROOT, env=env,
+    server = subprocess.Popen(["bash", str(args.root / "scripts" / "production.sh")], cwd=args.root, env=env,
                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     failures: list[str] = []
@@ -408,6 +430,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{sum(len(v) for v in alone.timings.values())} requests")
         stats, elapsed = run_phase(base, tokens, args.users, args.duration, args.seed)
         report(stats, elapsed, alone)
+        if args.json:
+            import json
+
+            args.json.write_text(json.dumps(summary(stats, elapsed, alone), indent=1))
         if alone is not None:
             stats.uploads += alone.uploads
             stats.server_errors += alone.server_errors
@@ -450,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
         if failures:
             print(f"\nserver log: {work / 'server.log'}")
         if not args.keep:
-            drop_database(args.postgres, "doctrack_load")
+            drop_database(args.postgres, db_name)
     if failures:
         print("\nFAILED:\n  " + "\n  ".join(failures[:50]), file=sys.stderr)
         return 1

@@ -11,6 +11,7 @@ from html import escape
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from whoosh.qparser import AndGroup, MultifieldParser
 from whoosh.query import And, DateRange, Every, Or, Prefix, Term
 
@@ -177,7 +178,9 @@ def _original_texts(hits) -> dict[str, str]:
                 texts[h["key"]] = by_pair.get((h["object_id"], h["version"]), "")
     issue_ids = [h["object_id"] for h in hits if h["kind"] == "issue"]
     if issue_ids:
-        for issue in db.session.scalars(select(Issue).where(Issue.id.in_(issue_ids))):
+        for issue in db.session.scalars(
+            select(Issue).where(Issue.id.in_(issue_ids)).options(selectinload(Issue.comments))
+        ):
             texts[f"issue:{issue.id}"] = issue_text(issue)
     plan_ids = [h["object_id"] for h in hits if h["kind"] == "plan"]
     if plan_ids:

@@ -1,0 +1,78 @@
+"""bench/load_test.py on an old commit and on this checkout, in one run.
+
+    .venv/bin/python -m bench.load_compare [--base 86df7e7] [--users 20] [--duration 60] [--baseline 15]
+
+The old commit is exported (``git archive``) into a temporary folder that
+shares this checkout's virtualenv; each side then runs the same load test
+(this checkout's bench/load_test.py, the side's own application and
+scripts/production.sh, a scratch PostgreSQL database of its own), one after
+the other, base first. Prints for both: one client's p50, 20 clients' p50,
+p95 and throughput, and the ratios new/old. Exits 1 when either run fails
+its checks (5xx, lost upload, index disagreement).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def export(commit: str, into: Path) -> Path:
+    tree = into / f"doctrack-{commit}"
+    tree.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    (tree / ".venv").symlink_to(ROOT / ".venv")
+    return tree
+
+
+def run_side(tree: Path, out: Path, args) -> int:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    command = [sys.executable, str(ROOT / "bench" / "load_test.py"), "--root", str(tree), "--json", str(out),
+               "--users", str(args.users), "--duration", str(args.duration), "--baseline", str(args.baseline),
+               "--workers", str(args.workers)]
+    print(f"\n=== {tree.name}: {' '.join(command[1:])}", flush=True)
+    return subprocess.run(command, cwd=tree, env=env).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--base", default="86df7e7", help="the commit to compare with (default 86df7e7)")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--baseline", type=float, default=15, help="seconds of one client alone")
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="doctrack-compare-"))
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "app"], capture_output=True,
+                               text=True).stdout.strip()
+        base_tree = export(args.base, work)
+        failed = run_side(base_tree, work / "base.json", args)
+        failed |= run_side(ROOT, work / "new.json", args)
+        old = json.loads((work / "base.json").read_text())
+        new = json.loads((work / "new.json").read_text())
+        label = f"{head}{'+changes' if dirty else ''}"
+        print(f"\n{'':<28} {args.base:>12} {label:>16} {'new/old':>8}")
+        for key, name in (("one_client_p50_ms", "1 client p50 (ms)"), ("p50_ms", f"{args.users} clients p50 (ms)"),
+                          ("p95_ms", f"{args.users} clients p95 (ms)"), ("throughput", "throughput (req/s)")):
+            print(f"{name:<28} {old[key]:>12.1f} {new[key]:>16.1f} {new[key] / old[key]:>8.2f}")
+        print(f"{'5xx':<28} {old['server_errors']:>12} {new['server_errors']:>16}")
+        return 1 if failed else 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
