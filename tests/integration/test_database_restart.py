@@ -34,7 +34,15 @@ from tests import factories
 from tests.databases import PG_URL
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_BIN = Path(os.environ.get("DOCTRACK_PG_BIN", "/usr/lib/postgresql/15/bin"))
+def _pg_bin() -> Path:
+    """The newest Debian PostgreSQL server binaries (or DOCTRACK_PG_BIN)."""
+    if os.environ.get("DOCTRACK_PG_BIN"):
+        return Path(os.environ["DOCTRACK_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 
 pytestmark = pytest.mark.skipif(
     not PG_URL, reason="a PostgreSQL fault: runs in the suite's PostgreSQL pass (DOCTRACK_TEST_DATABASE_URL)"
