@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--baseline", type=float, default=15, help="seconds of one client alone")
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=2, help="alternated runs of each side (default 2)")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="doctrack-compare-"))
@@ -59,16 +61,32 @@ def main(argv: list[str] | None = None) -> int:
         dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "app"], capture_output=True,
                                text=True).stdout.strip()
         base_tree = export(args.base, work)
-        failed = run_side(base_tree, work / "base.json", args)
-        failed |= run_side(ROOT, work / "new.json", args)
-        old = json.loads((work / "base.json").read_text())
-        new = json.loads((work / "new.json").read_text())
+        failed = 0
+        runs: dict[str, list[dict]] = {"old": [], "new": []}
+        # Alternated (old, new, old, new...): a machine whose load drifts
+        # during the run weighs on both sides alike.
+        for round_ in range(args.rounds):
+            for side, tree in (("old", base_tree), ("new", ROOT)):
+                out = work / f"{side}-{round_}.json"
+                failed |= run_side(tree, out, args)
+                runs[side].append(json.loads(out.read_text()))
         label = f"{head}{'+changes' if dirty else ''}"
-        print(f"\n{'':<28} {args.base:>12} {label:>16} {'new/old':>8}")
+        print(f"\nmedians of {args.rounds} alternated round(s); {args.users} clients for {args.duration:g} s, "
+              f"1 client for {args.baseline:g} s")
+        print(f"{'':<34} {args.base:>12} {label:>16} {'new/old':>8}")
         for key, name in (("one_client_p50_ms", "1 client p50 (ms)"), ("p50_ms", f"{args.users} clients p50 (ms)"),
-                          ("p95_ms", f"{args.users} clients p95 (ms)"), ("throughput", "throughput (req/s)")):
-            print(f"{name:<28} {old[key]:>12.1f} {new[key]:>16.1f} {new[key] / old[key]:>8.2f}")
-        print(f"{'5xx':<28} {old['server_errors']:>12} {new['server_errors']:>16}")
+                          ("p95_ms", f"{args.users} clients p95 (ms)"), ("throughput", "throughput (req/s)"),
+                          ("one_client_cpu_ms_per_request", "server CPU/request, 1 client (ms)"),
+                          ("cpu_ms_per_request", f"server CPU/request, {args.users} clients (ms)")):
+            old = statistics.median(r[key] for r in runs["old"] if r.get(key) is not None) \
+                if any(r.get(key) is not None for r in runs["old"]) else None
+            new = statistics.median(r[key] for r in runs["new"] if r.get(key) is not None)
+            if old is None:
+                print(f"{name:<34} {'-':>12} {new:>16.1f}")
+            else:
+                print(f"{name:<34} {old:>12.1f} {new:>16.1f} {new / old:>8.2f}")
+        print(f"{'5xx':<34} {sum(r['server_errors'] for r in runs['old']):>12} "
+              f"{sum(r['server_errors'] for r in runs['new']):>16}")
         return 1 if failed else 0
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -120,6 +120,25 @@ def wait_until_up(base: str, server: subprocess.Popen, timeout: float = 120) -> 
     raise SystemExit("load test: the server did not answer within 120 s")
 
 
+def server_cpu_seconds(session: int) -> float:
+    """CPU time (user + system, with reaped children such as the extraction
+    sandbox) used so far by the gunicorn processes of ``session``: the work
+    per request, whatever else the machine is busy with."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if int(fields[3]) != session or b"gunicorn" not in (entry / "cmdline").read_bytes():
+                continue
+        except (OSError, ValueError):
+            continue
+        ticks += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 # The clients ----------------------------------------------------------------
 
 @dataclass
@@ -336,7 +355,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def summary(stats: Stats, seconds: float, alone: Stats | None) -> dict:
+def summary(stats: Stats, seconds: float, alone: Stats | None, cpu: dict | None = None) -> dict:
     """The figures bench/load_compare.py sets side by side."""
     every = [t for times in stats.timings.values() for t in times]
     solo = [t for times in alone.timings.values() for t in times] if alone else []
@@ -349,6 +368,9 @@ def summary(stats: Stats, seconds: float, alone: Stats | None) -> dict:
         "one_client_p50_ms": statistics.median(solo) * 1000 if solo else None,
         "one_client_requests": len(solo),
         "server_errors": len(stats.server_errors) + (len(alone.server_errors) if alone else 0),
+        # Server CPU milliseconds per request (gunicorn workers and their children).
+        "cpu_ms_per_request": (cpu or {}).get("many"),
+        "one_client_cpu_ms_per_request": (cpu or {}).get("one"),
         "routes": {route: {"n": len(times), "p50_ms": statistics.median(times) * 1000,
                            "p95_ms": percentile(times, 0.95) * 1000} for route, times in stats.timings.items()},
     }
@@ -423,17 +445,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load test: {args.users} clients for {args.duration:.0f} s against {base} "
               f"(gunicorn {args.workers} workers, PostgreSQL, one indexer, one scheduler)")
         alone = None
+        cpu: dict = {}
         if args.baseline > 0:
             # The baseline, in the same run: one client alone on the same server.
+            used = server_cpu_seconds(server.pid)
             alone, seconds = run_phase(base, tokens, 1, args.baseline, args.seed + 1000)
-            print(f"baseline: 1 client for {seconds:.1f} s, "
-                  f"{sum(len(v) for v in alone.timings.values())} requests")
+            count = sum(len(v) for v in alone.timings.values())
+            cpu["one"] = (server_cpu_seconds(server.pid) - used) * 1000 / max(count, 1)
+            print(f"baseline: 1 client for {seconds:.1f} s, {count} requests, "
+                  f"server CPU {cpu['one']:.1f} ms per request")
+        used = server_cpu_seconds(server.pid)
         stats, elapsed = run_phase(base, tokens, args.users, args.duration, args.seed)
+        count = sum(len(v) for v in stats.timings.values())
+        cpu["many"] = (server_cpu_seconds(server.pid) - used) * 1000 / max(count, 1)
         report(stats, elapsed, alone)
+        print(f"server CPU (gunicorn workers): {cpu['many']:.1f} ms per request")
         if args.json:
             import json
 
-            args.json.write_text(json.dumps(summary(stats, elapsed, alone), indent=1))
+            args.json.write_text(json.dumps(summary(stats, elapsed, alone, cpu), indent=1))
         if alone is not None:
             stats.uploads += alone.uploads
             stats.server_errors += alone.server_errors
