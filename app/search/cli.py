@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
-import gc
 import time
 
 import click
