@@ -6,8 +6,11 @@ The old commit is exported (``git archive``) into a temporary folder that
 shares this checkout's virtualenv; each side then runs the same load test
 (this checkout's bench/load_test.py, the side's own application and
 scripts/production.sh, a scratch PostgreSQL database of its own), one after
-the other, base first. Prints for both: one client's p50, 20 clients' p50,
-p95 and throughput, and the ratios new/old. Exits 1 when either run fails
+the other, alternated for --rounds rounds (old, new, old, new). Prints the
+medians for both: one client's p50, 20 clients' p50, p95 and throughput,
+the server's CPU time per request (gunicorn workers and their children:
+the work per request, much less sensitive than latency to whatever else
+the machine runs), and the ratios new/old. Exits 1 when either run fails
 its checks (5xx, lost upload, index disagreement).
 """
 
