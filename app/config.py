@@ -100,6 +100,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "JSON_MAX_BYTES": _env_int("JSON_MAX_KB", 1024) * 1024,
         "JSON_MAX_DEPTH": _env_int("JSON_MAX_DEPTH", 32),
         "SEARCH_TIMEOUT_MS": _env_int("SEARCH_TIMEOUT_MS", 3000),
+        # A signature's password verified by this process within this many
+        # seconds is recognised without a second scrypt run (app/auth/throttle.py).
+        "SIGNATURE_PASSWORD_CACHE_S": _env_int("SIGNATURE_PASSWORD_CACHE_S", 300),
         "PASSWORD_HASH_METHOD": _env("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

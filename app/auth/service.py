@@ -124,7 +124,7 @@ def reauthenticate(user: User, password: str | None) -> None:
     if not password:
         raise ReauthenticationRequired("this action is a signature: enter your password to sign")
     address = (request.remote_addr or "-") if has_request_context() else "-"
-    if not check_password_throttled(user, password, address):
+    if not check_password_throttled(user, password, address, reuse=True):
         raise WrongPassword("wrong password: nothing was signed")
 
 
