@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import sys
 import time
@@ -27,19 +26,11 @@ def work(once: bool, interval: float, batch_size: int):
         click.echo(f"applied {drain(config, batch_size=batch_size)} outbox rows")
         return
     click.echo("search indexer running; Ctrl+C to stop")
-    collected = time.monotonic()
     try:
         while True:
             applied = drain(config, batch_size=batch_size)
             if applied:
                 current_app.logger.info("search: applied %d outbox rows", applied)
-                # Whoosh's writers leave their segment readers in reference
-                # cycles: without a collection, files of merged-away segments
-                # stay open (and memory held) until the cyclic collector runs
-                # on its own, which the soak test saw take minutes and 300 fds.
-                if time.monotonic() - collected > 5:
-                    gc.collect()
-                    collected = time.monotonic()
             time.sleep(interval)
     except KeyboardInterrupt:
         click.echo("stopped")
