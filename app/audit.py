@@ -113,7 +113,9 @@ def _take_chain_head(length_step: int = 1) -> tuple[int, str]:
     if row is None:
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         session.execute(
-            insert(AuditChain).values(id=1, length=0, last_hash="").on_conflict_do_nothing(index_elements=["id"])
+            insert(AuditChain)
+            .values(id=1, length=0, last_hash="")
+            .on_conflict_do_nothing(index_elements=["id"])
         )
         row = session.execute(advance).one()
     return row[0], row[1]
