@@ -100,18 +100,25 @@ def event_digest(values: dict) -> str:
 def _take_chain_head(length_step: int = 1) -> tuple[int, str]:
     """Lock the head, advance it, and return (new position, previous hash)."""
     session = db.session
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(
-        insert(AuditChain).values(id=1, length=0, last_hash="").on_conflict_do_nothing(index_elements=["id"])
-    )
-    length, last_hash = session.execute(
+    advance = (
         update(AuditChain)
         .where(AuditChain.id == 1)
         .values(length=AuditChain.length + length_step)
         .returning(AuditChain.length, AuditChain.last_hash)
         .execution_options(synchronize_session=False)
-    ).one()
-    return length, last_hash
+    )
+    # The head row exists after the first event: one statement per event
+    # from then on (the insert below runs only on an empty chain).
+    row = session.execute(advance).one_or_none()
+    if row is None:
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        session.execute(
+            insert(AuditChain)
+            .values(id=1, length=0, last_hash="")
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+        row = session.execute(advance).one()
+    return row[0], row[1]
 
 
 def _chain(event_row: AuditEvent) -> None:

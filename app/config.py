@@ -99,6 +99,14 @@ def load_config(overrides: dict | None = None) -> dict:
         # A diff between two versions stops comparing after this long and
         # shows the rest as one replaced block ("too large to compare in full").
         "DIFF_TIMEOUT_MS": _env_int("DIFF_TIMEOUT_MS", 100),
+        # Input bounds (app/input_limits.py, app/search/service.py): a JSON
+        # body's size and nesting, a search's words and its time.
+        "JSON_MAX_BYTES": _env_int("JSON_MAX_KB", 1024) * 1024,
+        "JSON_MAX_DEPTH": _env_int("JSON_MAX_DEPTH", 32),
+        "SEARCH_TIMEOUT_MS": _env_int("SEARCH_TIMEOUT_MS", 3000),
+        # A signature's password verified by this process within this many
+        # seconds is recognised without a second scrypt run (app/auth/throttle.py).
+        "SIGNATURE_PASSWORD_CACHE_S": _env_int("SIGNATURE_PASSWORD_CACHE_S", 300),
         "PASSWORD_HASH_METHOD": _env("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

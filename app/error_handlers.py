@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 
 from flask import Flask, jsonify, render_template, request
@@ -170,6 +171,10 @@ def install_converters(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from app import input_limits
+
+    input_limits.init_app(app)
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def _database_unavailable(exc):
@@ -199,6 +204,21 @@ def init_app(app: Flask) -> None:
         response.status_code = 503
         response.headers["Retry-After"] = "5"
         return response
+
+    @app.errorhandler(OSError)
+    def _os_error(exc: OSError):
+        # The storage filesystem (or the database's, on SQLite) is full: the
+        # writer removed its partial file and the transaction rolls back, so
+        # nothing is half-written; 507 tells the client to try again later.
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise exc
+        app.logger.error("storage full: %s", exc)
+        db.session.rollback()
+        return error_response(
+            507,
+            "storage_full",
+            _("the storage is full; the file was not saved, try again later or ask an administrator"),
+        )
 
     @app.errorhandler(OverflowError)
     @app.errorhandler(DataError)

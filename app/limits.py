@@ -17,6 +17,7 @@ LONG_TEXT = 10_000  # phenomenon, scope, analysis, resolution, change notes, act
 # hostile comment well under 200 ms.
 COMMENT = 5_000
 SEARCH_QUERY = 500
+SEARCH_TERMS = 40  # words (separated by spaces) in one search
 FILTER = 100  # filter values in lists and search
 
 

@@ -120,6 +120,25 @@ def wait_until_up(base: str, server: subprocess.Popen, timeout: float = 120) -> 
     raise SystemExit("load test: the server did not answer within 120 s")
 
 
+def server_cpu_seconds(session: int) -> float:
+    """CPU time (user + system, with reaped children such as the extraction
+    sandbox) used so far by the gunicorn processes of ``session``: the work
+    per request, whatever else the machine is busy with."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if int(fields[3]) != session or b"gunicorn" not in (entry / "cmdline").read_bytes():
+                continue
+        except (OSError, ValueError):
+            continue
+        ticks += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 # The clients ----------------------------------------------------------------
 
 @dataclass
@@ -336,6 +355,27 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
+def summary(stats: Stats, seconds: float, alone: Stats | None, cpu: dict | None = None) -> dict:
+    """The figures bench/load_compare.py sets side by side."""
+    every = [t for times in stats.timings.values() for t in times]
+    solo = [t for times in alone.timings.values() for t in times] if alone else []
+    return {
+        "requests": len(every),
+        "seconds": seconds,
+        "throughput": len(every) / seconds,
+        "p50_ms": statistics.median(every) * 1000,
+        "p95_ms": percentile(every, 0.95) * 1000,
+        "one_client_p50_ms": statistics.median(solo) * 1000 if solo else None,
+        "one_client_requests": len(solo),
+        "server_errors": len(stats.server_errors) + (len(alone.server_errors) if alone else 0),
+        # Server CPU milliseconds per request (gunicorn workers and their children).
+        "cpu_ms_per_request": (cpu or {}).get("many"),
+        "one_client_cpu_ms_per_request": (cpu or {}).get("one"),
+        "routes": {route: {"n": len(times), "p50_ms": statistics.median(times) * 1000,
+                           "p95_ms": percentile(times, 0.95) * 1000} for route, times in stats.timings.items()},
+    }
+
+
 def report(stats: Stats, seconds: float, baseline: Stats | None = None) -> None:
     total = sum(len(v) for v in stats.timings.values())
     print(f"\n{total} requests in {seconds:.1f} s ({total / seconds:.1f}/s)")
@@ -382,17 +422,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database and folders")
+    parser.add_argument("--root", type=Path, default=ROOT,
+                        help="the checkout whose scripts/production.sh serves (bench/load_compare.py: an old commit)")
+    parser.add_argument("--json", type=Path, help="also write the summary figures here")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="doctrack-load-"))
-    database_url = scratch_database(args.postgres, "doctrack_load")
+    db_name = f"doctrack_load_{os.getpid()}"  # several runs on one server do not collide
+    database_url = scratch_database(args.postgres, db_name)
     port = free_port()
     env = server_env(database_url, work, port)
     env["DOCTRACK_WORKERS"] = str(args.workers)
     app = make_app(env)
     tokens = create_accounts(app, args.users)
     log = open(work / "server.log", "w")
-    server = subprocess.Popen(["bash", str(ROOT / "scripts" / "production.sh")], cwd=ROOT, env=env,
+    server = subprocess.Popen(["bash", str(args.root / "scripts" / "production.sh")], cwd=args.root, env=env,
                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     failures: list[str] = []
@@ -401,13 +445,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load test: {args.users} clients for {args.duration:.0f} s against {base} "
               f"(gunicorn {args.workers} workers, PostgreSQL, one indexer, one scheduler)")
         alone = None
+        cpu: dict = {}
         if args.baseline > 0:
             # The baseline, in the same run: one client alone on the same server.
+            used = server_cpu_seconds(server.pid)
             alone, seconds = run_phase(base, tokens, 1, args.baseline, args.seed + 1000)
-            print(f"baseline: 1 client for {seconds:.1f} s, "
-                  f"{sum(len(v) for v in alone.timings.values())} requests")
+            count = sum(len(v) for v in alone.timings.values())
+            cpu["one"] = (server_cpu_seconds(server.pid) - used) * 1000 / max(count, 1)
+            print(f"baseline: 1 client for {seconds:.1f} s, {count} requests, "
+                  f"server CPU {cpu['one']:.1f} ms per request")
+        used = server_cpu_seconds(server.pid)
         stats, elapsed = run_phase(base, tokens, args.users, args.duration, args.seed)
+        count = sum(len(v) for v in stats.timings.values())
+        cpu["many"] = (server_cpu_seconds(server.pid) - used) * 1000 / max(count, 1)
         report(stats, elapsed, alone)
+        print(f"server CPU (gunicorn workers): {cpu['many']:.1f} ms per request")
+        if args.json:
+            import json
+
+            args.json.write_text(json.dumps(summary(stats, elapsed, alone, cpu), indent=1))
         if alone is not None:
             stats.uploads += alone.uploads
             stats.server_errors += alone.server_errors
@@ -450,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
         if failures:
             print(f"\nserver log: {work / 'server.log'}")
         if not args.keep:
-            drop_database(args.postgres, "doctrack_load")
+            drop_database(args.postgres, db_name)
     if failures:
         print("\nFAILED:\n  " + "\n  ".join(failures[:50]), file=sys.stderr)
         return 1

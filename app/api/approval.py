@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from app import limits
 from app.api import api_blueprint
-from app.api.schemas import VersionSchema
+from app.api.schemas import VersionSchema, many
 from app.approval import service
 from app.approval.states import Action
 from app.auth.contacts import email_for_viewer
@@ -65,7 +65,7 @@ class ActedVersionSchema(VersionSchema):
     signatures = fields.Method("get_signatures")
 
     def get_signatures(self, version) -> list:
-        return SignatureSchema(many=True).dump(service.signatures(version))
+        return many(SignatureSchema).dump(service.signatures(version))
 
 
 class InboxItemSchema(Schema):

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from app import limits
 from app.api import api_blueprint, page_body
-from app.api.schemas import EMAIL_NOTE, AuditEventSchema
+from app.api.schemas import EMAIL_NOTE, AuditEventSchema, many
 from app.auth.contacts import email_for_viewer
 from app.extensions import db
 from app.issues import customer, export, metrics, queries, service
@@ -119,10 +119,10 @@ class IssueDetailSchema(IssueSchema):
     history = fields.Method("get_history")
 
     def get_links(self, issue) -> list:
-        return LinkSchema(many=True).dump(service.visible_links(current_user, issue))
+        return many(LinkSchema).dump(service.visible_links(current_user, issue))
 
     def get_history(self, issue) -> list:
-        return AuditEventSchema(many=True).dump(service.visible_history(current_user, issue))
+        return many(AuditEventSchema).dump(service.visible_history(current_user, issue))
 
 
 class IssueListSchema(Schema):

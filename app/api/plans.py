@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from app import limits
 from app.api import api_blueprint, page_body
-from app.api.schemas import EMAIL_NOTE, AuditEventSchema
+from app.api.schemas import EMAIL_NOTE, AuditEventSchema, many
 from app.auth.contacts import email_for_viewer
 from app.extensions import db
 from app.improvement import metrics, queries, service
@@ -96,10 +96,10 @@ class PlanDetailSchema(PlanSchema):
     actions = fields.Method("get_actions", metadata={"description": "actions the caller may take now"})
 
     def get_documents(self, plan) -> list:
-        return PlanDocumentSchema(many=True).dump(service.visible_documents(current_user, plan))
+        return many(PlanDocumentSchema).dump(service.visible_documents(current_user, plan))
 
     def get_history(self, plan) -> list:
-        return AuditEventSchema(many=True).dump(service.history(current_user, plan))
+        return many(AuditEventSchema).dump(service.history(current_user, plan))
 
     def get_actions(self, plan) -> list:
         names = {

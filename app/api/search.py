@@ -13,7 +13,14 @@ blp = api_blueprint("search", "Full-text search over documents and problem repor
 
 
 class SearchQueryArgs(Schema):
-    q = fields.String(load_default="", validate=validate.Length(max=limits.SEARCH_QUERY))
+    # The service checks the bounds (400 query_too_long / too_many_terms).
+    q = fields.String(
+        load_default="",
+        metadata={
+            "maxLength": limits.SEARCH_QUERY,
+            "description": f"at most {limits.SEARCH_QUERY} characters and {limits.SEARCH_TERMS} words",
+        },
+    )
     kind = fields.String(validate=validate.OneOf(["document", "issue", "plan"]))
     category = fields.String(validate=validate.Length(max=limits.FILTER))
     doc_type = fields.String(validate=validate.Length(max=limits.FILTER))

@@ -332,11 +332,18 @@ def inbox_query(user: User):
     if not conditions:
         return None
     from sqlalchemy import or_
+    from sqlalchemy.orm import contains_eager, joinedload
 
+    # What the inbox shows, loaded with it: the document and its versions
+    # (for the diff target) and the author, not one query per row.
     return (
         select(DocumentVersion)
         .join(Document)
         .where(or_(*conditions), DocumentVersion.author_id != user.id)
+        .options(
+            contains_eager(DocumentVersion.document).selectinload(Document.versions),
+            joinedload(DocumentVersion.author),
+        )
         .order_by(DocumentVersion.submitted_at, DocumentVersion.id)
     )
 

@@ -8,6 +8,7 @@ import secrets
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import limits
@@ -125,7 +126,7 @@ def reauthenticate(user: User, password: str | None) -> None:
     if not password:
         raise ReauthenticationRequired(N_("this action is a signature: enter your password to sign"))
     address = (request.remote_addr or "-") if has_request_context() else "-"
-    if not check_password_throttled(user, password, address):
+    if not check_password_throttled(user, password, address, reuse=True):
         raise WrongPassword(N_("wrong password: nothing was signed"))
 
 
@@ -192,10 +193,22 @@ def revoke_token(user: User, token_id: int) -> None:
 def user_for_token(token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
-    if row is None or row.revoked_at is not None or not row.user.active:
-        return None
-    return row.user
+    # One query: the token's user with department (joined on the model) and
+    # roles, only when the token is live and the user active.
+    return (
+        db.session.scalars(
+            select(User)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(
+                ApiToken.token_hash == _token_digest(token),
+                ApiToken.revoked_at.is_(None),
+                User.active.is_(True),
+            )
+            .options(joinedload(User.role_rows))
+        )
+        .unique()
+        .one_or_none()
+    )
 
 
 # flask-login loaders -------------------------------------------------------

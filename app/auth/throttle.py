@@ -15,6 +15,10 @@ KDF's cost.
 
 from __future__ import annotations
 
+import hmac
+import secrets
+import time
+
 from flask import current_app
 from flask_babel import gettext as _
 from limits import parse
@@ -25,6 +29,14 @@ from app.errors import N_, TooManyAttempts
 from app.extensions import limiter
 
 _DUMMY_HASHES: dict[str, str] = {}
+# Signatures: a password this process verified for a user a moment ago is
+# recognised by a keyed digest (HMAC-SHA256 with a per-process random key,
+# never stored) instead of a second scrypt run (~150-280 ms of CPU each, half
+# of the server's CPU on the load-test mix). The digest covers the stored
+# hash, so a password change ends it; it lasts SIGNATURE_PASSWORD_CACHE_S
+# (300 s; 0 turns it off). Wrong passwords always take the full check.
+_VERIFIED: dict[int, tuple[bytes, float]] = {}
+_VERIFIED_KEY = secrets.token_bytes(32)
 
 
 def lockout_message() -> str:
@@ -50,8 +62,31 @@ def _strategy():
     return limiter.limiter
 
 
+def _verified_digest(user: User, password: str) -> bytes:
+    message = f"{user.id}\0{user.password_hash}\0{password}".encode()
+    return hmac.new(_VERIFIED_KEY, message, "sha256").digest()
+
+
+def _recently_verified(user: User, password: str) -> bool:
+    entry = _VERIFIED.get(user.id)
+    if entry is None or entry[1] < time.monotonic():
+        return False
+    return hmac.compare_digest(entry[0], _verified_digest(user, password))
+
+
+def _remember_verified(user: User, password: str) -> None:
+    ttl = current_app.config.get("SIGNATURE_PASSWORD_CACHE_S", 300)
+    if ttl <= 0:
+        return
+    now = time.monotonic()
+    for user_id, (_digest, until) in list(_VERIFIED.items()):
+        if until < now:
+            _VERIFIED.pop(user_id, None)
+    _VERIFIED[user.id] = (_verified_digest(user, password), now + ttl)
+
+
 def check_password_throttled(
-    user: User | None, password: str, address: str, *, account: str | None = None
+    user: User | None, password: str, address: str, *, account: str | None = None, reuse: bool = False
 ) -> bool:
     """True when ``password`` is ``user``'s password and the user is active.
 
@@ -61,6 +96,8 @@ def check_password_throttled(
     is counted, and answered, exactly like a real one). Raises
     TooManyAttempts (429) before checking anything when this account has
     failed too often from this address. Exactly one hash check either way.
+    ``reuse`` (signatures): a password verified for this user within
+    SIGNATURE_PASSWORD_CACHE_S is recognised without a second hash check.
     """
     account = account if account is not None else (user.email if user else "")
     strategy = _strategy()
@@ -71,8 +108,16 @@ def check_password_throttled(
     if user is None or not user.active:
         check_password_hash(dummy_hash(), password or "")
         ok = False
+    elif (
+        reuse
+        and current_app.config.get("SIGNATURE_PASSWORD_CACHE_S", 300) > 0
+        and _recently_verified(user, password or "")
+    ):
+        ok = True
     else:
         ok = check_password_hash(user.password_hash, password or "")
+        if ok and reuse:
+            _remember_verified(user, password or "")
     if not ok and strategy is not None:
         strategy.hit(limit, *key)
     return ok

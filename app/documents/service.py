@@ -142,7 +142,11 @@ def _ingest(upload: Upload) -> DocumentVersion:
     except BaseException:
         staged.discard()
         raise
-    blobs.store_staged(store, staged, extracted.media_type)
+    try:
+        blobs.store_staged(store, staged, extracted.media_type)
+    except BaseException:  # e.g. the storage filesystem full (ENOSPC): no staged file left behind
+        staged.discard()
+        raise
     return DocumentVersion(
         sha256=staged.sha256,
         filename=filename,

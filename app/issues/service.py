@@ -418,7 +418,22 @@ def remove_link(actor: User, issue: Issue, link_id: int) -> None:
 
 
 def get_issue(issue_id: int) -> Issue:
-    issue = db.session.get(Issue, issue_id)
+    from sqlalchemy.orm import joinedload, selectinload
+
+    # What the detail view and the API body show, loaded with the report
+    # (one query per collection) instead of lazily row by row.
+    issue = db.session.get(
+        Issue,
+        issue_id,
+        options=[
+            joinedload(Issue.reported_by),
+            joinedload(Issue.assignee),
+            selectinload(Issue.comments).joinedload(IssueComment.author),
+            selectinload(Issue.links).joinedload(IssueLink.version),
+            selectinload(Issue.replies),
+            selectinload(Issue.follow_ups),
+        ],
+    )
     if issue is None:
         raise NotFound(N_("problem report %(issue_id)s not found"), issue_id=issue_id)
     return issue

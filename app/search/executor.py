@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -327,8 +329,28 @@ def _term(view: View, fieldname: str, text: str, boost: float) -> Evaluated:
     return Evaluated(mask, score)
 
 
+class TooSlow(Exception):
+    """The search ran past its deadline (``run(..., timeout_s=...)``)."""
+
+
+_deadline: ContextVar[float | None] = ContextVar("search_deadline", default=None)
+
+
+def check_deadline() -> None:
+    """Raise TooSlow once the running search's time is up: called per query
+    node, per batch of phrase candidates and per highlighted hit."""
+    deadline = _deadline.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise TooSlow
+
+
+def end_deadline() -> None:
+    _deadline.set(None)
+
+
 def evaluate(view: View, q) -> Evaluated:
     """Masks and BM25F scores for a Whoosh query tree."""
+    check_deadline()
     if isinstance(q, wq.Term):
         text = q.text.decode("utf-8") if isinstance(q.text, bytes) else q.text
         return _term(view, q.fieldname, text, q.boost)
@@ -489,6 +511,8 @@ def _phrase_holds(check: PhraseCheck, view: View, docnums: np.ndarray) -> np.nda
     per_word = [_positions(view, check.fieldname, word, docnums) for word in check.words]
     held = np.zeros(len(docnums), bool)
     for i, docnum in enumerate(docnums.tolist()):
+        if i % 32 == 0:
+            check_deadline()
         found = [p.get(docnum) for p in per_word]
         if any(p is None for p in found):
             continue
@@ -526,7 +550,11 @@ def run(
     page: int,
     per_page: int,
     sort_by_date: bool,
+    timeout_s: float | None = None,
 ) -> Page:
+    """One page of results; raises TooSlow when ``timeout_s`` runs out (the
+    deadline stays set for the caller's highlighting until ``end_deadline``)."""
+    _deadline.set(time.monotonic() + timeout_s if timeout_s is not None else None)
     view = View.of(searcher)
     result = evaluate(view, text_query)
     mask = result.mask & view.live()
@@ -582,6 +610,7 @@ def _verify_phrases(view: View, phrases, mask, score, want, sort_by_date):
     verified = np.zeros(view.size, bool)
     checked = found = 0
     while found < want and checked < len(order):
+        check_deadline()
         batch = np.sort(order[checked : checked + VERIFY_BATCH])
         held = np.ones(len(batch), bool)
         for check in phrases:

@@ -154,6 +154,24 @@ def _flush_segment(self):
 
 SegmentWriter._flush_segment = _flush_segment
 
+_finish_writer = SegmentWriter._finish
+
+
+def _finish(self):
+    """Whoosh caches a searcher on the writer whose ``close`` attributes are
+    bound methods of itself: a reference cycle that kept the searcher's
+    readers, their memory maps and the files of merged-away segments open
+    until the cyclic collector ran (the soak saw 300 descriptors and +80 %
+    memory in the index writer). Break it once the writer has closed it."""
+    searcher = self._searcher
+    _finish_writer(self)
+    if searcher is not None:
+        searcher.__dict__.pop("_orig_close", None)
+        searcher.__dict__.pop("close", None)
+
+
+SegmentWriter._finish = _finish
+
 
 def make_schema() -> Schema:
     text = analyzer()

@@ -17,7 +17,7 @@ from app import limits
 from app.audit import record_event
 from app.auth.models import User
 from app.db import UTCDateTime, utcnow
-from app.errors import N_, InvalidTransition, NotFound, ValidationFailed
+from app.errors import N_, DomainError, InvalidTransition, NotFound, ValidationFailed
 from app.extensions import Model, db
 
 # The arguments of app.search.service.SearchArgs a saved search keeps (not its page).
@@ -207,7 +207,10 @@ def notify_new_results(today: date) -> int:
     ):
         if not saved.user.active:
             continue
-        total = count(saved.user, saved)
+        try:
+            total = count(saved.user, saved)
+        except DomainError:  # now over a bound (words, time): skip it, not every other notice
+            continue
         if total > (saved.last_total or 0):
             notify(
                 [saved.user],

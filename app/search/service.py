@@ -11,13 +11,15 @@ from html import escape
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from whoosh.qparser import AndGroup, MultifieldParser
 from whoosh.query import And, DateRange, Every, Or, Prefix, Term
 
+from app import limits
 from app.auth.models import Department, User
 from app.documents import policy as document_policy
 from app.documents.models import DocumentVersion
-from app.errors import N_, ValidationFailed
+from app.errors import N_, DomainError, ValidationFailed
 from app.extensions import db
 from app.improvement import policy as plan_policy
 from app.improvement.models import Plan
@@ -96,6 +98,33 @@ def _one_character_terms(q):
     return q.apply(_one_character_terms)
 
 
+class QueryTooLong(DomainError):
+    code = "query_too_long"
+
+
+class TooManyTerms(DomainError):
+    code = "too_many_terms"
+
+
+class SearchTooSlow(DomainError):
+    code = "search_timeout"
+
+
+def check_query(text: str | None) -> None:
+    """The bounds of a search text, whoever calls: characters and words."""
+    text = text or ""
+    if len(text) > limits.SEARCH_QUERY:
+        raise QueryTooLong(
+            "The search is longer than %(limit)s characters; shorten it.",
+            field="q",
+            limit=limits.SEARCH_QUERY,
+        )
+    if len(text.split()) > limits.SEARCH_TERMS:
+        raise TooManyTerms(
+            "The search has more than %(limit)s words; use fewer.", field="q", limit=limits.SEARCH_TERMS
+        )
+
+
 @dataclass
 class SearchArgs:
     q: str = ""
@@ -149,7 +178,9 @@ def _original_texts(hits) -> dict[str, str]:
                 texts[h["key"]] = by_pair.get((h["object_id"], h["version"]), "")
     issue_ids = [h["object_id"] for h in hits if h["kind"] == "issue"]
     if issue_ids:
-        for issue in db.session.scalars(select(Issue).where(Issue.id.in_(issue_ids))):
+        for issue in db.session.scalars(
+            select(Issue).where(Issue.id.in_(issue_ids)).options(selectinload(Issue.comments))
+        ):
             texts[f"issue:{issue.id}"] = issue_text(issue)
     plan_ids = [h["object_id"] for h in hits if h["kind"] == "plan"]
     if plan_ids:
@@ -161,6 +192,21 @@ def _original_texts(hits) -> dict[str, str]:
 def search(user: User, args: SearchArgs) -> dict:
     if args.sort not in ("relevance", "date"):
         raise ValidationFailed(N_("sort must be relevance or date"), field="sort")
+    check_query(args.q)
+    timeout_ms = current_app.config["SEARCH_TIMEOUT_MS"]
+    try:
+        return _search(user, args, timeout_ms / 1000)
+    except executor.TooSlow:
+        raise SearchTooSlow(
+            N_("The search took longer than %(seconds)s s; use more specific words or filters."),
+            field="q",
+            seconds=f"{timeout_ms / 1000:g}",
+        ) from None
+    finally:
+        executor.end_deadline()
+
+
+def _search(user: User, args: SearchArgs, timeout_s: float) -> dict:
     text_query = parse(args.q)
     searcher = index.searchers.get(current_app.config)
     # The permission and filter queries are Whoosh queries like any other;
@@ -173,6 +219,7 @@ def search(user: User, args: SearchArgs) -> dict:
         page=args.page,
         per_page=args.per_page,
         sort_by_date=args.sort == "date" or not args.q.strip(),
+        timeout_s=timeout_s,
     )
     hits = [
         {**searcher.stored_fields(docnum), "_score": score}
@@ -182,6 +229,7 @@ def search(user: User, args: SearchArgs) -> dict:
     runs, words = highlight.query_terms(text_query) if args.q.strip() else (set(), set())
     items = []
     for hit in hits:
+        executor.check_deadline()
         snippets = highlight.fragments(texts.get(hit["key"], ""), runs, words) if runs or words else []
         title = highlight.highlight_title(hit["title"], runs, words) if runs or words else ""
         items.append(

@@ -17,7 +17,7 @@ bp = Blueprint("search", __name__)
 @login_required
 def page():
     args = service.SearchArgs(
-        q=text_arg("q", limits.SEARCH_QUERY, ""),
+        q=text_arg("q", limits.SEARCH_QUERY * 4, ""),  # the service names the bound
         **{name: text_arg(name, limits.FILTER) for name in service.FILTERS},
         date_from=date_arg("from"),
         date_to=date_arg("to"),
@@ -30,4 +30,4 @@ def page():
         result = service.search(current_user, args) if (args.q or request.args) else None
     except DomainError as exc:
         result, error = None, exc.message
-    return render_template("search/page.html", args=args, result=result, error=error)
+    return render_template("search/page.html", args=args, result=result, error=error), 400 if error else 200

@@ -1,0 +1,202 @@
+"""Soak test of the production shape: 20 clients for N minutes.
+
+    .venv/bin/python -m bench.soak [--minutes 15] [--users 20] [--warmup 3]
+
+``scripts/production.sh`` (gunicorn 4 workers, one search indexer, one
+scheduler) on a scratch PostgreSQL database, driven by the clients of
+``bench/load_test.py`` (same mix). Every minute it samples, for every
+process of the shape (found by session id), the resident memory (RSS) and
+the open file descriptors. At the end: the samples, each process's growth
+from the end of the warm-up to the last sample (and the total's), the 5xx
+count, and the load test's checks (every acknowledged upload stored with
+its bytes, the index equal to the database). Exits 1 when a check fails,
+a process grew by more than --max-growth percent (default 10) after
+warm-up, or a process of the shape exited.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench.load_test import (
+    ROOT,
+    Client,
+    Stats,
+    check_uploads,
+    create_accounts,
+    free_port,
+    make_app,
+    report,
+    server_env,
+    wait_for_outbox,
+    wait_until_up,
+)
+from bench.pg import drop_database, scratch_database
+
+
+def processes(session: int) -> dict[int, str]:
+    """pid -> short name of every live process in ``session``."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if int(fields[3]) != session:  # field 6 of stat: the session id
+                continue
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+        if "gunicorn" in cmdline:
+            name = "gunicorn"
+        elif "search work" in cmdline:
+            name = "indexer"
+        elif "scheduler" in cmdline:
+            name = "scheduler"
+        else:
+            continue  # the bash of production.sh, extraction children that come and go
+        found[int(entry.name)] = name
+    return found
+
+
+def sample(pids: dict[int, str]) -> dict[int, tuple[int, int]]:
+    """pid -> (RSS in KB, open fds)."""
+    out = {}
+    for pid in pids:
+        try:
+            rss = next(int(line.split()[1]) for line in open(f"/proc/{pid}/status") if line.startswith("VmRSS:"))
+            fds = len(os.listdir(f"/proc/{pid}/fd"))
+        except (OSError, StopIteration):
+            continue
+        out[pid] = (rss, fds)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=15)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3, help="minutes before the growth baseline (default 3)")
+    parser.add_argument("--interval", type=float, default=60, help="seconds between samples (default 60)")
+    parser.add_argument("--max-growth", type=float, default=10, help="percent allowed after warm-up (default 10)")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--postgres", default=os.environ.get("DOCTRACK_TEST_DATABASE_URL",
+                                                             "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--seed", type=int, default=2027)
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="doctrack-soak-"))
+    db_name = f"doctrack_soak_{os.getpid()}"
+    port = free_port()
+    env = server_env(scratch_database(args.postgres, db_name), work, port)
+    env["DOCTRACK_WORKERS"] = str(args.workers)
+    app = make_app(env)
+    tokens = create_accounts(app, args.users)
+    log = open(work / "server.log", "w")
+    server = subprocess.Popen(["bash", str(ROOT / "scripts" / "production.sh")], cwd=ROOT, env=env,
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    failures: list[str] = []
+    try:
+        wait_until_up(base, server)
+        pids = processes(server.pid)
+        names = sorted(pids.items(), key=lambda item: (item[1], item[0]))
+        print(f"soak: {args.users} clients for {args.minutes:g} min against {base}; processes: "
+              + ", ".join(f"{name} {pid}" for pid, name in names), flush=True)
+        stats = Stats()
+        clients = [Client(n, base, tokens, stats, args.seed + n) for n in range(args.users)]
+        started = time.monotonic()
+        deadline = started + args.minutes * 60
+        threads = [threading.Thread(target=c.run, args=(deadline,)) for c in clients]
+        for thread in threads:
+            thread.start()
+        samples: list[tuple[float, dict[int, tuple[int, int]], int, int]] = []
+        while True:
+            now = time.monotonic() - started
+            live = processes(server.pid)
+            gone = set(pids) - set(live)
+            if gone:
+                failures.append(f"processes exited during the soak: {sorted(gone)}")
+                pids = {pid: name for pid, name in pids.items() if pid in live}
+            with stats.lock:
+                done = sum(len(v) for v in stats.timings.values())
+                errors = len(stats.server_errors)
+            samples.append((now, sample(pids), done, errors))
+            print(f"  {now / 60:5.1f} min  requests {done:6}  5xx {errors:3}  "
+                  + "  ".join(f"{pids[p]}:{rss // 1024}MB/{fds}fd" for p, (rss, fds) in sorted(samples[-1][1].items())),
+                  flush=True)
+            if now >= args.minutes * 60:
+                break
+            time.sleep(max(0.0, min(args.interval, args.minutes * 60 - now)))
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        report(stats, elapsed)
+
+        warm = next((s for s in samples if s[0] >= args.warmup * 60), samples[0])
+        last = samples[-1]
+        print(f"\ngrowth from {warm[0] / 60:.1f} min (end of warm-up) to {last[0] / 60:.1f} min:")
+        total_warm = total_last = 0
+        for pid, name in sorted(pids.items()):
+            if pid not in warm[1] or pid not in last[1]:
+                continue
+            (rss0, fd0), (rss1, fd1) = warm[1][pid], last[1][pid]
+            total_warm, total_last = total_warm + rss0, total_last + rss1
+            growth = (rss1 - rss0) / rss0 * 100
+            print(f"  {name:<10} {pid:>7}  RSS {rss0 / 1024:7.1f} -> {rss1 / 1024:7.1f} MB ({growth:+5.1f} %)  "
+                  f"fds {fd0} -> {fd1}")
+            if growth > args.max_growth:
+                failures.append(f"{name} {pid}: RSS grew {growth:.1f} % after warm-up")
+            if fd1 > fd0 + 20:
+                failures.append(f"{name} {pid}: open files grew from {fd0} to {fd1}")
+        if total_warm:
+            print(f"  {'all':<18} RSS {total_warm / 1024:7.1f} -> {total_last / 1024:7.1f} MB "
+                  f"({(total_last - total_warm) / total_warm * 100:+5.1f} %)")
+
+        left = wait_for_outbox(app, timeout=180)
+        if left:
+            failures.append(f"the indexer left {left} outbox rows")
+        from app.search import indexer
+
+        with app.app_context():
+            index = indexer.check(app.config)
+        print(f"index: {index['indexed']} indexed, {index['expected']} expected, missing {len(index['missing'])}, "
+              f"extra {len(index['extra'])}, stale {len(index['stale'])}")
+        if index["missing"] or index["extra"] or index["stale"]:
+            failures.append("the index differs from the database")
+        lost = check_uploads(app, stats.uploads)
+        print(f"uploads acknowledged: {len(stats.uploads)}; lost or damaged: {len(lost)}")
+        print(f"5xx responses: {len(stats.server_errors)}; transport errors: {len(stats.transport_errors)}")
+        failures += lost
+        failures += [f"{route}: HTTP {status} {body}" for route, status, body in stats.server_errors[:20]]
+        failures += [f"{route}: {error}" for route, error in stats.transport_errors[:20]]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+        with app.app_context():
+            from app.extensions import db
+
+            db.engine.dispose()
+        drop_database(args.postgres, db_name)
+    if failures:
+        print(f"\nserver log: {work / 'server.log'}\nFAILED:\n  " + "\n  ".join(failures[:50]), file=sys.stderr)
+        return 1
+    print("\nsoak: passed (no 5xx, no growth over the limit, nothing lost)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
