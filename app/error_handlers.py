@@ -217,7 +217,7 @@ def init_app(app: Flask) -> None:
         return error_response(
             507,
             "storage_full",
-            _("the storage is full; the file was not saved, try again later or ask an administrator"),
+            N_("the storage is full; the file was not saved, try again later or ask an administrator"),
         )
 
     @app.errorhandler(OverflowError)
