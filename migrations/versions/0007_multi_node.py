@@ -1,7 +1,7 @@
 """several application nodes on one database: job leases, the index change
 log read by every node from its own cursor
 
-Revision ID: 0007_multi_node
+Revision ID: 0007
 Revises: 0006
 
 - job_lease: one row per scheduled job (holder node, run key, expiry), so
@@ -15,7 +15,7 @@ Revises: 0006
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_multi_node"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """i18n messages: notifications keep their catalogue msgid and params
 
-Revision ID: 0007_i18n_messages
-Revises: 0006
+Revision ID: 0011
+Revises: 0010
 
 - notification.msgid, notification.params: the message as a catalogue
   msgid with its params, shown in each reader's language. Rows from before
@@ -10,8 +10,8 @@ Revises: 0006
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_i18n_messages"
-down_revision = "0006"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

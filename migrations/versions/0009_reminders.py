@@ -1,7 +1,7 @@
 """reminders and escalation, watching, delegation (issue 16)
 
-Revision ID: 0007_reminders
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 
 - reminder_sent: one row per reminder sent (kind, object, recipient,
   stage, period unique), written with the notification.
@@ -16,8 +16,8 @@ Revises: 0006
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_reminders'
-down_revision = '0006'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

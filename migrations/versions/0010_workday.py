@@ -1,7 +1,7 @@
 """saved views of the lists (issue 18): saved_search.scope
 
-Revision ID: 0007_workday
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 
 - saved_search.scope: "search" (the saved searches so far) or the list a
   saved view is of ("documents", "issues").
@@ -11,8 +11,8 @@ Revises: 0006
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_workday"
-down_revision = "0006"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

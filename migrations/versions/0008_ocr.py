@@ -1,7 +1,7 @@
 """ocr: OCR jobs for scanned PDFs and images (issue 19)
 
-Revision ID: 0007_ocr
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 
 - ocr_job: one row per document version (or attachment) whose file has no
   text layer; claimed by `flask ocr worker` under a lease, with attempts,
@@ -14,8 +14,8 @@ Revises: 0006
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007_ocr'
-down_revision = '0006'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
