@@ -327,7 +327,8 @@ def waiting_approvals(user: User, limit: int = 10) -> tuple[list[DocumentVersion
     if query is None:
         return [], 0
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    items = list(db.session.scalars(query.options(selectinload(DocumentVersion.document)).limit(limit)))
+    # inbox_query already loads each version's document (and its versions) with the page.
+    items = list(db.session.scalars(query.limit(limit)))
     return items, total
 
 
