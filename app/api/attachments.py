@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 
 from app.api import api_blueprint
 from app.api.schemas import FileUpload
-from app.errors import NotFound, ValidationFailed
+from app.errors import N_, NotFound, ValidationFailed
 from app.extensions import db
 from app.issues import attachments, service
 from app.issues.policy import can_view_issue
@@ -48,7 +48,7 @@ class AttachmentListSchema(Schema):
 def _issue(issue_id: int):
     issue = service.get_issue(issue_id)
     if not can_view_issue(current_user, issue):
-        raise NotFound(f"problem report {issue_id} not found")
+        raise NotFound(N_("problem report %(issue_id)s not found"), issue_id=issue_id)
     return issue
 
 
@@ -58,7 +58,7 @@ def _issue(issue_id: int):
 def add_attachment(form, issue_id):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ValidationFailed("a file is required (multipart field 'file')", field="file")
+        raise ValidationFailed(N_("a file is required (multipart field 'file')"), field="file")
     attachment = attachments.add_attachment(
         current_user, _issue(issue_id), upload.stream, upload.filename, remove_gps=form["remove_gps"]
     )

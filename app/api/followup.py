@@ -7,7 +7,7 @@ from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
 from app.api import api_blueprint
-from app.errors import PermissionDenied
+from app.errors import N_, PermissionDenied
 from app.extensions import db
 from app.notify import service as notifications
 
@@ -42,7 +42,7 @@ def assessment(args):
     from app.reminders import assessment as service
 
     if not current_user.has_role(*service.ASSESSMENT_ROLES):
-        raise PermissionDenied("only administrators, leaders, QC and department heads see the assessment")
+        raise PermissionDenied(N_("only administrators, leaders, QC and department heads see the assessment"))
     return service.compute(_period(args))
 
 
@@ -80,7 +80,7 @@ def generate_report(args):
     from app.reminders import report
 
     if not current_user.has_role("admin", "leader", "qc"):
-        raise PermissionDenied("only administrators, leaders and QC generate the report")
+        raise PermissionDenied(N_("only administrators, leaders and QC generate the report"))
     version = report.publish(_period(args), requested_by=current_user)
     db.session.commit()
     return {"document_id": version.document_id, "number": version.number, "title": version.document.title}

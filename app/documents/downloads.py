@@ -67,7 +67,7 @@ def version_bytes(version: DocumentVersion, user: User) -> tuple[str, bytes]:
     several files (a ZIP of a selection)."""
     store = get_store()
     if not store.exists(version.sha256):
-        raise NotFound("the stored file of this version is missing; restore it from a backup")
+        raise NotFound(N_("the stored file of this version is missing; restore it from a backup"))
     data = store.path(version.sha256).read_bytes()
     if stamps.needs_stamp(version):
         data = stamps.stamped_bytes(

@@ -367,7 +367,7 @@ NULLABLE_SORTS = ("review_due",)
 def document_order(sort: str) -> tuple:
     key = sort.lstrip("-")
     if sort not in DOCUMENT_SORTS:
-        raise ValidationFailed(f"unknown sort {sort!r}", field="sort")
+        raise ValidationFailed(N_("unknown sort %(sort)r"), field="sort", sort=sort)
     column = DOCUMENT_SORT_COLUMNS[key]()
     # Empty values last; only a nullable column needs the test (which would keep an index from being used).
     last = (column.is_(None),) if key in NULLABLE_SORTS else ()

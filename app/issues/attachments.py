@@ -26,7 +26,7 @@ from app.documents import blobs
 from app.documents.filenames import sanitize_filename
 from app.documents.images import strip_gps
 from app.documents.sandbox import inspect_bounded
-from app.errors import FileTooLarge, NotFound, PermissionDenied, ValidationFailed
+from app.errors import N_, FileTooLarge, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import Model, db
 from app.issues import signals
 from app.issues.models import Issue
@@ -71,27 +71,29 @@ def add_attachment(
     """Store one file on ``issue`` (not committed). ``remove_gps``: a
     JPEG's GPS position is removed from its EXIF before it is stored."""
     if not _may_attach(actor, issue):
-        raise PermissionDenied("only people working on this report may attach files")
+        raise PermissionDenied(N_("only people working on this report may attach files"))
     if stream is None:
-        raise ValidationFailed("a file is required", field="file")
+        raise ValidationFailed(N_("a file is required"), field="file")
     count = db.session.scalar(
         select(func.count(IssueAttachment.id)).where(IssueAttachment.issue_id == issue.id)
     )
     if (count or 0) >= MAX_PER_REPORT:
-        raise ValidationFailed(f"a report takes at most {MAX_PER_REPORT} attachments", field="file")
+        raise ValidationFailed(
+            N_("a report takes at most %(max)s attachments"), field="file", max=MAX_PER_REPORT
+        )
     limit = current_app.config["ATTACHMENT_MAX_BYTES"]
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise FileTooLarge(f"an attachment may be at most {limit // (1024 * 1024)} MB")
+        raise FileTooLarge(N_("an attachment may be at most %(mb)s MB"), mb=limit // (1024 * 1024))
     if not data:
-        raise ValidationFailed("the file is empty", field="file")
+        raise ValidationFailed(N_("the file is empty"), field="file")
     stripped = strip_gps(data) if remove_gps else data
     name = sanitize_filename(filename or "attachment")
     store = get_store()
     try:
         staged = store.stage(io.BytesIO(stripped), limit)
     except UploadTooLarge:
-        raise FileTooLarge(f"an attachment may be at most {limit // (1024 * 1024)} MB") from None
+        raise FileTooLarge(N_("an attachment may be at most %(mb)s MB"), mb=limit // (1024 * 1024)) from None
     try:
         extracted = inspect_bounded(
             staged.path,
@@ -134,7 +136,7 @@ def get_attachment(user: User, issue_id: int, attachment_id: int) -> IssueAttach
     """The attachment, or NotFound also when ``user`` may not read the report."""
     attachment = db.session.get(IssueAttachment, attachment_id)
     if attachment is None or attachment.issue_id != issue_id or not can_view_issue(user, attachment.issue):
-        raise NotFound("no such attachment")
+        raise NotFound(N_("no such attachment"))
     return attachment
 
 
@@ -142,7 +144,7 @@ def send_attachment(attachment: IssueAttachment):
     """The stored bytes as a download (the caller checked the permission)."""
     store = get_store()
     if not store.exists(attachment.sha256):
-        raise NotFound("the stored file of this attachment is missing; restore it from a backup")
+        raise NotFound(N_("the stored file of this attachment is missing; restore it from a backup"))
     return send_file(
         store.path(attachment.sha256),
         mimetype=attachment.media_type,

@@ -53,11 +53,11 @@ def preferences(user: User) -> dict[str, str]:
 
 
 def set_preferences(user: User, modes: dict[str, str]) -> dict[str, str]:
-    from app.errors import ValidationFailed
+    from app.errors import N_, ValidationFailed
 
     for group, mode in modes.items():
         if group not in KIND_GROUPS or mode not in MODES:
-            raise ValidationFailed("unknown notification kind or delivery", field=group)
+            raise ValidationFailed(N_("unknown notification kind or delivery"), field=group)
     rows = {
         row.kind_group: row
         for row in db.session.scalars(

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from app.errors import NotFound, PermissionDenied
+from app.errors import N_, NotFound, PermissionDenied
 from app.extensions import db
 from app.ocr import service
 from app.ocr.models import JobState, OcrJob
@@ -21,7 +21,7 @@ bp = Blueprint("ocr_admin", __name__, url_prefix="/admin/ocr")
 @login_required
 def _admins_only():
     if not current_user.has_role("admin"):
-        raise PermissionDenied("only administrators see the OCR queue")
+        raise PermissionDenied(N_("only administrators see the OCR queue"))
 
 
 @bp.get("")
@@ -53,7 +53,7 @@ def retry(job_id: int):
     try:
         service.retry(job_id)
     except LookupError:
-        raise NotFound(f"no OCR job {job_id}") from None
+        raise NotFound(N_("no OCR job %(job_id)s"), job_id=job_id) from None
     db.session.commit()
     flash(_("OCR job %(id)s queued again.", id=job_id), "success")
     return redirect(url_for("ocr_admin.index"))

@@ -9,7 +9,7 @@ from flask import Blueprint, request, send_file
 from flask_login import current_user, login_required
 
 from app.documents import service as documents
-from app.errors import NotFound
+from app.errors import N_, NotFound
 from app.preview import render, service
 from app.storage import get_store
 
@@ -28,7 +28,7 @@ def thumbnail(document_id: int, number: int):
     version = documents.get_version(current_user, document_id, number)
     path = service.thumb_file(version.sha256) if service.preview_of(version.sha256) else None
     if path is None:
-        raise NotFound("no preview of this version yet")
+        raise NotFound(N_("no preview of this version yet"))
     return _send(path, version.sha256 + "-thumb")
 
 
@@ -41,7 +41,7 @@ def page(document_id: int, number: int, page: int):
     preview = service.preview_of(version.sha256)
     path = service.page_file(version.sha256, page) if preview else None
     if path is None:
-        raise NotFound(f"no preview of page {page}")
+        raise NotFound(N_("no preview of page %(page)s"), page=page)
     terms = (request.args.get("hl") or "").split()[:10]
     if terms and version.media_type == render.PDF and version.text_status in ("ok", "unreliable"):
         image, found = render.highlighted_pdf_page(get_store().path(version.sha256), page - 1, terms)

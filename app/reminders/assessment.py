@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.models import Department
-from app.errors import ValidationFailed
+from app.errors import N_, ValidationFailed
 from app.extensions import db
 from app.improvement import metrics as plan_metrics
 from app.issues import metrics as issue_metrics
@@ -159,27 +159,27 @@ def import_units(data: bytes) -> ImportResult:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationFailed("the file is not UTF-8 text", field="file") from None
+        raise ValidationFailed(N_("the file is not UTF-8 text"), field="file") from None
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if header[:3] != ["product", "month", "units"]:
-        raise ValidationFailed("the first line must be: product,month,units", field="file")
+        raise ValidationFailed(N_("the first line must be: product,month,units"), field="file")
     parsed: dict[tuple[str, date], int] = {}
     for line, row in enumerate(reader, start=2):
         if line > MAX_ROWS + 1:
-            raise ValidationFailed("at most %(n)s rows per file", field="file", n=MAX_ROWS)
+            raise ValidationFailed(N_("at most %(n)s rows per file"), field="file", n=MAX_ROWS)
         values = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
         product, month, units = values.get("product", ""), values.get("month", ""), values.get("units", "")
         match = MONTH.match(month)
         if not product or len(product) > 100:
             raise ValidationFailed(
-                "line %(line)s: a product name of 1 to 100 characters", field="file", line=line
+                N_("line %(line)s: a product name of 1 to 100 characters"), field="file", line=line
             )
         if not match or not 1 <= int(match.group(2)) <= 12:
-            raise ValidationFailed("line %(line)s: the month is written YYYY-MM", field="file", line=line)
+            raise ValidationFailed(N_("line %(line)s: the month is written YYYY-MM"), field="file", line=line)
         if not units.isdigit() or len(units) > 9:
             raise ValidationFailed(
-                "line %(line)s: units is a whole number, 0 or more", field="file", line=line
+                N_("line %(line)s: units is a whole number, 0 or more"), field="file", line=line
             )
         parsed[(product, date(int(match.group(1)), int(match.group(2)), 1))] = int(units)
     existing: dict[tuple[str, date], UnitsSold] = {

@@ -18,7 +18,7 @@ from app import limits
 from app.audit import record_event
 from app.auth.models import User
 from app.db import utcnow
-from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.errors import N_, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.reminders.models import Delegation
 from app.reminders.service import company_today
@@ -52,22 +52,24 @@ def create(
     actor: User, *, deputy: User | None, starts_on: date, ends_on: date, reason: str = ""
 ) -> Delegation:
     if not can_delegate(actor):
-        raise PermissionDenied("only a department head or a leader may name a deputy")
+        raise PermissionDenied(N_("only a department head or a leader may name a deputy"))
     if deputy is None or not deputy.active:
-        raise ValidationFailed("choose an active user as deputy", field="deputy")
+        raise ValidationFailed(N_("choose an active user as deputy"), field="deputy")
     if deputy.id == actor.id:
-        raise ValidationFailed("you cannot be your own deputy", field="deputy")
+        raise ValidationFailed(N_("you cannot be your own deputy"), field="deputy")
     if not may_stand_in(actor, deputy):
         raise ValidationFailed(
-            "the deputy must see your approvals: someone of your department, a leader or an administrator",
+            N_(
+                "the deputy must see your approvals: someone of your department, a leader or an administrator"
+            ),
             field="deputy",
         )
     if ends_on < starts_on:
-        raise ValidationFailed("the last day comes before the first", field="ends_on")
+        raise ValidationFailed(N_("the last day comes before the first"), field="ends_on")
     if ends_on < company_today():
-        raise ValidationFailed("the last day has passed", field="ends_on")
+        raise ValidationFailed(N_("the last day has passed"), field="ends_on")
     if (ends_on - starts_on).days >= MAX_DAYS:
-        raise ValidationFailed("a delegation lasts at most %(days)s days", field="ends_on", days=MAX_DAYS)
+        raise ValidationFailed(N_("a delegation lasts at most %(days)s days"), field="ends_on", days=MAX_DAYS)
     reason = (reason or "").strip()
     limits.check_length(reason, limits.LONG_TEXT, "reason")
     row = Delegation(
@@ -89,7 +91,7 @@ def create(
 def revoke(actor: User, delegation_id: int) -> Delegation:
     row = db.session.get(Delegation, delegation_id)
     if row is None or (row.delegator_id != actor.id and not actor.has_role("admin")):
-        raise NotFound(f"delegation {delegation_id} not found")
+        raise NotFound(N_("delegation %(delegation_id)s not found"), delegation_id=delegation_id)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         record_event(actor, "revoke_delegation", row, details={"deputy": row.deputy.email})

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app import limits
 from app.audit import record_event
 from app.auth.models import Department, User
-from app.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from app.errors import N_, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.reminders.models import MeetingDecision, MeetingUpdate, ReviewMeeting
 from app.reminders.report import parse_quarter
@@ -28,7 +28,7 @@ def may_record(user: User) -> bool:
 def _department(code: str) -> Department:
     department = db.session.scalar(select(Department).where(Department.code == (code or "").strip()))
     if department is None:
-        raise ValidationFailed("unknown department %(code)s", field="department", code=code)
+        raise ValidationFailed(N_("unknown department %(code)s"), field="department", code=code)
     return department
 
 
@@ -44,14 +44,16 @@ def create(
 ) -> ReviewMeeting:
     """``updates``: department code -> text; ``decisions``: (text, department code or "")."""
     if not may_record(actor):
-        raise PermissionDenied("only a leader, an administrator, QC or a department head records a meeting")
+        raise PermissionDenied(
+            N_("only a leader, an administrator, QC or a department head records a meeting")
+        )
     period = parse_quarter(quarter)
     if held_on is None:
-        raise ValidationFailed("the meeting's date is required", field="held_on")
+        raise ValidationFailed(N_("the meeting's date is required"), field="held_on")
     limits.check_length(notes, limits.LONG_TEXT, "notes")
     people = db.session.scalars(select(User).where(User.id.in_(attendee_ids or []))).all()
     if len(people) != len(set(attendee_ids or [])):
-        raise ValidationFailed("unknown attendee", field="attendees")
+        raise ValidationFailed(N_("unknown attendee"), field="attendees")
     meeting = ReviewMeeting(
         quarter=period.label,
         held_on=held_on,
@@ -84,7 +86,7 @@ def create(
 def get(meeting_id: int) -> ReviewMeeting:
     meeting = db.session.get(ReviewMeeting, meeting_id)
     if meeting is None:
-        raise NotFound(f"meeting {meeting_id} not found")
+        raise NotFound(N_("meeting %(meeting_id)s not found"), meeting_id=meeting_id)
     return meeting
 
 
@@ -105,9 +107,9 @@ def plan_from_decision(actor: User, decision_id: int):
 
     decision = db.session.get(MeetingDecision, decision_id)
     if decision is None:
-        raise NotFound(f"decision {decision_id} not found")
+        raise NotFound(N_("decision %(decision_id)s not found"), decision_id=decision_id)
     if decision.plan_id is not None:
-        raise InvalidTransition("this decision already has a plan")
+        raise InvalidTransition(N_("this decision already has a plan"))
     meeting = db.session.get(ReviewMeeting, decision.meeting_id)
     assert meeting is not None
     code = decision.department.code if decision.department else actor.department.code

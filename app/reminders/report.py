@@ -40,7 +40,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import Department, User, UserRole
 from app.documents.models import Document, DocumentVersion
-from app.errors import ValidationFailed
+from app.errors import N_, ValidationFailed
 from app.extensions import db
 from app.improvement import metrics as plan_metrics
 from app.issues import metrics as issue_metrics
@@ -78,7 +78,7 @@ def _next_month(day: date, months: int = 1) -> date:
 def parse_month(text: str) -> Period:
     match = re.fullmatch(r"(\d{4})-(\d{2})", (text or "").strip())
     if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2999:
-        raise ValidationFailed("a month is written YYYY-MM, e.g. 2026-10", field="month")
+        raise ValidationFailed(N_("a month is written YYYY-MM, e.g. 2026-10"), field="month")
     first = date(int(match.group(1)), int(match.group(2)), 1)
     return Period(first.strftime("%Y-%m"), first, _next_month(first))
 
@@ -86,7 +86,7 @@ def parse_month(text: str) -> Period:
 def parse_quarter(text: str) -> Period:
     match = re.fullmatch(r"(\d{4})-?Q([1-4])", (text or "").strip().upper())
     if not match or not 2000 <= int(match.group(1)) <= 2999:
-        raise ValidationFailed("a quarter is written YYYY-Qn, e.g. 2026-Q4", field="quarter")
+        raise ValidationFailed(N_("a quarter is written YYYY-Qn, e.g. 2026-Q4"), field="quarter")
     first = date(int(match.group(1)), 3 * (int(match.group(2)) - 1) + 1, 1)
     return Period(f"{first.year}-Q{match.group(2)}", first, _next_month(first, 3))
 
@@ -426,7 +426,7 @@ def report_author() -> User:
             select(User).where(User.email == email.strip().lower(), User.active.is_(True))
         )
         if user is None:
-            raise ValidationFailed("REPORT_AUTHOR names no active user", field="author")
+            raise ValidationFailed(N_("REPORT_AUTHOR names no active user"), field="author")
         return user
     user = db.session.scalar(
         select(User)
@@ -437,7 +437,7 @@ def report_author() -> User:
     )
     if user is None:
         raise ValidationFailed(
-            "no active administrator to author the report; set REPORT_AUTHOR", field="author"
+            N_("no active administrator to author the report; set REPORT_AUTHOR"), field="author"
         )
     return user
 

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from app.auth.models import User
 from app.documents.models import Document, DocumentVersion
 from app.documents.policy import can_view_document
-from app.errors import NotFound, ValidationFailed
+from app.errors import N_, NotFound, ValidationFailed
 from app.extensions import db
 from app.issues.forms import STATE_LABELS as ISSUE_STATE_LABELS
 from app.issues.models import Issue
@@ -34,7 +34,7 @@ TARGETS = ("document", "issue")
 
 def _target(user: User, target: str, target_id: int) -> Document | Issue:
     if target not in TARGETS:
-        raise ValidationFailed("one watches a document or an issue", field="target")
+        raise ValidationFailed(N_("one watches a document or an issue"), field="target")
     obj: Document | Issue | None
     if target == "document":
         obj = db.session.get(Document, target_id)
@@ -43,7 +43,12 @@ def _target(user: User, target: str, target_id: int) -> Document | Issue:
         obj = db.session.get(Issue, target_id)
         visible = obj is not None and can_view_issue(user, obj)
     if obj is None or not visible:
-        raise NotFound(f"{target} {target_id} not found")
+        raise NotFound(
+            N_("document %(target_id)s not found")
+            if target == "document"
+            else N_("issue %(target_id)s not found"),
+            target_id=target_id,
+        )
     return obj
 
 

@@ -163,18 +163,18 @@ def save_view(user: User, scope: str, name: str, query: dict) -> SavedSearch:
     """A saved view of a list: its filters and sort under a name of the
     user's. The query is checked by the list when it is opened."""
     if scope not in VIEW_KEYS:
-        raise ValidationFailed("Unknown list %(name)s.", field="scope", name=scope[:40])
+        raise ValidationFailed(N_("Unknown list %(name)s."), field="scope", name=scope[:40])
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("a name is required", field="name")
+        raise ValidationFailed(N_("a name is required"), field="name")
     limits.check_length(name, 100, "name")
     cleaned = _clean_query({k: v for k, v in query.items() if k != "page"}, VIEW_KEYS[scope])
     if db.session.scalar(
         select(SavedSearch.id).where(SavedSearch.user_id == user.id, SavedSearch.name == name)
     ):
-        raise InvalidTransition(f"you already have a saved search named {name!r}")
+        raise InvalidTransition(N_("you already have a saved search named %(name)r"), name=name)
     if len(mine(user, scope)) >= MAX_PER_USER:
-        raise InvalidTransition(f"at most {MAX_PER_USER} saved searches")
+        raise InvalidTransition(N_("at most %(max)s saved searches"), max=MAX_PER_USER)
     view = SavedSearch(user_id=user.id, name=name, query=cleaned, scope=scope)
     db.session.add(view)
     db.session.flush()

@@ -115,13 +115,13 @@ def check_query(text: str | None) -> None:
     text = text or ""
     if len(text) > limits.SEARCH_QUERY:
         raise QueryTooLong(
-            "The search is longer than %(limit)s characters; shorten it.",
+            N_("The search is longer than %(limit)s characters; shorten it."),
             field="q",
             limit=limits.SEARCH_QUERY,
         )
     if len(text.split()) > limits.SEARCH_TERMS:
         raise TooManyTerms(
-            "The search has more than %(limit)s words; use fewer.", field="q", limit=limits.SEARCH_TERMS
+            N_("The search has more than %(limit)s words; use fewer."), field="q", limit=limits.SEARCH_TERMS
         )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import User
 from app.documents.models import Document, DocumentVersion, VersionState
 from app.documents.policy import can_view_version, visible_documents_clause
-from app.errors import DomainError, ValidationFailed
+from app.errors import N_, DomainError, ValidationFailed
 from app.extensions import db
 
 MAX_SELECTION = 200
@@ -38,9 +38,9 @@ class Outcome:
 def check_selection(ids: Sequence[int]) -> list[int]:
     unique = list(dict.fromkeys(ids))
     if not unique:
-        raise ValidationFailed("Select at least one row.", field="ids")
+        raise ValidationFailed(N_("Select at least one row."), field="ids")
     if len(unique) > MAX_SELECTION:
-        raise ValidationFailed("At most %(max)s rows at once.", field="ids", max=MAX_SELECTION)
+        raise ValidationFailed(N_("At most %(max)s rows at once."), field="ids", max=MAX_SELECTION)
     return unique
 
 
@@ -82,7 +82,7 @@ def document_state_change(user: User, ids: Sequence[int], action: str) -> Outcom
         return lambda: approval.act(version, action, actor=user)
 
     if action not in DOCUMENT_ACTIONS:
-        raise ValidationFailed("Unknown action %(action)s.", field="action", action=action)
+        raise ValidationFailed(N_("Unknown action %(action)s."), field="action", action=action)
     documents = selected_documents(user, ids)
     outcome = Outcome()
     missing = len(set(check_selection(ids))) - len(documents)
@@ -148,7 +148,7 @@ def documents_zip(user: User, ids: Sequence[int]) -> tuple[bytes, Outcome]:
             total += len(data)
             if total > MAX_ZIP_BYTES:
                 raise ValidationFailed(
-                    "The selected files are larger than %(mb)s MB together; select fewer.",
+                    N_("The selected files are larger than %(mb)s MB together; select fewer."),
                     field="ids",
                     mb=MAX_ZIP_BYTES // (1024 * 1024),
                 )
@@ -225,7 +225,7 @@ def issue_state_change(user: User, ids: Sequence[int], action: str, comment: str
     from app.issues.models import Issue
 
     if action not in ISSUE_ACTIONS:
-        raise ValidationFailed("Unknown action %(action)s.", field="action", action=action)
+        raise ValidationFailed(N_("Unknown action %(action)s."), field="action", action=action)
     wanted = check_selection(ids)
     found = {i.id: i for i in db.session.scalars(select(Issue).where(Issue.id.in_(wanted)))}
     outcome = Outcome()
@@ -379,5 +379,5 @@ def document_ref(user: User, text: str) -> int:
         .limit(1)
     )
     if found is None:
-        raise NotFound("No document %(ref)s that you may see.", ref=text[:60])
+        raise NotFound(N_("No document %(ref)s that you may see."), ref=text[:60])
     return found
