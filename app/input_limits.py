@@ -16,9 +16,8 @@ import json
 import re
 
 from flask import Flask, request
-from flask_babel import gettext as _
 
-from app.errors import DomainError
+from app.errors import N_, DomainError
 
 JSON_TYPES = ("application/json",)
 # Lone surrogates: a JSON escape such as "\\ud800" decodes to one, and no
@@ -58,30 +57,29 @@ def _walk(value, max_depth: int) -> None:
         item, depth = stack.pop()
         if isinstance(item, str):
             if "\x00" in item:
-                raise InvalidCharacter(_nul_message())
+                raise InvalidCharacter(_NUL_MESSAGE)
             if _SURROGATE.search(item):
-                raise InvalidEncoding(_("the request body is not valid UTF-8"))
+                raise InvalidEncoding(N_("the request body is not valid UTF-8"))
             continue
         if isinstance(item, (dict, list)):
             if depth > max_depth:
-                raise InputTooDeep(_("the request is nested deeper than %(limit)s levels"), limit=max_depth)
+                raise InputTooDeep(N_("the request is nested deeper than %(limit)s levels"), limit=max_depth)
             children = list(item.keys()) + list(item.values()) if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
 
 
-def _nul_message() -> str:
-    return _("the request contains a NUL character, which text cannot hold")
+_NUL_MESSAGE = N_("the request contains a NUL character, which text cannot hold")
 
 
 def check_json_body(app: Flask) -> None:
     limit = app.config["JSON_MAX_BYTES"]
     length = request.content_length
     if length is not None and length > limit:
-        raise BodyTooLarge(_("the JSON body is larger than the %(limit)s KB limit"), limit=limit // 1024)
+        raise BodyTooLarge(N_("the JSON body is larger than the %(limit)s KB limit"), limit=limit // 1024)
     # Without a Content-Length (chunked), read at most the limit plus one byte.
     raw = request.stream.read(limit + 1) if length is None else request.get_data(cache=True)
     if len(raw) > limit:
-        raise BodyTooLarge(_("the JSON body is larger than the %(limit)s KB limit"), limit=limit // 1024)
+        raise BodyTooLarge(N_("the JSON body is larger than the %(limit)s KB limit"), limit=limit // 1024)
     if length is None:
         request._cached_data = raw  # what get_data() returns to the parsers after us
     if not raw.strip():
@@ -89,12 +87,12 @@ def check_json_body(app: Flask) -> None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidEncoding(_("the request body is not valid UTF-8")) from None
+        raise InvalidEncoding(N_("the request body is not valid UTF-8")) from None
     try:
         value = json.loads(text)
     except RecursionError:
         raise InputTooDeep(
-            _("the request is nested deeper than %(limit)s levels"), limit=app.config["JSON_MAX_DEPTH"]
+            N_("the request is nested deeper than %(limit)s levels"), limit=app.config["JSON_MAX_DEPTH"]
         ) from None
     except ValueError:
         return  # not JSON: the route's parser answers 400 as for any malformed body
@@ -112,6 +110,6 @@ def init_app(app: Flask) -> None:
                 continue
             for key, value in values.items(multi=True):
                 if "\x00" in key or "\x00" in value:
-                    raise InvalidCharacter(_nul_message())
+                    raise InvalidCharacter(_NUL_MESSAGE)
         if _is_json() and request.method in ("POST", "PUT", "PATCH", "DELETE"):
             check_json_body(app)

@@ -110,13 +110,13 @@ def test_search_bounds_name_the_limit_in_the_readers_language(api, client, login
                        headers={"Accept-Language": "zh-Hans"})
     assert too_long.status_code == 400
     assert too_long.json["error"]["code"] == "query_too_long"
-    assert str(limits.SEARCH_QUERY) in too_long.json["error"]["message"]
-    assert "字符" in too_long.json["error"]["message"]
+    assert str(limits.SEARCH_QUERY) in too_long.json["error"]["localized_message"]
+    assert "字符" in too_long.json["error"]["localized_message"]
     many = " ".join(["ab"] * (limits.SEARCH_TERMS + 1))
     too_many = api.get("/search", query_string={"q": many}, headers={"Accept-Language": "zh-Hant"})
     assert too_many.status_code == 400
     assert too_many.json["error"]["code"] == "too_many_terms"
-    assert f"{limits.SEARCH_TERMS} 個詞" in too_many.json["error"]["message"]
+    assert f"{limits.SEARCH_TERMS} 個詞" in too_many.json["error"]["localized_message"]
     login(make_user("author", "RD"))
     page = client.get("/search", query_string={"q": many}, headers={"Accept-Language": "zh-Hant"})
     assert page.status_code == 400

@@ -142,7 +142,7 @@ def test_a_full_storage_answers_507_keeps_nothing_and_recovers(app, api_as, make
     refused = _upload(api, big, "X300 manual", **{"Accept-Language": "zh-Hant"})
     assert refused.status_code == 507
     assert refused.json["error"]["code"] == "storage_full"
-    assert "儲存空間已滿" in refused.json["error"]["message"]
+    assert "儲存空間已滿" in refused.json["error"]["localized_message"]
     version = api.post(f"/documents/{document_id}/versions", data={
         "change_note": "second", "file": (io.BytesIO(big), "manual.txt")}, content_type="multipart/form-data")
     assert version.status_code == 507
