@@ -363,8 +363,14 @@ def _watch_panel(document: Document):
     }
 
 
+def _watched_panel():
+    documents, issues = watch.watched_items(current_user)
+    return "reminders/_watched_panel.html", {"documents": documents, "issues": issues}
+
+
 def init_app(app) -> None:
     hooks.register(app, "document_panel", _watch_panel)
+    hooks.register(app, "dashboard_panel", _watched_panel)
     hooks.register(app, "metrics_panel", _report_panel)
 
     @app.context_processor

@@ -82,6 +82,32 @@ def watched(user: User) -> list[Watch]:
     return list(db.session.scalars(select(Watch).where(Watch.user_id == user.id).order_by(Watch.id)))
 
 
+def watched_items(user: User, limit: int = 10) -> tuple[list[Document], list[Issue]]:
+    """What ``user`` watches and may still see (newest change first), for
+    the dashboard: documents (with their versions) and problem reports."""
+    from sqlalchemy.orm import selectinload
+
+    ids = {"document": [], "issue": []}  # type: dict[str, list[int]]
+    for row in watched(user):
+        ids[row.target].append(row.target_id)
+    documents = [
+        d
+        for d in db.session.scalars(
+            select(Document)
+            .where(Document.id.in_(ids["document"]))
+            .options(selectinload(Document.versions))
+            .order_by(Document.updated_at.desc())
+        )
+        if can_view_document(user, d)
+    ][:limit]
+    issues = [
+        i
+        for i in db.session.scalars(select(Issue).where(Issue.id.in_(ids["issue"])).order_by(Issue.id.desc()))
+        if can_view_issue(user, i)
+    ][:limit]
+    return documents, issues
+
+
 def watchers(target: str, target_id: int) -> list[User]:
     return list(
         db.session.scalars(

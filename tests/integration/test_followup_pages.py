@@ -96,3 +96,27 @@ def test_api_mark_all_read_and_watch(api_as, make_user, make_document):
     assert response.get_json()["watching"] is True
     assert api.put("/watch/document/999999", json={"watching": True}).status_code == 404
     assert api.put(f"/watch/document/{document.id}", json={}).status_code == 400
+
+
+def test_the_dashboard_lists_what_i_watch_and_may_still_see(client, login, make_user, make_document):
+    watcher = make_user("author", "RD")
+    document = make_document(make_user("author", "RD"), title="X200 service manual")
+    hidden = make_document(make_user("author", "QA"), title="QA secret plan", confidentiality="restricted")
+    issue = Issue(title="X200 overheats", reported_by_id=watcher.id, state="reported")
+    db.session.add(issue)
+    db.session.commit()
+    login(watcher)
+    empty = client.get("/").get_data(as_text=True)
+    assert 'data-panel="watched"' in empty and "Nothing watched yet" in empty
+    client.post(f"/watch/document/{document.id}", data={"on": "1"})
+    client.post(f"/watch/issue/{issue.id}", data={"on": "1"})
+    # A watch on a document that later became invisible (written directly: the route refuses it).
+    from app.reminders.models import Watch
+
+    db.session.add(Watch(user_id=watcher.id, target="document", target_id=hidden.id))
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    panel = page[page.index('data-panel="watched"'):]
+    panel = panel[: panel.index("</section>")]
+    assert "X200 service manual" in panel and "X200 overheats" in panel
+    assert "QA secret plan" not in panel
