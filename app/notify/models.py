@@ -46,6 +46,7 @@ class Notification(Model):
             for k, v in (self.params or {}).items()
         }
         return translated(self.msgid, params)
+
     # Listed in a daily digest e-mail (the user chose "daily" for its kind).
     digested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
