@@ -20,8 +20,8 @@ class PeriodArgs(Schema):
 
 
 def _period(args):
+    from app.clock import company_today
     from app.reminders import report
-    from app.reminders.service import company_today
 
     if args.get("quarter"):
         return report.parse_quarter(args["quarter"])

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from app import limits
 from app.audit import record_event
 from app.auth.models import User
+from app.clock import company_today
 from app.db import utcnow
 from app.errors import N_, NotFound, PermissionDenied, ValidationFailed
 from app.extensions import db
 from app.reminders.models import Delegation
-from app.reminders.service import company_today
 
 MAX_DAYS = 366
 DELEGATING_ROLES = ("dept_head", "leader")

@@ -13,6 +13,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.clock import company_today
 from app.db import utcnow
 from app.extensions import db
 from app.improvement.models import Plan, PlanMeasure
@@ -20,7 +21,7 @@ from app.improvement.states import OPEN_STATES as PLAN_OPEN_STATES
 from app.issues.models import Issue
 from app.notify.models import Notification, NotificationPreference
 from app.notify.service import kind_group, preferences, queue_mail
-from app.reminders.service import ISSUE_OPEN_STATES, claim, company_today
+from app.reminders.service import ISSUE_OPEN_STATES, claim
 
 
 def _waiting(user: User) -> list[tuple[str, str]]:

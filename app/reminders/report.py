@@ -39,13 +39,13 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from app.auth.models import Department, User, UserRole
+from app.clock import company_zone
 from app.documents.models import Document, DocumentVersion
 from app.errors import N_, ValidationFailed
 from app.extensions import db
 from app.improvement import metrics as plan_metrics
 from app.issues import metrics as issue_metrics
 from app.issues.models import Issue
-from app.reminders.service import company_zone
 
 TITLE = "Monthly product tracking report {label}"
 FONT_CANDIDATES = (
@@ -479,7 +479,8 @@ def publish_once(today: date | None = None) -> int:
     """Last month's report unless it was already generated (the scheduler's
     job on the first day of the month; safe to run twice or on two
     machines: the claim row is unique and inserted first)."""
-    from app.reminders.service import claim, company_today
+    from app.clock import company_today
+    from app.reminders.service import claim
 
     period = previous_month(today or company_today())
     author = report_author()

@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -37,6 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.approval.models import Signature
 from app.auth.models import User, UserRole
+from app.clock import company_date, company_today
 from app.documents.models import Document, DocumentVersion, VersionState
 from app.extensions import db
 from app.improvement.models import Plan, PlanMeasure
@@ -46,19 +46,6 @@ from app.notify.service import notify
 from app.reminders.models import ReminderSent
 
 ISSUE_OPEN_STATES = ("reported", "triaged", "in_progress")
-
-
-def company_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def company_today() -> date:
-    return datetime.now(company_zone()).date()
-
-
-def company_date(moment: datetime) -> date:
-    """The calendar date of an instant in the company's time zone."""
-    return moment.astimezone(company_zone()).date()
 
 
 def working_days_between(start: date, end: date) -> int:

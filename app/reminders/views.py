@@ -170,8 +170,8 @@ REPORT_ROLES = ("admin", "leader", "qc")
 
 def period_from_args():
     """?month=YYYY-MM or ?quarter=YYYY-Qn; last month by default."""
+    from app.clock import company_today
     from app.reminders import report
-    from app.reminders.service import company_today
 
     if request.args.get("quarter"):
         return report.parse_quarter(request.args["quarter"])
@@ -183,9 +183,9 @@ def period_from_args():
 @bp.get("/assessment")
 @login_required
 def assessment_page():
+    from app.clock import company_today
     from app.reminders import assessment
     from app.reminders.report import previous_month
-    from app.reminders.service import company_today
 
     if not current_user.has_role(*assessment.ASSESSMENT_ROLES):
         abort(403)
@@ -229,9 +229,9 @@ def generate_report():
 
 
 def _report_panel(start, end):
+    from app.clock import company_today
     from app.documents.policy import visible_documents_clause
     from app.reminders import report
-    from app.reminders.service import company_today
 
     recent = db.session.scalars(
         select(Document)
