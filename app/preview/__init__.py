@@ -13,6 +13,6 @@ def init_app(app: Flask) -> None:
     version_stored.connect(service.on_version_stored)
     app.add_template_global(service.preview_of, "preview_of")
     app.add_template_global(service.previews_of, "previews_of")
-    app.add_template_global(service.thumbnail_version, "thumbnail_version")
+    app.add_template_global(service.list_thumbnails, "list_thumbnails")
     app.add_template_global(service.hit_thumbnails, "hit_thumbnails")
     app.add_template_global(service.html_for, "preview_html")

@@ -63,16 +63,24 @@ def previews_of(sha256s: list[str]) -> dict[str, Preview]:
     return {row.sha256: row for row in rows}
 
 
-def thumbnail_version(user, document) -> DocumentVersion | None:
-    """The version whose thumbnail a list shows: the effective one, else the
-    newest the user may open, when its preview is made."""
+def list_thumbnails(user, documents) -> dict[int, DocumentVersion]:
+    """The version whose thumbnail each row of a list shows (the effective
+    one, else the newest the user may open) when its preview is made, with
+    one query for the page's previews, not one per row."""
     from app.documents.policy import can_view_version
 
-    candidates = [document.effective_version] + list(reversed(document.versions))
-    for version in candidates:
-        if version is not None and can_view_version(user, version):
-            return version if preview_of(version.sha256) else None
-    return None
+    chosen: dict[int, DocumentVersion] = {}
+    for document in documents:
+        for version in [document.effective_version, *reversed(document.versions)]:
+            if version is not None and can_view_version(user, version):
+                chosen[document.id] = version
+                break
+    done = previews_of([v.sha256 for v in chosen.values()])
+    return {
+        document_id: version
+        for document_id, version in chosen.items()
+        if version.sha256 in done and (folder(version.sha256) / "thumb.png").is_file()
+    }
 
 
 def hit_thumbnails(items: list[dict]) -> set[tuple[int, int]]:

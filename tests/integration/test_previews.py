@@ -144,3 +144,27 @@ def test_a_file_the_renderer_cannot_read_fails_with_a_reason(app, api, runner):
     output = _work(runner)
     preview = db.session.scalar(select(Preview))
     assert "failed" in output and preview.state == "failed" and preview.error
+
+
+def test_the_document_list_reads_its_previews_in_one_query(app, api, web, runner):
+    from sqlalchemy import event
+
+    app.config["OCR_ENABLED"] = False
+    pdf = (DATA / "pdflatex-4-pages.pdf").read_bytes()
+    ids = [api.upload("/documents", pdf, f"manual-{n}.pdf", **{**FIELDS, "title": f"Manual {n}"}).json["id"]
+           for n in range(4)]
+    _work(runner)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = web.get("/documents/").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    for document_id in ids:  # every row shows its thumbnail...
+        assert f"/documents/{document_id}/versions/1/thumbnail.png" in page
+    # ...from one query for the whole page, not one per row.
+    assert len([s for s in statements if "FROM preview" in s]) == 1
