@@ -108,11 +108,11 @@ def test_a_parse_that_runs_too_long_is_stopped(monkeypatch, tmp_path):
         time.sleep(60)
 
     monkeypatch.setattr(sandbox, "inspect_upload", stuck)
-    path = tmp_path / "a.txt"
-    path.write_text("x")
+    path = tmp_path / "a.pdf"  # not small plain text, which is read without a child
+    path.write_bytes(b"%PDF-1.4\n")
     started = time.monotonic()
     with pytest.raises(BadUpload, match="could not be read within 1 s") as info:
-        sandbox.inspect_bounded(path, "a.txt", max_unpacked_bytes=1, timeout_s=1, memory_mb=64)
+        sandbox.inspect_bounded(path, "a.pdf", max_unpacked_bytes=1, timeout_s=1, memory_mb=64)
     assert info.value.code == "extraction_timeout"
     assert time.monotonic() - started < 10
 
@@ -124,10 +124,10 @@ def test_a_parse_that_needs_too_much_memory_is_stopped(monkeypatch, tmp_path):
             hoard.append(bytearray(16 * 1024 * 1024))
 
     monkeypatch.setattr(sandbox, "inspect_upload", greedy)
-    path = tmp_path / "a.txt"
-    path.write_text("x")
+    path = tmp_path / "a.pdf"  # not small plain text, which is read without a child
+    path.write_bytes(b"%PDF-1.4\n")
     with pytest.raises(BadUpload, match="needs more than 64 MB") as info:
-        sandbox.inspect_bounded(path, "a.txt", max_unpacked_bytes=1, timeout_s=30, memory_mb=64)
+        sandbox.inspect_bounded(path, "a.pdf", max_unpacked_bytes=1, timeout_s=30, memory_mb=64)
     assert info.value.code == "extraction_memory"
 
 
@@ -140,7 +140,7 @@ def stuck(*args, **kwargs):
     time.sleep(120)
 
 sandbox.inspect_upload = stuck
-sandbox.inspect_bounded(sys.argv[1], "a.txt", max_unpacked_bytes=1, timeout_s=60, memory_mb=64)
+sandbox.inspect_bounded(sys.argv[1], "a.pdf", max_unpacked_bytes=1, timeout_s=60, memory_mb=64)
 """
 
 
@@ -156,8 +156,8 @@ def test_the_reader_dies_with_a_killed_worker(tmp_path):
     """A worker killed mid-extraction must not leave its reader behind: the
     forked reader holds copies of the worker's database connections, and an
     orphan kept the worker's transaction and its locks open."""
-    path = tmp_path / "a.txt"
-    path.write_text("text")
+    path = tmp_path / "a.pdf"
+    path.write_bytes(b"%PDF-1.4\n")
     pid_file = tmp_path / "child.pid"
     worker = subprocess.Popen([sys.executable, "-c", ORPHAN_SCRIPT, str(path), str(pid_file)], cwd=ROOT)
     try:
