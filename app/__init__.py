@@ -70,6 +70,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.localize_callback = gettext
     install_form_translations()
 
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_commit", _note_request_commit):
+        event.listen(Session, "after_commit", _note_request_commit)
+
     @app.before_request
     def _forget_cached_user():
         # flask-login and Flask-Babel cache the user and locale on `g`, which lives as long as the app
@@ -77,6 +83,27 @@ def register_extensions(app: Flask) -> None:
         # several requests, each request must still authenticate on its own.
         g.pop("_login_user", None)
         g.pop("_flask_babel", None)  # the locale is chosen per request too
+        # A request's objects are not reloaded after its commit: what it just
+        # wrote is what its response shows, and the session ends with the
+        # request (issue 20: one reload query per object after every commit).
+        # Long-running loops (indexer, workers, scheduler) keep the default.
+        db.session().expire_on_commit = False
+
+    @app.teardown_request
+    def _restore_expiry(_exc=None):
+        # Tests and scripts that keep one app context across requests share
+        # its session (in the service each request has its own, removed with
+        # it). For them the request ends as if it had expired on commit:
+        # what they hold is read again, and expiry on commit is back.
+        session = db.session()
+        session.expire_on_commit = True
+        if session.info.pop("committed", False) and not (session.new or session.dirty or session.deleted):
+            session.expire_all()
+
+
+def _note_request_commit(session) -> None:
+    if not session.expire_on_commit:  # inside a request (see register_extensions)
+        session.info["committed"] = True
 
 
 def register_blueprints(app: Flask) -> None:

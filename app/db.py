@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy.orm import DeclarativeBase, Mapper
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,3 +45,19 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _as_stored(target, value, oldvalue, initiator):
+    """An aware time assigned to a UTC column is kept in UTC, as the database
+    gives it back: a request answers from its objects after its commit
+    without reading them again (found_at given as +08:00 reads as UTC)."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _utc_on_assignment(mapper: Mapper, class_) -> None:
+    for prop in mapper.column_attrs:
+        if any(isinstance(column.type, UTCDateTime) for column in prop.columns):
+            event.listen(getattr(class_, prop.key), "set", _as_stored, retval=True)
