@@ -144,6 +144,10 @@ def create_issue(actor: User, data: dict) -> Issue:
         _triage_values(triage, partial=True)
         if not can_triage(context_for(actor, issue)):
             raise PermissionDenied(N_("only customer service or a department head may classify a report"))
+    # A new report has none of these yet: known empty, not asked of the
+    # database when the response shows them.
+    for collection in ("comments", "links", "team", "replies", "follow_ups", "attachments"):
+        setattr(issue, collection, [])
     db.session.add(issue)
     if data.get("channel") or data.get("contact"):
         from app.issues.customer import apply_customer_details
