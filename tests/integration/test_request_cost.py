@@ -5,7 +5,9 @@ grow with the number of rows shown)."""
 from __future__ import annotations
 
 import contextlib
+import io
 
+import pytest
 from sqlalchemy import event
 
 from app.extensions import db
@@ -86,3 +88,74 @@ def test_a_problem_report_does_not_load_comment_by_comment(api_as, make_user):
         api_as(person).post(f"/issues/{issue['id']}/comments", json={"body": "me too"})
     assert len(first.get(f"/issues/{issue['id']}").json["comments"]) == 5
     assert _cost(first, f"/issues/{issue['id']}") == few
+
+
+def _before_indexing(seen: list[str]) -> list[str]:
+    """The request's own statements: the tests index inline after the
+    commit (the service's indexer is another process), in a session of its own."""
+    starts = [i for i, s in enumerate(seen) if "index_node" in s]
+    return seen[: starts[0]] if starts else seen
+
+
+def test_an_action_answers_from_what_it_wrote_without_reloading(api_as, make_user):
+    """After its commit a request does not read back what it just wrote
+    (the session no longer expires its objects on commit inside a request):
+    the body still shows the new state."""
+    support = api_as(make_user("support", "CS"))
+    make_user("dept_head", "RD")
+    issue = support.post("/issues", json={"title": "X200 過熱", "phenomenon": "停機"}).json
+    db.session.remove()
+    with statements() as seen:
+        response = support.post(
+            f"/issues/{issue['id']}/actions",
+            json={"action": "triage", "category": "quality", "severity": 2, "department": "RD"},
+        )
+    assert response.status_code == 200, response.json
+    assert response.json["state"] == "triaged" and response.json["department"] == "RD"
+    issue_reads = [s for s in _before_indexing(seen) if s.lstrip().upper().startswith("SELECT ISSUE.ID")]
+    assert len(issue_reads) == 1, issue_reads  # loaded once, not again after the commit
+
+
+def test_a_new_report_does_not_ask_for_its_empty_lists(api_as, make_user):
+    support = api_as(make_user("support", "CS"))
+    db.session.remove()
+    with statements() as seen:
+        response = support.post("/issues", json={"title": "X200 噪音", "phenomenon": "異音"})
+    assert response.status_code == 201
+    assert response.json["comments"] == [] and response.json["replies"] == []
+    for table in ("issue_comment", "issue_reply", "issue_follow_up", "issue_link"):
+        assert not [s for s in _before_indexing(seen) if s.lstrip().upper().startswith(f"SELECT {table.upper()}.")], table
+
+
+def test_a_small_text_upload_is_read_without_a_child_process(api_as, make_user, monkeypatch):
+    """Small Markdown and plain text are decoded in the worker; a fork cost
+    more than the read (PDF, DOCX, images and large text still go to the
+    bounded child, which test_hostile_files covers)."""
+    from app.documents import sandbox
+
+    def no_fork(*args, **kwargs):
+        raise AssertionError("a reader process was started for a small text file")
+
+    monkeypatch.setattr(sandbox.multiprocessing, "get_context", no_fork)
+    author = api_as(make_user("author", "RD"))
+    response = author.post(
+        "/documents",
+        data={"title": "X200 torque table", "category": "technical", "doc_type": "manual", "department": "RD",
+              "file": (io.BytesIO("# 扭力表\n\nM4 螺絲 1.2 N·m\n".encode()), "torque.md")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.json
+    assert response.json["versions"][0]["text_status"] == "ok"
+    big = ("# 扭力表\n" + "M4 螺絲 1.2 N·m\n" * 80_000).encode()  # over 1 MB: the child reads it
+    assert len(big) > sandbox.INLINE_TEXT_BYTES
+    with pytest.raises(AssertionError, match="reader process"):
+        sandbox.inspect_bounded(_write(big), "big.md", max_unpacked_bytes=1 << 30, timeout_s=5, memory_mb=256)
+
+
+def _write(data: bytes):
+    import tempfile
+
+    handle = tempfile.NamedTemporaryFile(suffix=".md", delete=False)
+    handle.write(data)
+    handle.close()
+    return handle.name
