@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, time
 from html import escape
 
 from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import lazyload, selectinload
 from whoosh.qparser import AndGroup, MultifieldParser
 from whoosh.query import And, DateRange, Every, Or, Prefix, Term
 
@@ -167,9 +167,10 @@ def _original_texts(hits) -> dict[str, str]:
     texts: dict[str, str] = {}
     versions = [(h["object_id"], h["version"]) for h in hits if h["kind"] == "document"]
     if versions:
+        # The hit versions only, not every version of the hit documents.
         rows = db.session.execute(
             select(DocumentVersion.document_id, DocumentVersion.number, DocumentVersion.text).where(
-                DocumentVersion.document_id.in_([v[0] for v in versions])
+                tuple_(DocumentVersion.document_id, DocumentVersion.number).in_(versions)
             )
         ).all()
         by_pair = {(r[0], r[1]): r[2] for r in rows}
@@ -179,7 +180,11 @@ def _original_texts(hits) -> dict[str, str]:
     issue_ids = [h["object_id"] for h in hits if h["kind"] == "issue"]
     if issue_ids:
         for issue in db.session.scalars(
-            select(Issue).where(Issue.id.in_(issue_ids)).options(selectinload(Issue.comments))
+            # What issue_text reads, one query per collection (the
+            # attachments are loaded with their report by default).
+            select(Issue)
+            .where(Issue.id.in_(issue_ids))
+            .options(selectinload(Issue.comments).options(lazyload("*")))
         ):
             texts[f"issue:{issue.id}"] = issue_text(issue)
     plan_ids = [h["object_id"] for h in hits if h["kind"] == "plan"]
