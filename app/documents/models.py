@@ -183,7 +183,10 @@ class DocumentVersion(Model):
     filename: Mapped[str] = mapped_column(String(255))
     media_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
-    text: Mapped[str] = mapped_column(Text, default="")
+    # Loaded when read, not with every version of every listed document
+    # (lists, the inbox and the document page never show it; a manual's text
+    # can be megabytes and a document has many versions).
+    text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     text_status: Mapped[str] = mapped_column(String(20), default="ok")  # ok | empty | unreliable | failed
     text_encoding: Mapped[str | None] = mapped_column(String(20))
     page_count: Mapped[int | None]

@@ -333,7 +333,10 @@ def drain(config, *, batch_size: int = 500, wait: bool = True) -> int:
 def _batches(session: Session, model, batch: int, after: int = 0) -> Iterator[list]:
     last = after
     if model is Document:
-        options = [selectinload(Document.versions), selectinload(Document.department)]
+        options = [
+            selectinload(Document.versions).undefer(DocumentVersion.text),
+            selectinload(Document.department),
+        ]
     elif model is Plan:
         options = [selectinload(Plan.measures)]
     else:
