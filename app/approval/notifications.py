@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from app.auth.models import User, UserRole
 from app.documents.models import DocumentVersion, VersionState
@@ -14,7 +15,13 @@ from app.notify.service import notify
 
 
 def _users_with_role(role: str, department_id: int | None = None) -> list[User]:
-    query = select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True))
+    # Their roles are not needed to notify them: loaded if read, not with them.
+    query = (
+        select(User)
+        .join(UserRole)
+        .where(UserRole.role == role, User.active.is_(True))
+        .options(lazyload(User.role_rows))
+    )
     if department_id is not None:
         query = query.where(User.department_id == department_id)
     return list(db.session.scalars(query).unique())
