@@ -9,7 +9,9 @@
 # the login and signature throttle counts across all workers (and machines);
 # DOCTRACK_ALLOW_PER_PROCESS_THROTTLE=1 accepts per-worker counting instead.
 # Optional: DOCTRACK_BIND (127.0.0.1:8000), DOCTRACK_WORKERS (4), DOCTRACK_DEMO=1
-# (load the demo data), DOCTRACK_NODE_NAME (this machine's host name).
+# (load the demo data), DOCTRACK_NODE_NAME (this machine's host name),
+# DOCTRACK_BACKGROUND_NICE (10: OCR, previews, scheduler) and
+# DOCTRACK_INDEXER_NICE (5): CPU priority below the web workers.
 #
 # Several nodes on one PostgreSQL: run this script on each machine with its
 # own DOCTRACK_NODE_NAME and DOCTRACK_INSTANCE_DIR (local disk: the node's own
@@ -35,17 +37,22 @@ echo "production: node $DOCTRACK_NODE_NAME" >&2
 flask db upgrade
 if [ -n "${DOCTRACK_DEMO:-}" ]; then flask demo; fi
 
+# Background processes yield the CPU to the web workers when both want it
+# (issue 20): a burst of uploads delays previews and OCR, not the answers.
+# The indexer gets a smaller handicap, so search stays fresh under load.
+bg_nice="${DOCTRACK_BACKGROUND_NICE:-10}"
+index_nice="${DOCTRACK_INDEXER_NICE:-5}"
 pids=()
 stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null; wait; }
 trap stop INT TERM EXIT
-flask search work & pids+=($!)
-flask scheduler & pids+=($!)
+nice -n "$index_nice" flask search work & pids+=($!)
+nice -n "$bg_nice" flask scheduler & pids+=($!)
 # OCR and preview workers, DOCTRACK_OCR_WORKERS of them.
 # They also make the previews, so they run without Tesseract too (previews only).
 if ! flask ocr status | grep -q '"ocr": "on"'; then
   echo "production: OCR off ($(flask ocr status | sed -n 's/.*"ocr_reason": "\(.*\)".*/\1/p'))" >&2
 fi
-for _ in $(seq 1 "${DOCTRACK_OCR_WORKERS:-1}"); do flask ocr worker & pids+=($!); done
+for _ in $(seq 1 "${DOCTRACK_OCR_WORKERS:-1}"); do nice -n "$bg_nice" flask ocr worker & pids+=($!); done
 gunicorn --workers "${DOCTRACK_WORKERS:-4}" --bind "${DOCTRACK_BIND:-127.0.0.1:8000}" \
   --timeout 120 --graceful-timeout 10 --access-logfile - wsgi:app & pids+=($!)
 wait -n
