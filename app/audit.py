@@ -14,8 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import DDL, JSON, ForeignKey, Index, String, Text, event, select, update
+from sqlalchemy import DDL, JSON, ForeignKey, Index, String, Table, Text, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -100,12 +101,15 @@ def event_digest(values: dict) -> str:
 def _take_chain_head(length_step: int = 1) -> tuple[int, str]:
     """Lock the head, advance it, and return (new position, previous hash)."""
     session = db.session
+    # Core statements on the table: the ORM's bulk-update machinery cost more
+    # CPU than the statement itself (issue 20), and the head is never an
+    # object of the session.
+    chain = cast(Table, AuditChain.__table__)
     advance = (
-        update(AuditChain)
-        .where(AuditChain.id == 1)
-        .values(length=AuditChain.length + length_step)
-        .returning(AuditChain.length, AuditChain.last_hash)
-        .execution_options(synchronize_session=False)
+        update(chain)
+        .where(chain.c.id == 1)
+        .values(length=chain.c.length + length_step)
+        .returning(chain.c.length, chain.c.last_hash)
     )
     # The head row exists after the first event: one statement per event
     # from then on (the insert below runs only on an empty chain).
@@ -113,9 +117,7 @@ def _take_chain_head(length_step: int = 1) -> tuple[int, str]:
     if row is None:
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         session.execute(
-            insert(AuditChain)
-            .values(id=1, length=0, last_hash="")
-            .on_conflict_do_nothing(index_elements=["id"])
+            insert(chain).values(id=1, length=0, last_hash="").on_conflict_do_nothing(index_elements=["id"])
         )
         row = session.execute(advance).one()
     return row[0], row[1]
@@ -125,12 +127,8 @@ def _chain(event_row: AuditEvent) -> None:
     seq, prev = _take_chain_head()
     event_row.chain_seq, event_row.prev_hash = seq, prev
     event_row.hash = event_digest({name: getattr(event_row, name) for name in HASHED})
-    db.session.execute(
-        update(AuditChain)
-        .where(AuditChain.id == 1)
-        .values(last_hash=event_row.hash)
-        .execution_options(synchronize_session=False)
-    )
+    chain = cast(Table, AuditChain.__table__)
+    db.session.execute(update(chain).where(chain.c.id == 1).values(last_hash=event_row.hash))
 
 
 def verify_chain() -> tuple[int, str | None, int | None]:
