@@ -101,6 +101,11 @@ def event_digest(values: dict) -> str:
 def _take_chain_head(length_step: int = 1) -> tuple[int, str]:
     """Lock the head, advance it, and return (new position, previous hash)."""
     session = db.session
+    # The transaction's pending changes go first, then the head: every
+    # writer locks its own rows before the head, never the other way round
+    # (a Core statement does not autoflush; without this flush two writers
+    # of one document deadlocked under the load test).
+    session.flush()
     # Core statements on the table: the ORM's bulk-update machinery cost more
     # CPU than the statement itself (issue 20), and the head is never an
     # object of the session.

@@ -110,6 +110,16 @@ def _validate_fields(fields: DocumentFields) -> None:
         raise ValidationFailed(N_("review interval must be 1 to 120 months"), field="review_interval_months")
 
 
+def _lock_for_numbering(document_id: int) -> None:
+    """Lock the document row so two uploads cannot take the same number (the
+    unique (document_id, number) constraint backs this up). FOR NO KEY
+    UPDATE, not FOR UPDATE: rows that merely refer to the document (an audit
+    event, a signature) may still be written meanwhile. With FOR UPDATE an
+    approval holding the audit-chain head waited here for the upload, which
+    waited for the head: a deadlock, and a 503, under the load test."""
+    db.session.execute(select(Document.id).where(Document.id == document_id).with_for_update(key_share=True))
+
+
 def _ingest(upload: Upload) -> DocumentVersion:
     """Spool, check, extract and store one upload; return an unsaved version.
 
@@ -233,9 +243,7 @@ def add_version(
         raise ValidationFailed(N_("a change note is required for a new version"), field="change_note")
     limits.check_length(change_note.strip(), limits.LONG_TEXT, "change_note")
     version = _ingest(upload)
-    # Lock the document row so two uploads cannot take the same number; the
-    # unique (document_id, number) constraint backs this up.
-    db.session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
+    _lock_for_numbering(document.id)
     last = (
         db.session.scalar(
             select(func.max(DocumentVersion.number)).where(DocumentVersion.document_id == document.id)

@@ -85,3 +85,63 @@ def test_two_versions_cannot_both_become_effective(app, api_as, make_user, make_
     assert sorted(results) == [200, 409]
     db.session.expire_all()
     assert sum(v.state == "effective" for v in document.versions) == 1
+
+
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL: set DOCTRACK_TEST_DATABASE_URL")
+def test_a_decision_and_a_new_version_of_one_document_do_not_deadlock(
+    app, api_as, make_user, make_document, monkeypatch
+):
+    """A new version locks its document for numbering; a rejection of the
+    same document meanwhile takes the audit-chain head and writes an event
+    that refers to the document. With the lock taken FOR UPDATE the two
+    waited for each other (PostgreSQL's deadlock detector answered one of
+    them 503, seen under bench/load_test.py); both must succeed."""
+    import io
+
+    from app.documents import service as documents
+
+    author = make_user("author", "RD")
+    head = make_user("dept_head", "RD")
+    document = make_document(author)
+    document.versions[0].state = "in_review"
+    db.session.commit()
+    document_id = document.id
+    author_api, head_api = api_as(author), api_as(head)
+    locked, decided = threading.Event(), threading.Event()
+    original = documents._lock_for_numbering
+
+    def lock_then_let_the_approval_run(document_id):
+        original(document_id)
+        locked.set()
+        decided.wait(5)  # the decision, if it can finish while we hold the lock
+
+    monkeypatch.setattr(documents, "_lock_for_numbering", lock_then_let_the_approval_run)
+    results = {}
+
+    def upload():
+        response = app.test_client().post(
+            f"/api/v1/documents/{document_id}/versions",
+            data={"change_note": "torque values", "file": (io.BytesIO(b"# v2\n\nM4 1.2 N m\n"), "v2.md")},
+            content_type="multipart/form-data",
+            headers=author_api.headers,
+        )
+        results["upload"] = (response.status_code, response.get_json())
+
+    def decide():
+        locked.wait(10)
+        response = app.test_client().post(
+            f"/api/v1/documents/{document_id}/versions/1/actions",
+            # A rejection writes no document row, only rows that refer to it.
+            json={"action": "reject", "password": PW, "comment": "torque table missing"},
+            headers=head_api.headers,
+        )
+        results["decision"] = (response.status_code, response.get_json())
+        decided.set()
+
+    threads = [threading.Thread(target=upload), threading.Thread(target=decide)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results["decision"][0] == 200, results["decision"]
+    assert results["upload"][0] == 201, results["upload"]
