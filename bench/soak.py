@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.soak [--minutes 15] [--users 20] [--warmup 3]
 
 ``scripts/production.sh`` (gunicorn 4 workers, one search indexer, one
-scheduler) on a scratch PostgreSQL database, driven by the clients of
+scheduler, one OCR and preview worker) on a scratch PostgreSQL database, driven by the clients of
 ``bench/load_test.py`` (same mix). Every minute it samples, for every
 process of the shape (found by session id), the resident memory (RSS) and
 the open file descriptors. At the end: the samples, each process's growth
@@ -62,6 +62,8 @@ def processes(session: int) -> dict[int, str]:
             name = "indexer"
         elif "scheduler" in cmdline:
             name = "scheduler"
+        elif "ocr worker" in cmdline:
+            name = "ocr worker"  # OCR and previews
         else:
             continue  # the bash of production.sh, extraction children that come and go
         found[int(entry.name)] = name
