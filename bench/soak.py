@@ -1,6 +1,6 @@
 """Soak test of the production shape: 20 clients for N minutes.
 
-    .venv/bin/python -m bench.soak [--minutes 15] [--users 20] [--warmup 3]
+    .venv/bin/python -m bench.soak [--minutes 15] [--users 20] [--warmup 3] [--steady-corpus]
 
 ``scripts/production.sh`` (gunicorn 4 workers, one search indexer, one
 scheduler, one OCR and preview worker) on a scratch PostgreSQL database, driven by the clients of
@@ -83,6 +83,20 @@ def sample(pids: dict[int, str]) -> dict[int, tuple[int, int]]:
     return out
 
 
+# The mix without the actions that add documents or reports (``advance``
+# still files one when a client has no open report left).
+STEADY = tuple((action, weight) for action, weight in Client.ACTIONS
+               if action not in (Client.upload, Client.report))
+
+
+def run(client: Client, deadline: float, steady_at: float | None) -> None:
+    """``Client.run``, switching to the steady mix at ``steady_at``."""
+    while time.monotonic() < deadline:
+        mix = STEADY if steady_at is not None and time.monotonic() >= steady_at else Client.ACTIONS
+        actions, weights = zip(*mix, strict=True)
+        client.rng.choices(actions, weights)[0](client)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=15)
@@ -94,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", default=os.environ.get("DOCTRACK_TEST_DATABASE_URL",
                                                              "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--seed", type=int, default=2027)
+    parser.add_argument("--steady-corpus", action="store_true",
+                        help="after warm-up, no new documents or reports: new versions, decisions, report "
+                             "steps, searches and reads only, so the index stops growing (leak or growth?)")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="doctrack-soak-"))
@@ -118,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         clients = [Client(n, base, tokens, stats, args.seed + n) for n in range(args.users)]
         started = time.monotonic()
         deadline = started + args.minutes * 60
-        threads = [threading.Thread(target=c.run, args=(deadline,)) for c in clients]
+        steady_at = started + args.warmup * 60 if args.steady_corpus else None
+        threads = [threading.Thread(target=run, args=(c, deadline, steady_at)) for c in clients]
         for thread in threads:
             thread.start()
         samples: list[tuple[float, dict[int, tuple[int, int]], int, int]] = []
