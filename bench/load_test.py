@@ -47,11 +47,24 @@ from bench.corpus import make_document
 from bench.pg import drop_database, scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
-SEARCH_TERMS = ["質量", "质量", "導熱膏", "导热膏", "X200", "overheating", "firmware", "馬達 噪音",
-                '"thermal paste"', "B2311", "客訴", "inspection"]
+SEARCH_TERMS = [
+    "質量",
+    "质量",
+    "導熱膏",
+    "导热膏",
+    "X200",
+    "overheating",
+    "firmware",
+    "馬達 噪音",
+    '"thermal paste"',
+    "B2311",
+    "客訴",
+    "inspection",
+]
 
 
 # Set-up ---------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -60,12 +73,19 @@ def free_port() -> int:
 
 
 def server_env(database_url: str, work: Path, port: int) -> dict:
-    return {**os.environ, "DOCTRACK_DATABASE_URL": database_url, "DOCTRACK_INSTANCE_DIR": str(work / "instance"),
-            "DOCTRACK_STORAGE_DIR": str(work / "storage"), "DOCTRACK_SECRET_KEY": secrets.token_hex(32),
-            "DOCTRACK_BIND": f"127.0.0.1:{port}", "DOCTRACK_BACKUP_DIR": str(work / "backups"),
-            # The throttle shared by the workers, as production.sh requires.
-            "DOCTRACK_RATELIMIT_STORAGE_URI": os.environ.get("DOCTRACK_RATELIMIT_STORAGE_URI",
-                                                             "redis://127.0.0.1:6379")}
+    return {
+        **os.environ,
+        "DOCTRACK_DATABASE_URL": database_url,
+        "DOCTRACK_INSTANCE_DIR": str(work / "instance"),
+        "DOCTRACK_STORAGE_DIR": str(work / "storage"),
+        "DOCTRACK_SECRET_KEY": secrets.token_hex(32),
+        "DOCTRACK_BIND": f"127.0.0.1:{port}",
+        "DOCTRACK_BACKUP_DIR": str(work / "backups"),
+        # The throttle shared by the workers, as production.sh requires.
+        "DOCTRACK_RATELIMIT_STORAGE_URI": os.environ.get(
+            "DOCTRACK_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379"
+        ),
+    }
 
 
 def make_app(env: dict):
@@ -91,15 +111,24 @@ def create_accounts(app, users: int) -> dict:
         for code, name in (("RD", "R&D"), ("CS", "Customer service"), ("QC", "Quality control")):
             auth.create_department(code, name)
         tokens = {}
-        for key, dept, roles in (("head", "RD", ["dept_head"]), ("support", "CS", ["support"]),
-                                 ("qc", "QC", ["qc"])):
-            user = auth.create_user(f"{key}@load.local", name=key, department_code=dept, roles=roles,
-                                    password=password)
+        for key, dept, roles in (
+            ("head", "RD", ["dept_head"]),
+            ("support", "CS", ["support"]),
+            ("qc", "QC", ["qc"]),
+        ):
+            user = auth.create_user(
+                f"{key}@load.local", name=key, department_code=dept, roles=roles, password=password
+            )
             tokens[key] = auth.create_token(user, "load test")
         tokens["authors"] = []
         for n in range(users):
-            user = auth.create_user(f"author{n}@load.local", name=f"Author {n}", department_code="RD",
-                                    roles=["author"], password=password)
+            user = auth.create_user(
+                f"author{n}@load.local",
+                name=f"Author {n}",
+                department_code="RD",
+                roles=["author"],
+                password=password,
+            )
             tokens["authors"].append(auth.create_token(user, "load test"))
         db.session.commit()
     tokens["password"] = password  # every account's; signatures re-authenticate with it
@@ -140,6 +169,7 @@ def server_cpu_seconds(session: int) -> float:
 
 
 # The clients ----------------------------------------------------------------
+
 
 @dataclass
 class Stats:
@@ -191,8 +221,12 @@ class Client:
             with self.stats.lock:
                 self.stats.transport_errors.append((route, repr(exc)[:200]))
             return None
-        self.stats.record(route, response.status_code, time.perf_counter() - started,
-                          response.text if response.status_code >= 500 else "")
+        self.stats.record(
+            route,
+            response.status_code,
+            time.perf_counter() - started,
+            response.text if response.status_code >= 500 else "",
+        )
         return response
 
     # Actions -----------------------------------------------------------------
@@ -206,10 +240,21 @@ class Client:
 
     def upload(self) -> None:
         content, product = self._content()
-        response = self.call("me", "POST", "POST /documents", "/documents", data={
-            "title": f"Load manual {self.n}-{self.uploaded}", "category": "technical", "doc_type": "manual",
-            "product": product, "department": "RD", "change_note": "first issue"},
-            files={"file": (f"manual-{self.n}-{self.uploaded}.md", content, "text/markdown")})
+        response = self.call(
+            "me",
+            "POST",
+            "POST /documents",
+            "/documents",
+            data={
+                "title": f"Load manual {self.n}-{self.uploaded}",
+                "category": "technical",
+                "doc_type": "manual",
+                "product": product,
+                "department": "RD",
+                "change_note": "first issue",
+            },
+            files={"file": (f"manual-{self.n}-{self.uploaded}.md", content, "text/markdown")},
+        )
         if response is not None and response.status_code == 201:
             document = response.json()
             self._acknowledged(document["id"], document["versions"][0]["number"], content)
@@ -221,9 +266,14 @@ class Client:
             return self.upload()
         document_id = self.rng.choice(self.documents)
         content, _ = self._content()
-        response = self.call("me", "POST", "POST /documents/{id}/versions", f"/documents/{document_id}/versions",
-                             data={"change_note": "torque values revised"},
-                             files={"file": ("manual.md", content, "text/markdown")})
+        response = self.call(
+            "me",
+            "POST",
+            "POST /documents/{id}/versions",
+            f"/documents/{document_id}/versions",
+            data={"change_note": "torque values revised"},
+            files={"file": ("manual.md", content, "text/markdown")},
+        )
         if response is not None and response.status_code == 201:
             number = response.json()["number"]
             self._acknowledged(document_id, number, content)
@@ -237,8 +287,13 @@ class Client:
         if not self.drafts:
             return self.upload()
         document_id, number = self.drafts.pop(self.rng.randrange(len(self.drafts)))
-        self.call("me", "POST", "POST /documents/{id}/versions/{n}/actions submit",
-                  f"/documents/{document_id}/versions/{number}/actions", json={"action": "submit"})
+        self.call(
+            "me",
+            "POST",
+            "POST /documents/{id}/versions/{n}/actions submit",
+            f"/documents/{document_id}/versions/{number}/actions",
+            json={"action": "submit"},
+        )
 
     def review(self) -> None:
         response = self.call("head", "GET", "GET /approvals/inbox", "/approvals/inbox")
@@ -247,17 +302,36 @@ class Client:
         item = self.rng.choice(response.json()["items"])
         document_id = item["document_id"]
         action = "reject" if self.rng.random() < 0.15 else "approve"
-        self.call("head", "POST", f"POST /documents/{{id}}/versions/{{n}}/actions {action}",
-                  f"/documents/{document_id}/versions/{item['version']}/actions",
-                  json={"action": action, "password": self.password,
-                        "comment": "see the torque table" if action == "reject" else ""})
+        self.call(
+            "head",
+            "POST",
+            f"POST /documents/{{id}}/versions/{{n}}/actions {action}",
+            f"/documents/{document_id}/versions/{item['version']}/actions",
+            json={
+                "action": action,
+                "password": self.password,
+                "comment": "see the torque table" if action == "reject" else "",
+            },
+        )
 
     def report(self) -> None:
         doc = make_document(self.rng, self.rng.randrange(1_000_000))
-        response = self.call("support", "POST", "POST /issues", "/issues", json={
-            "title": f"{doc['title']} (client {self.n})", "phenomenon": doc["body"][:400],
-            "found_at": "2026-11-20T09:30:00Z", "location": "Line 3", "scope": "batch B2311",
-            "source": "customer", "customer_ref": f"C-{self.rng.randrange(10_000)}", "product": doc["product"]})
+        response = self.call(
+            "support",
+            "POST",
+            "POST /issues",
+            "/issues",
+            json={
+                "title": f"{doc['title']} (client {self.n})",
+                "phenomenon": doc["body"][:400],
+                "found_at": "2026-11-20T09:30:00Z",
+                "location": "Line 3",
+                "scope": "batch B2311",
+                "source": "customer",
+                "customer_ref": f"C-{self.rng.randrange(10_000)}",
+                "product": doc["product"],
+            },
+        )
         if response is not None and response.status_code == 201:
             self.issues.append(response.json()["id"])
 
@@ -270,10 +344,20 @@ class Client:
             return
         state = response.json()["state"]
         steps = {
-            "reported": ("support", {"action": "triage", "category": "quality", "severity": self.rng.choice([1, 2, 3]),
-                                     "department": "RD"}),
+            "reported": (
+                "support",
+                {
+                    "action": "triage",
+                    "category": "quality",
+                    "severity": self.rng.choice([1, 2, 3]),
+                    "department": "RD",
+                },
+            ),
             "triaged": ("me", {"action": "start"}),
-            "in_progress": ("me", {"action": "resolve", "resolution": "Reworked the thermal pad; retested 48 h."}),
+            "in_progress": (
+                "me",
+                {"action": "resolve", "resolution": "Reworked the thermal pad; retested 48 h."},
+            ),
             "resolved": ("qc", {"action": "verify", "comment": "retest passed"}),
             "verified": ("qc", {"action": "close"}),
         }
@@ -281,12 +365,22 @@ class Client:
             self.issues.remove(issue_id)
             return
         if state == "in_progress" and self.rng.random() < 0.5:
-            self.call("me", "POST", "POST /issues/{id}/comments", f"/issues/{issue_id}/comments",
-                      json={"body": f"Measured **{self.rng.randrange(40, 90)} °C** at the heat sink."})
+            self.call(
+                "me",
+                "POST",
+                "POST /issues/{id}/comments",
+                f"/issues/{issue_id}/comments",
+                json={"body": f"Measured **{self.rng.randrange(40, 90)} °C** at the heat sink."},
+            )
             return
         who, payload = steps[state]
-        self.call(who, "POST", f"POST /issues/{{id}}/actions {payload['action']}", f"/issues/{issue_id}/actions",
-                  json=payload)
+        self.call(
+            who,
+            "POST",
+            f"POST /issues/{{id}}/actions {payload['action']}",
+            f"/issues/{issue_id}/actions",
+            json=payload,
+        )
 
     def search(self) -> None:
         params = {"q": self.rng.choice(SEARCH_TERMS)}
@@ -300,8 +394,16 @@ class Client:
         else:
             self.call("me", "GET", "GET /documents", "/documents", params={"category": "technical"})
 
-    ACTIONS = ((upload, 10), (new_version, 10), (submit, 10), (review, 10), (report, 8), (advance, 16),
-               (search, 24), (read, 12))
+    ACTIONS = (
+        (upload, 10),
+        (new_version, 10),
+        (submit, 10),
+        (review, 10),
+        (report, 8),
+        (advance, 16),
+        (search, 24),
+        (read, 12),
+    )
 
     def run(self, deadline: float) -> None:
         actions, weights = zip(*self.ACTIONS, strict=True)
@@ -310,6 +412,7 @@ class Client:
 
 
 # Checks ---------------------------------------------------------------------
+
 
 def wait_for_outbox(app, timeout: float) -> int:
     from sqlalchemy import func, select
@@ -340,12 +443,17 @@ def check_uploads(app, uploads: list) -> list[str]:
     with app.app_context():
         store = get_store()
         for document_id, number, sha256 in uploads:
-            version = db.session.scalar(select(DocumentVersion).where(
-                DocumentVersion.document_id == document_id, DocumentVersion.number == number))
+            version = db.session.scalar(
+                select(DocumentVersion).where(
+                    DocumentVersion.document_id == document_id, DocumentVersion.number == number
+                )
+            )
             if version is None:
                 problems.append(f"document {document_id} v{number}: acknowledged but not in the database")
             elif version.sha256 != sha256:
-                problems.append(f"document {document_id} v{number}: stored hash {version.sha256} != sent {sha256}")
+                problems.append(
+                    f"document {document_id} v{number}: stored hash {version.sha256} != sent {sha256}"
+                )
             elif not store.exists(sha256):
                 problems.append(f"document {document_id} v{number}: blob {sha256} missing")
             elif hashlib.sha256(store.path(sha256).read_bytes()).hexdigest() != sha256:
@@ -374,8 +482,14 @@ def summary(stats: Stats, seconds: float, alone: Stats | None, cpu: dict | None 
         # Server CPU milliseconds per request (gunicorn workers and their children).
         "cpu_ms_per_request": (cpu or {}).get("many"),
         "one_client_cpu_ms_per_request": (cpu or {}).get("one"),
-        "routes": {route: {"n": len(times), "p50_ms": statistics.median(times) * 1000,
-                           "p95_ms": percentile(times, 0.95) * 1000} for route, times in stats.timings.items()},
+        "routes": {
+            route: {
+                "n": len(times),
+                "p50_ms": statistics.median(times) * 1000,
+                "p95_ms": percentile(times, 0.95) * 1000,
+            }
+            for route, times in stats.timings.items()
+        },
     }
 
 
@@ -385,10 +499,15 @@ def report(stats: Stats, seconds: float, baseline: Stats | None = None) -> None:
     print(f"{'route':<54} {'n':>5} {'p50 ms':>7} {'p95 ms':>7} {'1-client p50':>12} {'ratio':>6}  statuses")
 
     def line(label, times, alone, codes=""):
-        base = f"{statistics.median(alone) * 1000:>12.1f} {statistics.median(times) / statistics.median(alone):>6.1f}" \
-            if alone else f"{'-':>12} {'-':>6}"
-        print(f"{label:<54} {len(times):>5} {statistics.median(times) * 1000:>7.1f} "
-              f"{percentile(times, 0.95) * 1000:>7.1f} {base}  {codes}")
+        base = (
+            f"{statistics.median(alone) * 1000:>12.1f} {statistics.median(times) / statistics.median(alone):>6.1f}"
+            if alone
+            else f"{'-':>12} {'-':>6}"
+        )
+        print(
+            f"{label:<54} {len(times):>5} {statistics.median(times) * 1000:>7.1f} "
+            f"{percentile(times, 0.95) * 1000:>7.1f} {base}  {codes}"
+        )
 
     alone_of = baseline.timings if baseline else {}
     for route in sorted(stats.timings):
@@ -417,16 +536,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=20, help="concurrent clients (default 20)")
     parser.add_argument("--duration", type=float, default=60, help="seconds of load (default 60)")
-    parser.add_argument("--baseline", type=float, default=10,
-                        help="seconds of one client alone first, the baseline for the ratios (default 10; 0: none)")
-    parser.add_argument("--postgres", default=os.environ.get("DOCTRACK_TEST_DATABASE_URL",
-                                                             "postgresql://postgres@127.0.0.1:5432/test"),
-                        help="a PostgreSQL server URL; a scratch database doctrack_load is made beside it")
+    parser.add_argument(
+        "--baseline",
+        type=float,
+        default=10,
+        help="seconds of one client alone first, the baseline for the ratios (default 10; 0: none)",
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("DOCTRACK_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+        help="a PostgreSQL server URL; a scratch database doctrack_load is made beside it",
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database and folders")
-    parser.add_argument("--root", type=Path, default=ROOT,
-                        help="the checkout whose scripts/production.sh serves (bench/load_compare.py: an old commit)")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=ROOT,
+        help="the checkout whose scripts/production.sh serves (bench/load_compare.py: an old commit)",
+    )
     parser.add_argument("--json", type=Path, help="also write the summary figures here")
     args = parser.parse_args(argv)
 
@@ -439,14 +568,22 @@ def main(argv: list[str] | None = None) -> int:
     app = make_app(env)
     tokens = create_accounts(app, args.users)
     log = open(work / "server.log", "w")
-    server = subprocess.Popen(["bash", str(args.root / "scripts" / "production.sh")], cwd=args.root, env=env,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        ["bash", str(args.root / "scripts" / "production.sh")],
+        cwd=args.root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     failures: list[str] = []
     try:
         wait_until_up(base, server)
-        print(f"load test: {args.users} clients for {args.duration:.0f} s against {base} "
-              f"(gunicorn {args.workers} workers, PostgreSQL, one indexer, one scheduler)")
+        print(
+            f"load test: {args.users} clients for {args.duration:.0f} s against {base} "
+            f"(gunicorn {args.workers} workers, PostgreSQL, one indexer, one scheduler)"
+        )
         alone = None
         cpu: dict = {}
         if args.baseline > 0:
@@ -455,8 +592,10 @@ def main(argv: list[str] | None = None) -> int:
             alone, seconds = run_phase(base, tokens, 1, args.baseline, args.seed + 1000)
             count = sum(len(v) for v in alone.timings.values())
             cpu["one"] = (server_cpu_seconds(server.pid) - used) * 1000 / max(count, 1)
-            print(f"baseline: 1 client for {seconds:.1f} s, {count} requests, "
-                  f"server CPU {cpu['one']:.1f} ms per request")
+            print(
+                f"baseline: 1 client for {seconds:.1f} s, {count} requests, "
+                f"server CPU {cpu['one']:.1f} ms per request"
+            )
         used = server_cpu_seconds(server.pid)
         stats, elapsed = run_phase(base, tokens, args.users, args.duration, args.seed)
         count = sum(len(v) for v in stats.timings.values())
@@ -474,21 +613,29 @@ def main(argv: list[str] | None = None) -> int:
 
         drain_started = time.monotonic()
         left = wait_for_outbox(app, timeout=120)
-        print(f"\nsearch outbox drained in {time.monotonic() - drain_started:.1f} s"
-              if left == 0 else f"\nsearch outbox still holds {left} rows after 120 s")
+        print(
+            f"\nsearch outbox drained in {time.monotonic() - drain_started:.1f} s"
+            if left == 0
+            else f"\nsearch outbox still holds {left} rows after 120 s"
+        )
         if left:
             failures.append(f"the indexer left {left} outbox rows")
         if server.poll() is not None:
             failures.append(f"the production processes exited during the run (status {server.returncode})")
 
         from app.search import indexer
+
         with app.app_context():
             index = indexer.check(app.config)
-        print(f"index: {index['indexed']} indexed, {index['expected']} expected, missing {len(index['missing'])}, "
-              f"extra {len(index['extra'])}, stale {len(index['stale'])}")
+        print(
+            f"index: {index['indexed']} indexed, {index['expected']} expected, missing {len(index['missing'])}, "
+            f"extra {len(index['extra'])}, stale {len(index['stale'])}"
+        )
         if index["missing"] or index["extra"] or index["stale"]:
-            failures.append(f"index differs from the database: missing {index['missing'][:5]}, "
-                            f"extra {index['extra'][:5]}, stale {index['stale'][:5]}")
+            failures.append(
+                f"index differs from the database: missing {index['missing'][:5]}, "
+                f"extra {index['extra'][:5]}, stale {index['stale'][:5]}"
+            )
 
         lost = check_uploads(app, stats.uploads)
         print(f"uploads acknowledged: {len(stats.uploads)}; lost or damaged: {len(lost)}")
@@ -505,6 +652,7 @@ def main(argv: list[str] | None = None) -> int:
         log.close()
         with app.app_context():
             from app.extensions import db
+
             db.engine.dispose()
         if failures:
             print(f"\nserver log: {work / 'server.log'}")
@@ -516,6 +664,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nload test: passed (no 5xx, no lost upload, index agrees with the database)")
     if not args.keep:
         import shutil
+
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -75,7 +75,9 @@ def sample(pids: dict[int, str]) -> dict[int, tuple[int, int]]:
     out = {}
     for pid in pids:
         try:
-            rss = next(int(line.split()[1]) for line in open(f"/proc/{pid}/status") if line.startswith("VmRSS:"))
+            rss = next(
+                int(line.split()[1]) for line in open(f"/proc/{pid}/status") if line.startswith("VmRSS:")
+            )
             fds = len(os.listdir(f"/proc/{pid}/fd"))
         except (OSError, StopIteration):
             continue
@@ -85,8 +87,9 @@ def sample(pids: dict[int, str]) -> dict[int, tuple[int, int]]:
 
 # The mix without the actions that add documents or reports (``advance``
 # still files one when a client has no open report left).
-STEADY = tuple((action, weight) for action, weight in Client.ACTIONS
-               if action not in (Client.upload, Client.report))
+STEADY = tuple(
+    (action, weight) for action, weight in Client.ACTIONS if action not in (Client.upload, Client.report)
+)
 
 
 def run(client: Client, deadline: float, steady_at: float | None) -> None:
@@ -101,16 +104,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=15)
     parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=3, help="minutes before the growth baseline (default 3)")
+    parser.add_argument(
+        "--warmup", type=int, default=3, help="minutes before the growth baseline (default 3)"
+    )
     parser.add_argument("--interval", type=float, default=60, help="seconds between samples (default 60)")
-    parser.add_argument("--max-growth", type=float, default=10, help="percent allowed after warm-up (default 10)")
+    parser.add_argument(
+        "--max-growth", type=float, default=10, help="percent allowed after warm-up (default 10)"
+    )
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--postgres", default=os.environ.get("DOCTRACK_TEST_DATABASE_URL",
-                                                             "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("DOCTRACK_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+    )
     parser.add_argument("--seed", type=int, default=2027)
-    parser.add_argument("--steady-corpus", action="store_true",
-                        help="after warm-up, no new documents or reports: new versions, decisions, report "
-                             "steps, searches and reads only, so the index stops growing (leak or growth?)")
+    parser.add_argument(
+        "--steady-corpus",
+        action="store_true",
+        help="after warm-up, no new documents or reports: new versions, decisions, report "
+        "steps, searches and reads only, so the index stops growing (leak or growth?)",
+    )
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="doctrack-soak-"))
@@ -121,16 +133,25 @@ def main(argv: list[str] | None = None) -> int:
     app = make_app(env)
     tokens = create_accounts(app, args.users)
     log = open(work / "server.log", "w")
-    server = subprocess.Popen(["bash", str(ROOT / "scripts" / "production.sh")], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        ["bash", str(ROOT / "scripts" / "production.sh")],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     failures: list[str] = []
     try:
         wait_until_up(base, server)
         pids = processes(server.pid)
         names = sorted(pids.items(), key=lambda item: (item[1], item[0]))
-        print(f"soak: {args.users} clients for {args.minutes:g} min against {base}; processes: "
-              + ", ".join(f"{name} {pid}" for pid, name in names), flush=True)
+        print(
+            f"soak: {args.users} clients for {args.minutes:g} min against {base}; processes: "
+            + ", ".join(f"{name} {pid}" for pid, name in names),
+            flush=True,
+        )
         stats = Stats()
         clients = [Client(n, base, tokens, stats, args.seed + n) for n in range(args.users)]
         started = time.monotonic()
@@ -151,9 +172,13 @@ def main(argv: list[str] | None = None) -> int:
                 done = sum(len(v) for v in stats.timings.values())
                 errors = len(stats.server_errors)
             samples.append((now, sample(pids), done, errors))
-            print(f"  {now / 60:5.1f} min  requests {done:6}  5xx {errors:3}  "
-                  + "  ".join(f"{pids[p]}:{rss // 1024}MB/{fds}fd" for p, (rss, fds) in sorted(samples[-1][1].items())),
-                  flush=True)
+            print(
+                f"  {now / 60:5.1f} min  requests {done:6}  5xx {errors:3}  "
+                + "  ".join(
+                    f"{pids[p]}:{rss // 1024}MB/{fds}fd" for p, (rss, fds) in sorted(samples[-1][1].items())
+                ),
+                flush=True,
+            )
             if now >= args.minutes * 60:
                 break
             time.sleep(max(0.0, min(args.interval, args.minutes * 60 - now)))
@@ -172,15 +197,19 @@ def main(argv: list[str] | None = None) -> int:
             (rss0, fd0), (rss1, fd1) = warm[1][pid], last[1][pid]
             total_warm, total_last = total_warm + rss0, total_last + rss1
             growth = (rss1 - rss0) / rss0 * 100
-            print(f"  {name:<10} {pid:>7}  RSS {rss0 / 1024:7.1f} -> {rss1 / 1024:7.1f} MB ({growth:+5.1f} %)  "
-                  f"fds {fd0} -> {fd1}")
+            print(
+                f"  {name:<10} {pid:>7}  RSS {rss0 / 1024:7.1f} -> {rss1 / 1024:7.1f} MB ({growth:+5.1f} %)  "
+                f"fds {fd0} -> {fd1}"
+            )
             if growth > args.max_growth:
                 failures.append(f"{name} {pid}: RSS grew {growth:.1f} % after warm-up")
             if fd1 > fd0 + 20:
                 failures.append(f"{name} {pid}: open files grew from {fd0} to {fd1}")
         if total_warm:
-            print(f"  {'all':<18} RSS {total_warm / 1024:7.1f} -> {total_last / 1024:7.1f} MB "
-                  f"({(total_last - total_warm) / total_warm * 100:+5.1f} %)")
+            print(
+                f"  {'all':<18} RSS {total_warm / 1024:7.1f} -> {total_last / 1024:7.1f} MB "
+                f"({(total_last - total_warm) / total_warm * 100:+5.1f} %)"
+            )
 
         left = wait_for_outbox(app, timeout=180)
         if left:
@@ -189,8 +218,10 @@ def main(argv: list[str] | None = None) -> int:
 
         with app.app_context():
             index = indexer.check(app.config)
-        print(f"index: {index['indexed']} indexed, {index['expected']} expected, missing {len(index['missing'])}, "
-              f"extra {len(index['extra'])}, stale {len(index['stale'])}")
+        print(
+            f"index: {index['indexed']} indexed, {index['expected']} expected, missing {len(index['missing'])}, "
+            f"extra {len(index['extra'])}, stale {len(index['stale'])}"
+        )
         if index["missing"] or index["extra"] or index["stale"]:
             failures.append("the index differs from the database")
         lost = check_uploads(app, stats.uploads)
@@ -212,7 +243,9 @@ def main(argv: list[str] | None = None) -> int:
             db.engine.dispose()
         drop_database(args.postgres, db_name)
     if failures:
-        print(f"\nserver log: {work / 'server.log'}\nFAILED:\n  " + "\n  ".join(failures[:50]), file=sys.stderr)
+        print(
+            f"\nserver log: {work / 'server.log'}\nFAILED:\n  " + "\n  ".join(failures[:50]), file=sys.stderr
+        )
         return 1
     print("\nsoak: passed (no 5xx, no growth over the limit, nothing lost)")
     return 0

@@ -66,18 +66,20 @@ def test_two_versions_cannot_both_become_effective(app, api_as, make_user, make_
     db.session.commit()
     barrier = threading.Barrier(2, timeout=10)
     original = service._compare_and_set
-    monkeypatch.setattr(service, "_compare_and_set",
-                        lambda *a, **k: (barrier.wait(), original(*a, **k))[1])
+    monkeypatch.setattr(service, "_compare_and_set", lambda *a, **k: (barrier.wait(), original(*a, **k))[1])
     results = []
     base = f"/api/v1/documents/{document.id}/versions"
 
     def approve(headers, number):
-        response = app.test_client().post(f"{base}/{number}/actions", json={"action": "approve", "password": PW},
-                                          headers=headers)
+        response = app.test_client().post(
+            f"{base}/{number}/actions", json={"action": "approve", "password": PW}, headers=headers
+        )
         results.append(response.status_code)
 
-    threads = [threading.Thread(target=approve, args=(api_as(head_a).headers, 1)),
-               threading.Thread(target=approve, args=(api_as(head_b).headers, 2))]
+    threads = [
+        threading.Thread(target=approve, args=(api_as(head_a).headers, 1)),
+        threading.Thread(target=approve, args=(api_as(head_b).headers, 2)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

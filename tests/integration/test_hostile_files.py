@@ -90,10 +90,14 @@ def test_a_declared_one_gigabyte_body_is_refused_before_it_is_read(app, api):
     thread.start()
     try:
         with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as conn:
-            conn.sendall((f"POST /api/v1/documents HTTP/1.1\r\nHost: localhost\r\n"
-                          f"Authorization: {api.headers['Authorization']}\r\n"
-                          "Content-Type: multipart/form-data; boundary=x\r\n"
-                          f"Content-Length: {2**30}\r\n\r\n--x\r\n").encode())
+            conn.sendall(
+                (
+                    f"POST /api/v1/documents HTTP/1.1\r\nHost: localhost\r\n"
+                    f"Authorization: {api.headers['Authorization']}\r\n"
+                    "Content-Type: multipart/form-data; boundary=x\r\n"
+                    f"Content-Length: {2**30}\r\n\r\n--x\r\n"
+                ).encode()
+            )
             reply = read_response(conn)
     finally:
         server.shutdown()

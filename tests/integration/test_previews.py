@@ -35,8 +35,12 @@ def api(app, api_as, author):
 @pytest.fixture
 def web(app, author):
     client = app.test_client()
-    assert client.post("/login", data={"email": author.email,
-                                       "password": factories.DEFAULT_PASSWORD}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"email": author.email, "password": factories.DEFAULT_PASSWORD}
+        ).status_code
+        == 302
+    )
     return client
 
 
@@ -115,8 +119,13 @@ def test_image_preview_is_upright(app, api, web, runner):
 def test_previews_obey_the_download_permission(app, api, runner, api_as):
     app.config["OCR_ENABLED"] = False
     author = factories.make_user("author", "RD")
-    secret = factories.make_document(author, title="Restricted", confidentiality="restricted",
-                                     content=image_bytes(["secret"], "PNG"), filename="s.png")
+    secret = factories.make_document(
+        author,
+        title="Restricted",
+        confidentiality="restricted",
+        content=image_bytes(["secret"], "PNG"),
+        filename="s.png",
+    )
     secret_id, email = secret.id, author.email
     _work(runner)
     base = f"/documents/{secret_id}/versions/1"
@@ -151,8 +160,10 @@ def test_the_document_list_reads_its_previews_in_one_query(app, api, web, runner
 
     app.config["OCR_ENABLED"] = False
     pdf = (DATA / "pdflatex-4-pages.pdf").read_bytes()
-    ids = [api.upload("/documents", pdf, f"manual-{n}.pdf", **{**FIELDS, "title": f"Manual {n}"}).json["id"]
-           for n in range(4)]
+    ids = [
+        api.upload("/documents", pdf, f"manual-{n}.pdf", **{**FIELDS, "title": f"Manual {n}"}).json["id"]
+        for n in range(4)
+    ]
     _work(runner)
     statements: list[str] = []
 

@@ -124,7 +124,9 @@ def test_a_new_report_does_not_ask_for_its_empty_lists(api_as, make_user):
     assert response.status_code == 201
     assert response.json["comments"] == [] and response.json["replies"] == []
     for table in ("issue_comment", "issue_reply", "issue_follow_up", "issue_link"):
-        assert not [s for s in _before_indexing(seen) if s.lstrip().upper().startswith(f"SELECT {table.upper()}.")], table
+        assert not [
+            s for s in _before_indexing(seen) if s.lstrip().upper().startswith(f"SELECT {table.upper()}.")
+        ], table
 
 
 def test_a_small_text_upload_is_read_without_a_child_process(api_as, make_user, monkeypatch):
@@ -140,8 +142,13 @@ def test_a_small_text_upload_is_read_without_a_child_process(api_as, make_user, 
     author = api_as(make_user("author", "RD"))
     response = author.post(
         "/documents",
-        data={"title": "X200 torque table", "category": "technical", "doc_type": "manual", "department": "RD",
-              "file": (io.BytesIO("# 扭力表\n\nM4 螺絲 1.2 N·m\n".encode()), "torque.md")},
+        data={
+            "title": "X200 torque table",
+            "category": "technical",
+            "doc_type": "manual",
+            "department": "RD",
+            "file": (io.BytesIO("# 扭力表\n\nM4 螺絲 1.2 N·m\n".encode()), "torque.md"),
+        },
         content_type="multipart/form-data",
     )
     assert response.status_code == 201, response.json
