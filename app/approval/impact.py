@@ -4,7 +4,7 @@ documents that reference or implement it are told those may need review
 
 from __future__ import annotations
 
-from app.approval.notifications import _users_with_role
+from app.auth.service import users_with_role
 from app.documents.models import DocumentVersion, VersionState
 from app.documents.relations import referencing
 from app.errors import N_
@@ -15,7 +15,7 @@ def on_state_changed(version: DocumentVersion, *, to_state: str, **_) -> None:
     if to_state != VersionState.effective or version.number == 1:
         return
     for document in referencing(version.document):
-        heads = _users_with_role("dept_head", document.department_id)
+        heads = users_with_role("dept_head", document.department_id)
         notify(
             heads,
             "may_need_review",

@@ -4,27 +4,12 @@ to ``app.documents.signals.version_state_changed``)."""
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import select
-from sqlalchemy.orm import lazyload
 
-from app.auth.models import User, UserRole
+from app.auth.models import User
+from app.auth.service import users_with_role
 from app.documents.models import DocumentVersion, VersionState
 from app.errors import N_
-from app.extensions import db
 from app.notify.service import notify
-
-
-def _users_with_role(role: str, department_id: int | None = None) -> list[User]:
-    # Their roles are not needed to notify them: loaded if read, not with them.
-    query = (
-        select(User)
-        .join(UserRole)
-        .where(UserRole.role == role, User.active.is_(True))
-        .options(lazyload(User.role_rows))
-    )
-    if department_id is not None:
-        query = query.where(User.department_id == department_id)
-    return list(db.session.scalars(query).unique())
 
 
 def on_state_changed(version: DocumentVersion, *, to_state: str, actor: User, comment: str, **_) -> None:
@@ -34,7 +19,7 @@ def on_state_changed(version: DocumentVersion, *, to_state: str, actor: User, co
     label = f"{version.label} {document.title} v{version.number}"
     if to_state == VersionState.in_review:
         reviewers = [
-            u for u in _users_with_role("dept_head", document.department_id) if u.id != version.author_id
+            u for u in users_with_role("dept_head", document.department_id) if u.id != version.author_id
         ]
         notify(
             reviewers,
@@ -45,7 +30,7 @@ def on_state_changed(version: DocumentVersion, *, to_state: str, actor: User, co
             actor_name=actor.name,
         )
     elif to_state == VersionState.pending_approval:
-        leaders = [u for u in _users_with_role("leader") if u.id != version.author_id]
+        leaders = [u for u in users_with_role("leader") if u.id != version.author_id]
         notify(
             leaders,
             "approval_requested",

@@ -8,7 +8,7 @@ import secrets
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import limits
@@ -95,6 +95,23 @@ def create_user(
     db.session.flush()
     record_event(actor, "create", user, details={"roles": sorted(set(roles))})
     return user
+
+
+def users_with_role(role: str, department_id: int | None = None) -> list[User]:
+    """Active users holding ``role`` (in one department if given), by id.
+
+    For notifying them: their own roles are not loaded with them.
+    """
+    query = (
+        select(User)
+        .join(UserRole)
+        .where(UserRole.role == role, User.active.is_(True))
+        .options(lazyload(User.role_rows))
+        .order_by(User.id)
+    )
+    if department_id is not None:
+        query = query.where(User.department_id == department_id)
+    return list(db.session.scalars(query).unique())
 
 
 def user_by_email(email: str) -> User:

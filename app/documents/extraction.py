@@ -80,11 +80,21 @@ def _is_pdf(data: bytes) -> bool:
     return b"%PDF-" in data[:1024] and b"%%EOF" in tail and b"startxref" in tail
 
 
+def _is_zip(data: bytes) -> bool:
+    return data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06")
+
+
+def needs_parser(data: bytes) -> bool:
+    """True for the formats a parser reads (PDF, DOCX, images); anything
+    else is text, or refused by its first bytes or by decoding."""
+    return _is_pdf(data) or _is_zip(data) or sniff_image(data) is not None
+
+
 def sniff_media_type(path_or_bytes, filename: str) -> str:
     data = _read(path_or_bytes)
     if _is_pdf(data):
         return MEDIA_PDF
-    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+    if _is_zip(data):
         return _sniff_zip(data)
     image = sniff_image(data)
     if image is not None:

@@ -25,7 +25,11 @@ import signal
 import time
 from pathlib import Path
 
-from app.documents.extraction import MEDIA_MARKDOWN, MEDIA_TEXT, Extracted, inspect_upload, sniff_media_type
+from app.documents.extraction import (
+    Extracted,
+    inspect_upload,
+    needs_parser,
+)
 from app.errors import BadUpload, DomainError, UnsupportedFileType
 
 _ERRORS = {"BadUpload": BadUpload, "UnsupportedFileType": UnsupportedFileType}
@@ -114,12 +118,14 @@ def _child(
 INLINE_TEXT_BYTES = 1024 * 1024
 
 
-def _small_text(path, filename: str) -> bool:
+def _small_text(path) -> bool:
+    """Small, and not a format whose parser needs the child's limits. Whether
+    it decodes as text ``inspect_upload`` finds out, reading it once."""
     try:
         if os.path.getsize(path) > INLINE_TEXT_BYTES:
             return False
-        return sniff_media_type(path, filename) in (MEDIA_TEXT, MEDIA_MARKDOWN)
-    except (OSError, DomainError):
+        return not needs_parser(Path(path).read_bytes())
+    except OSError:
         return False  # the child reads it and reports what is wrong
 
 
@@ -138,7 +144,7 @@ def inspect_bounded(
     The time budget is ``timeout_s``, plus ``per_page_s`` for each page once
     the reader has counted a PDF's pages, and never more than ``max_timeout_s``.
     """
-    if _small_text(path, filename):
+    if _small_text(path):
         return inspect_upload(path, filename, max_unpacked_bytes=max_unpacked_bytes)
     cap_s = max(max_timeout_s or timeout_s, timeout_s)
     ctx = multiprocessing.get_context("fork")

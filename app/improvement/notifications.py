@@ -5,19 +5,12 @@ action is given to them."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from app.auth.models import User, UserRole
+from app.auth.models import User
+from app.auth.service import users_with_role
 from app.errors import N_
-from app.extensions import db
 from app.improvement.models import Plan, PlanMeasure
 from app.improvement.states import State
 from app.notify.service import notify
-
-
-def _with_role(role: str) -> list[User]:
-    query = select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True))
-    return list(db.session.scalars(query).unique())
 
 
 def _label(plan: Plan) -> str:
@@ -28,7 +21,7 @@ def on_state_changed(plan: Plan, *, to_state: str, actor: User, comment: str, **
     link = f"/plans/{plan.id}"
     workers = [plan.created_by, *(m.owner for m in plan.measures)]
     if to_state == State.pending_approval:
-        leaders = [u for u in _with_role("leader") if u.id != plan.created_by_id]
+        leaders = [u for u in users_with_role("leader") if u.id != plan.created_by_id]
         notify(
             leaders,
             "plan_approval_requested",
@@ -92,7 +85,7 @@ def on_measures_done(plan: Plan, *, actor: User, **_) -> None:
     if plan.state == State.in_progress:
         when = plan.check_date.isoformat() if plan.check_date else "-"
         notify(
-            _with_role("qc"),
+            users_with_role("qc"),
             "plan_check_due",
             N_("%(label)s: every action is done; effectiveness check on or after %(when)s"),
             f"/plans/{plan.id}",

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
 
-from app.auth.models import Department, User, UserRole
+from app.auth.models import Department, User
+from app.auth.service import users_with_role
 from app.errors import N_
 from app.extensions import db
 from app.issues.models import Issue
@@ -19,24 +19,11 @@ from app.issues.workflow import CUSTOMER_SERVICE_DEPARTMENT, State
 from app.notify.service import notify
 
 
-def _with_role(role: str, department_id: int | None = None) -> list[User]:
-    # Their roles are not needed to notify them: loaded if read, not with them.
-    query = (
-        select(User)
-        .join(UserRole)
-        .where(UserRole.role == role, User.active.is_(True))
-        .options(lazyload(User.role_rows))
-    )
-    if department_id is not None:
-        query = query.where(User.department_id == department_id)
-    return list(db.session.scalars(query).unique())
-
-
 def triagers() -> list[User]:
     """Customer service: the support role, or the CS department's head."""
     cs = db.session.scalar(select(Department).where(Department.code == CUSTOMER_SERVICE_DEPARTMENT))
-    heads = _with_role("dept_head", cs.id) if cs is not None else []
-    return _with_role("support") + heads
+    heads = users_with_role("dept_head", cs.id) if cs is not None else []
+    return users_with_role("support") + heads
 
 
 def _label(issue: Issue) -> str:
@@ -60,7 +47,7 @@ def on_state_changed(
             label=_label(issue),
         )
     elif to_state == State.triaged:
-        people = _with_role("dept_head", issue.department_id) + [issue.assignee]
+        people = users_with_role("dept_head", issue.department_id) + [issue.assignee]
         notify(
             _others(people, actor),
             "issue_assigned",
@@ -72,14 +59,14 @@ def on_state_changed(
         )
     elif to_state == State.resolved:
         notify(
-            _others(_with_role("qc"), actor),
+            _others(users_with_role("qc"), actor),
             "issue_resolved",
             N_("%(label)s: resolved, waiting for QC"),
             link,
             label=_label(issue),
         )
     elif to_state == State.in_progress and from_state in (State.resolved, State.closed):
-        people = [issue.assignee, *_with_role("dept_head", issue.department_id)]
+        people = [issue.assignee, *users_with_role("dept_head", issue.department_id)]
         if from_state == State.closed:  # reopened: the reporter hears of it too
             people.append(issue.reported_by)
         notify(
@@ -103,7 +90,7 @@ def on_state_changed(
 def on_assigned(issue: Issue, *, actor: User, assignee: User | None, added_team: list[User], **_) -> None:
     link = f"/issues/{issue.id}"
     if assignee is not None:
-        heads = _with_role("dept_head", issue.department_id)
+        heads = users_with_role("dept_head", issue.department_id)
         notify(
             _others([assignee, *heads], actor),
             "issue_assigned",

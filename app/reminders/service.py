@@ -35,7 +35,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.approval.models import Signature
-from app.auth.models import User, UserRole
+from app.auth.models import User
+from app.auth.service import users_with_role
 from app.clock import company_date, company_today
 from app.documents.models import Document, DocumentVersion, VersionState
 from app.extensions import db
@@ -128,13 +129,6 @@ def tell(users: Iterable[User | None], kind: str, msgid: str, params: dict, link
         notify([user], kind, text, link)
 
 
-def _with_role(role: str, department_id: int | None = None) -> list[User]:
-    query = select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True))
-    if department_id is not None:
-        query = query.where(User.department_id == department_id)
-    return list(db.session.scalars(query.order_by(User.id)).unique())
-
-
 def _settings() -> tuple[list[int], int, int, int]:
     config = current_app.config
     return (
@@ -196,10 +190,10 @@ def remind_reviews(today: date, sent: list[Sent]) -> None:
             dict(document=f"{document.number} {document.title}", date=due.isoformat(), days=-left),
         )
 
-        heads = _with_role("dept_head", document.department_id)
+        heads = users_with_role("dept_head", document.department_id)
         _send("review", document.id, [owner, *heads], "overdue", period, overdue, link, sent)
         if -left >= m:
-            _send("review", document.id, _with_role("leader"), "leader", period, overdue, link, sent)
+            _send("review", document.id, users_with_role("leader"), "leader", period, overdue, link, sent)
 
 
 def _step_started(version: DocumentVersion) -> datetime | None:
@@ -233,11 +227,11 @@ def remind_approvals(today: date, sent: list[Sent]) -> None:
             continue
         document = version.document
         if version.state == VersionState.in_review:
-            approvers = _with_role("dept_head", document.department_id)
-            next_level = _with_role("leader")
+            approvers = users_with_role("dept_head", document.department_id)
+            next_level = users_with_role("leader")
         else:
-            approvers = _with_role("leader")
-            next_level = _with_role("admin")
+            approvers = users_with_role("leader")
+            next_level = users_with_role("admin")
         approvers = [u for u in approvers if u.id != version.author_id]
         # A deputy standing in for an approver is reminded with them.
         from app.reminders.delegation import deputies_of
@@ -274,7 +268,7 @@ def remind_issues(today: date, sent: list[Sent]) -> None:
         left = (due - today).days
         if left > due_lead:
             continue
-        heads = _with_role("dept_head", issue.department_id) if issue.department_id else []
+        heads = users_with_role("dept_head", issue.department_id) if issue.department_id else []
         responsible = [issue.assignee] if issue.assignee is not None else heads
         link = f"/issues/{issue.id}"
         period = due.isoformat()
@@ -299,7 +293,7 @@ def remind_issues(today: date, sent: list[Sent]) -> None:
 
         _send("issue", issue.id, [*responsible, *heads], "overdue", period, overdue, link, sent)
         if -left >= m:
-            _send("issue", issue.id, _with_role("leader"), "leader", period, overdue, link, sent)
+            _send("issue", issue.id, users_with_role("leader"), "leader", period, overdue, link, sent)
 
 
 def remind_measures(today: date, sent: list[Sent]) -> None:
@@ -343,10 +337,10 @@ def remind_measures(today: date, sent: list[Sent]) -> None:
             dict(action=action, plan=plan_label, date=due.isoformat(), days=-left),
         )
 
-        heads = _with_role("dept_head", plan.department_id)
+        heads = users_with_role("dept_head", plan.department_id)
         _send("measure", measure.id, [measure.owner, *heads], "overdue", period, overdue, link, sent)
         if -left >= m:
-            _send("measure", measure.id, _with_role("leader"), "leader", period, overdue, link, sent)
+            _send("measure", measure.id, users_with_role("leader"), "leader", period, overdue, link, sent)
 
 
 def send_reminders(today: date | None = None) -> list[Sent]:

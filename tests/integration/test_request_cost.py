@@ -10,6 +10,7 @@ import io
 import pytest
 from sqlalchemy import event
 
+from app.errors import UnsupportedFileType
 from app.extensions import db
 
 
@@ -129,7 +130,7 @@ def test_a_new_report_does_not_ask_for_its_empty_lists(api_as, make_user):
         ], table
 
 
-def test_a_small_text_upload_is_read_without_a_child_process(api_as, make_user, monkeypatch):
+def test_a_small_text_upload_is_read_without_a_child_process(api_as, make_user, monkeypatch, tmp_path):
     """Small Markdown and plain text are decoded in the worker; a fork cost
     more than the read (PDF, DOCX, images and large text still go to the
     bounded child, which test_hostile_files covers)."""
@@ -153,16 +154,15 @@ def test_a_small_text_upload_is_read_without_a_child_process(api_as, make_user, 
     )
     assert response.status_code == 201, response.json
     assert response.json["versions"][0]["text_status"] == "ok"
-    big = ("# 扭力表\n" + "M4 螺絲 1.2 N·m\n" * 80_000).encode()  # over 1 MB: the child reads it
-    assert len(big) > sandbox.INLINE_TEXT_BYTES
-    with pytest.raises(AssertionError, match="reader process"):
-        sandbox.inspect_bounded(_write(big), "big.md", max_unpacked_bytes=1 << 30, timeout_s=5, memory_mb=256)
-
-
-def _write(data: bytes):
-    import tempfile
-
-    handle = tempfile.NamedTemporaryFile(suffix=".md", delete=False)
-    handle.write(data)
-    handle.close()
-    return handle.name
+    big = tmp_path / "big.md"  # over 1 MB: the child reads it
+    big.write_bytes(("# 扭力表\n" + "M4 螺絲 1.2 N·m\n" * 80_000).encode())
+    assert big.stat().st_size > sandbox.INLINE_TEXT_BYTES
+    small_pdf = tmp_path / "small.pdf"  # small, but a PDF: its parser runs in the child
+    small_pdf.write_bytes(b"%PDF-1.7\n" + b"0" * 100)
+    for path in (big, small_pdf):
+        with pytest.raises(AssertionError, match="reader process"):
+            sandbox.inspect_bounded(path, path.name, max_unpacked_bytes=1 << 30, timeout_s=5, memory_mb=256)
+    binary = tmp_path / "blob.txt"  # small binary named .txt: refused in the worker, as before
+    binary.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(UnsupportedFileType):
+        sandbox.inspect_bounded(binary, binary.name, max_unpacked_bytes=1 << 30, timeout_s=5, memory_mb=256)
