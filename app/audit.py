@@ -16,9 +16,23 @@ import json
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import DDL, JSON, ForeignKey, Index, String, Table, Text, event, select, update
+from sqlalchemy import (
+    DDL,
+    JSON,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    bindparam,
+    event,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
 from app.db import UTCDateTime, utcnow
@@ -53,9 +67,10 @@ class AuditEvent(Model):
 
 
 class AuditChain(Model):
-    """The head of the chain: one row. Updating it first in each recording
-    transaction serialises the writers (a row lock on PostgreSQL, the write
-    lock on SQLite), so two transactions never chain from the same event."""
+    """The head of the chain: one row. Each recording transaction updates it
+    as it commits (``_chain_at_commit``), which serialises the writers' last
+    step (a row lock on PostgreSQL, the write lock on SQLite), so two
+    transactions never chain from the same event."""
 
     __tablename__ = "audit_chain"
 
@@ -98,14 +113,10 @@ def event_digest(values: dict) -> str:
     return hashlib.sha256(text_form.encode("utf-8")).hexdigest()
 
 
-def _take_chain_head(length_step: int = 1) -> tuple[int, str]:
-    """Lock the head, advance it, and return (new position, previous hash)."""
+def _take_chain_head(length_step: int) -> tuple[int, str]:
+    """Lock the head, advance it by ``length_step``, and return (the new
+    length, the hash of the event that was last before)."""
     session = db.session
-    # The transaction's pending changes go first, then the head: every
-    # writer locks its own rows before the head, never the other way round
-    # (a Core statement does not autoflush; without this flush two writers
-    # of one document deadlocked under the load test).
-    session.flush()
     # Core statements on the table: the ORM's bulk-update machinery cost more
     # CPU than the statement itself (issue 20), and the head is never an
     # object of the session.
@@ -116,8 +127,8 @@ def _take_chain_head(length_step: int = 1) -> tuple[int, str]:
         .values(length=chain.c.length + length_step)
         .returning(chain.c.length, chain.c.last_hash)
     )
-    # The head row exists after the first event: one statement per event
-    # from then on (the insert below runs only on an empty chain).
+    # The head row exists after the first event: one statement from then on
+    # (the insert below runs only on an empty chain).
     row = session.execute(advance).one_or_none()
     if row is None:
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -128,12 +139,60 @@ def _take_chain_head(length_step: int = 1) -> tuple[int, str]:
     return row[0], row[1]
 
 
-def _chain(event_row: AuditEvent) -> None:
-    seq, prev = _take_chain_head()
-    event_row.chain_seq, event_row.prev_hash = seq, prev
-    event_row.hash = event_digest({name: getattr(event_row, name) for name in HASHED})
+_UNCHAINED = "audit_unchained"
+
+
+def _chain_at_commit(session: Session) -> None:
+    """Chain the events this transaction recorded, as it commits.
+
+    The head is the one row every recording transaction updates, so its lock
+    serialises them; taken here, it is held from just before COMMIT instead of
+    from a request's first event (issue 20: writers queued behind each
+    other's notifications and responses). The events were inserted unchained
+    (the append-only trigger allows exactly that one change: chain fields set
+    once, nothing else); those of a savepoint that rolled back are gone and
+    are skipped. A savepoint's own commit leaves them for the outer one.
+    """
+    if session.in_nested_transaction() or not session.info.get(_UNCHAINED):
+        return
+    # Everything the transaction wrote goes first, then the head: every
+    # writer locks its own rows before the head, never the other way round.
+    session.flush()
+    recorded = session.info.pop(_UNCHAINED)
+    events = sorted((e for e in recorded if inspect(e).persistent), key=lambda e: e.id)
+    if not events:
+        return
+    length, prev = _take_chain_head(len(events))
+    links = []
+    for seq, event_row in enumerate(events, start=length - len(events) + 1):
+        # The values as flushed: ``details`` was stored as JSON gives it back,
+        # so ``verify_chain`` recomputes the same digest from the row.
+        values = {name: getattr(event_row, name) for name in HASHED}
+        digest = event_digest({**values, "chain_seq": seq, "prev_hash": prev})
+        links.append({"event_id": event_row.id, "seq": seq, "prev": prev, "digest": digest})
+        prev = digest
+    table = cast(Table, AuditEvent.__table__)
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("event_id"))
+        .values(chain_seq=bindparam("seq"), prev_hash=bindparam("prev"), hash=bindparam("digest")),
+        links,
+    )
     chain = cast(Table, AuditChain.__table__)
-    db.session.execute(update(chain).where(chain.c.id == 1).values(last_hash=event_row.hash))
+    session.execute(update(chain).where(chain.c.id == 1).values(last_hash=prev))
+    for event_row, link in zip(events, links, strict=True):  # the session's copies show what was stored
+        set_committed_value(event_row, "chain_seq", link["seq"])
+        set_committed_value(event_row, "prev_hash", link["prev"])
+        set_committed_value(event_row, "hash", link["digest"])
+
+
+def _forget_unchained(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended
+        session.info.pop(_UNCHAINED, None)
+
+
+event.listen(Session, "before_commit", _chain_at_commit)
+event.listen(Session, "after_transaction_end", _forget_unchained)
 
 
 def verify_chain() -> tuple[int, str | None, int | None]:
@@ -192,16 +251,40 @@ def verify_chain() -> tuple[int, str | None, int | None]:
 
 
 # Append-only at the database level: an application bug or a stray script
-# cannot rewrite history.
+# cannot rewrite history. The one update allowed is the chaining at commit:
+# chain fields set on an event that has none, every other field unchanged.
+_CONTENT = (
+    "id",
+    "at",
+    "actor_id",
+    "verb",
+    "object_type",
+    "object_id",
+    "document_id",
+    "issue_id",
+    "from_state",
+    "to_state",
+    "comment",
+    "details",
+)
+_SQLITE_CHAINING = " AND ".join(
+    ["OLD.chain_seq IS NULL", "NEW.chain_seq IS NOT NULL", *(f"NEW.{c} IS OLD.{c}" for c in _CONTENT)]
+)
 _SQLITE_TRIGGERS = [
     "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+    f"WHEN NOT ({_SQLITE_CHAINING}) "
     "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
     "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
     "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
 ]
+# JSON has no equality operator in PostgreSQL: details compare as text.
+_PG_ROW = ", ".join("{0}.details::text" if c == "details" else f"{{0}}.{c}" for c in _CONTENT)
 _PG_TRIGGER = [
     "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'audit_event is append-only'; END; $$ LANGUAGE plpgsql",
+    "BEGIN "
+    "IF TG_OP = 'UPDATE' AND OLD.chain_seq IS NULL AND NEW.chain_seq IS NOT NULL "
+    f"AND ({_PG_ROW.format('NEW')}) IS NOT DISTINCT FROM ({_PG_ROW.format('OLD')}) THEN RETURN NEW; END IF; "
+    "RAISE EXCEPTION 'audit_event is append-only'; END; $$ LANGUAGE plpgsql",
     "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
     "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
 ]
@@ -253,6 +336,6 @@ def record_event(
         # is the one a later reader recomputes.
         details=json.loads(json.dumps(details, default=str)) if details is not None else None,
     )
-    _chain(event_row)
     db.session.add(event_row)
+    db.session.info.setdefault(_UNCHAINED, []).append(event_row)  # chained at commit
     return event_row

@@ -36,9 +36,26 @@ def _state_check(states):
     return "state IN (" + ", ".join(f"'{s}'" for s in states) + ")"
 
 
-def _triggers(drop: bool):
-    from app.audit import APPEND_ONLY_DDL
+# The append-only triggers as they were at this revision (0012 replaces
+# them with ones that allow the chaining update): frozen here, not imported,
+# so that this step means the same whatever app.audit says later.
+APPEND_ONLY_DDL = {
+    "sqlite": [
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit_event is append-only'; END; $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
+        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+    ],
+}
 
+
+def _triggers(drop: bool):
     dialect = op.get_bind().dialect.name
     if drop:
         if dialect == "sqlite":

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
 import zipfile
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import select, text
 
 from app.audit import AuditEvent
 from app.extensions import db
+from tests.databases import PG_URL
 from tests.factories import DEFAULT_PASSWORD as PW
 
 
@@ -126,3 +128,84 @@ def test_record_export_for_an_auditor(history, api_as, team, runner, tmp_path):
     assert "manifest.json" in zipfile.ZipFile(out).namelist()
     verbs = db.session.scalars(select(AuditEvent.verb).where(AuditEvent.document_id == history.id)).all()
     assert verbs.count("export_record") == 2
+
+
+# Chained at commit (issue 20) -------------------------------------------------
+
+
+def _verify(runner) -> str:
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_events_of_a_rolled_back_savepoint_leave_no_gap(history, runner, team):
+    """Events are chained as their transaction commits: one recorded in a
+    savepoint that rolled back is not in the chain, and the chain stays whole."""
+    from app.audit import record_event
+
+    author = db.session.merge(team["author"])
+    kept = record_event(author, "comment", history, comment="kept before")
+    savepoint = db.session.begin_nested()
+    record_event(author, "comment", history, comment="undone")
+    savepoint.rollback()
+    after = record_event(author, "comment", history, comment="kept after")
+    db.session.commit()
+    assert kept.chain_seq is not None and after.chain_seq == kept.chain_seq + 1
+    assert after.prev_hash == kept.hash
+    comments = db.session.scalars(select(AuditEvent.comment).order_by(AuditEvent.chain_seq)).all()
+    assert "undone" not in comments and comments[-2:] == ["kept before", "kept after"]
+    assert f"intact: {len(event_ids())} events" in _verify(runner)
+
+
+def test_the_trigger_lets_only_the_chaining_through(history, team):
+    """The one update the append-only trigger allows is setting the chain
+    fields of an unchained event; changing its content at the same time, or
+    re-chaining a chained event, is refused."""
+    from app.audit import record_event
+
+    chained = db.session.scalars(select(AuditEvent).where(AuditEvent.chain_seq.is_not(None))).first()
+    fresh = record_event(db.session.merge(team["author"]), "comment", history, comment="pending")
+    db.session.flush()
+    for sql, target in (
+        ("UPDATE audit_event SET chain_seq = 999, comment = 'forged' WHERE id = :id", fresh.id),
+        ("UPDATE audit_event SET chain_seq = 999 WHERE id = :id", chained.id),
+        ("UPDATE audit_event SET hash = 'x' WHERE id = :id", chained.id),
+    ):
+        with pytest.raises(Exception, match="append-only"), db.session.begin_nested():
+            db.session.execute(text(sql), {"id": target})
+    db.session.rollback()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL: set DOCTRACK_TEST_DATABASE_URL")
+def test_a_recording_transaction_does_not_hold_up_other_writers(app, history, team, runner):
+    """The chain head is locked as a transaction commits, not from its first
+    event: a request that has recorded an event and is still working does
+    not make another writer wait (before issue 20's change the second writer
+    waited for the first one's commit)."""
+    from app.audit import record_event
+    from app.auth.models import User
+
+    author_id, document_id = team["author"].id, history.id
+    first = record_event(db.session.get(User, author_id), "comment", history, comment="slow request")
+    db.session.flush()  # the first transaction's event is written, not committed
+    done = threading.Event()
+
+    def second_writer():
+        with app.app_context():
+            from app.documents.models import Document
+
+            record_event(
+                db.session.get(User, author_id), "comment", db.session.get(Document, document_id), comment="quick"
+            )
+            db.session.commit()
+            done.set()
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    assert done.wait(10), "the second writer waited for the first transaction's commit"
+    thread.join()
+    db.session.commit()
+    assert first.chain_seq is not None
+    assert f"intact: {len(event_ids())} events" in _verify(runner)
