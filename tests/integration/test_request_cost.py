@@ -91,6 +91,31 @@ def test_a_problem_report_does_not_load_comment_by_comment(api_as, make_user):
     assert _cost(first, f"/issues/{issue['id']}") == few
 
 
+def _list_reads(seen: list[str]) -> set[str]:
+    tables = ("issue_comment", "issue_reply", "issue_follow_up", "issue_link", "issue_attachment", "issue_team")
+    return {t for s in seen for t in tables if s.lstrip().upper().startswith(f"SELECT {t.upper()}.")}
+
+
+def test_a_problem_report_reads_only_the_lists_that_have_rows(api_as, make_user):
+    """One query says which of a report's lists have rows; the empty ones
+    are not asked for, the others are read and shown in full."""
+    support = api_as(make_user("support", "CS"))
+    issue = support.post("/issues", json={"title": "X200 過熱", "phenomenon": "停機"}).json
+    path = f"/issues/{issue['id']}"
+    db.session.remove()
+    with statements() as seen:
+        body = support.get(path).json
+    assert body["comments"] == [] and body["links"] == [] and body["replies"] == [] and body["team"] == []
+    assert _list_reads(seen) == set()
+    support.post(f"{path}/comments", json={"body": "客戶回報第二台"})
+    db.session.remove()
+    with statements() as seen:
+        body = support.get(path).json
+    assert [c["body"] for c in body["comments"]] == ["客戶回報第二台"]
+    assert _list_reads(seen) == {"issue_comment"}
+    assert support.get("/issues/999999").status_code == 404
+
+
 def _before_indexing(seen: list[str]) -> list[str]:
     """The request's own statements: the tests index inline after the
     commit (the service's indexer is another process), in a session of its own."""
