@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import limits
 from app.approval.models import Signature
@@ -89,30 +90,41 @@ def _compare_and_set(version: DocumentVersion, from_state: str, to_state: str) -
         document = version.document
         values["submitted_at"] = now
         values["approval_route"] = ",".join(route_for(document.important))
+    obsoleted: set[int] = set()
     if to_state == VersionState.effective:
         values["effective_at"] = now
         # The previous effective version becomes obsolete first, so the
         # one-effective index never sees two at once.
-        db.session.execute(
-            update(DocumentVersion)
-            .where(
-                DocumentVersion.document_id == version.document_id,
-                DocumentVersion.state == VersionState.effective,
-                DocumentVersion.id != version.id,
+        obsoleted = set(
+            db.session.scalars(
+                update(DocumentVersion)
+                .where(
+                    DocumentVersion.document_id == version.document_id,
+                    DocumentVersion.state == VersionState.effective,
+                    DocumentVersion.id != version.id,
+                )
+                .values(state=VersionState.obsolete, obsolete_at=now)
+                .returning(DocumentVersion.id)
+                .execution_options(synchronize_session=False)
             )
-            .values(state=VersionState.obsolete, obsolete_at=now)
-            .execution_options(synchronize_session=False)
         )
-    result = db.session.execute(
+    row = db.session.execute(
         update(DocumentVersion)
         .where(DocumentVersion.id == version.id, DocumentVersion.state == from_state)
         .values(**values)
+        .returning(DocumentVersion.id)
         .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) != 1:  # a CursorResult: UPDATE reports its row count
+    ).first()
+    if row is None:
         raise InvalidTransition(N_("the version was changed by someone else meanwhile; reload and try again"))
+    # The session's copies take what was written, instead of being expired
+    # and read back (issue 20: two queries per decision).
+    for key, value in values.items():
+        set_committed_value(version, key, value)
     for sibling in version.document.versions:
-        db.session.expire(sibling)
+        if sibling.id in obsoleted:
+            set_committed_value(sibling, "state", VersionState.obsolete)
+            set_committed_value(sibling, "obsolete_at", now)
 
 
 def act(

@@ -92,7 +92,14 @@ def test_a_problem_report_does_not_load_comment_by_comment(api_as, make_user):
 
 
 def _list_reads(seen: list[str]) -> set[str]:
-    tables = ("issue_comment", "issue_reply", "issue_follow_up", "issue_link", "issue_attachment", "issue_team")
+    tables = (
+        "issue_comment",
+        "issue_reply",
+        "issue_follow_up",
+        "issue_link",
+        "issue_attachment",
+        "issue_team",
+    )
     return {t for s in seen for t in tables if s.lstrip().upper().startswith(f"SELECT {t.upper()}.")}
 
 
@@ -191,3 +198,44 @@ def test_a_small_text_upload_is_read_without_a_child_process(api_as, make_user, 
     binary.write_bytes(bytes(range(256)) * 4)
     with pytest.raises(UnsupportedFileType):
         sandbox.inspect_bounded(binary, binary.name, max_unpacked_bytes=1 << 30, timeout_s=5, memory_mb=256)
+
+
+def test_a_decision_does_not_read_back_the_versions_it_changed(api_as, make_user, make_document):
+    """Submitting and approving update the version in the database and in
+    the session alike: nothing is read back after the update, and the body
+    and the next page show the new states (the old effective one obsolete)."""
+    from tests.factories import DEFAULT_PASSWORD
+
+    author, head = make_user("author", "RD"), make_user("dept_head", "RD")
+    document = make_document(author)
+    writer, approver = api_as(author), api_as(head)
+    base = f"/documents/{document.id}/versions"
+    for number in (1, 2):
+        if number == 2:
+            added = writer.post(
+                base,
+                data={
+                    "change_note": "torque revised",
+                    "file": (io.BytesIO(b"X200 torque 1.3 N m\n"), "t.md"),
+                },
+                content_type="multipart/form-data",
+            )
+            assert added.status_code == 201, added.json
+        for api, payload, state in (
+            (writer, {"action": "submit"}, "in_review"),
+            (approver, {"action": "approve", "password": DEFAULT_PASSWORD}, "effective"),
+        ):
+            db.session.remove()
+            with statements() as seen:
+                response = api.post(f"{base}/{number}/actions", json=payload)
+            assert response.status_code == 200, response.json
+            assert response.json["state"] == state
+            own = _before_indexing(seen)
+            update_at = next(
+                i for i, s in enumerate(own) if s.lstrip().upper().startswith("UPDATE DOCUMENT_VERSION")
+            )
+            assert not [
+                s for s in own[update_at:] if s.lstrip().upper().startswith("SELECT DOCUMENT_VERSION.ID")
+            ], own[update_at:]
+    states = {v["number"]: v["state"] for v in writer.get(f"/documents/{document.id}").json["versions"]}
+    assert states == {1: "obsolete", 2: "effective"}
