@@ -72,16 +72,17 @@ def set_preferences(user: User, modes: dict[str, str]) -> dict[str, str]:
     return preferences(user)
 
 
-def _mode(user: User, kind: str) -> str:
-    return (
-        db.session.scalar(
-            select(NotificationPreference.mode).where(
-                NotificationPreference.user_id == user.id,
+def _modes(user_ids: list[int], kind: str) -> dict[int, str]:
+    """Each recipient's delivery mode for ``kind``: one query for all of them."""
+    chosen = dict(
+        db.session.execute(
+            select(NotificationPreference.user_id, NotificationPreference.mode).where(
+                NotificationPreference.user_id.in_(user_ids),
                 NotificationPreference.kind_group == kind_group(kind),
             )
-        )
-        or "immediate"
+        ).all()
     )
+    return {user_id: chosen.get(user_id, "immediate") for user_id in user_ids}
 
 
 def notify(users: list[User], kind: str, msgid: str, link: str = "", **params) -> None:
@@ -90,17 +91,17 @@ def notify(users: list[User], kind: str, msgid: str, link: str = "", **params) -
     language, and mailed in English."""
     from app.i18n import english
 
+    recipients = list({user.id: user for user in users if user is not None}.values())
+    if not recipients:
+        return
     message = english(msgid, params)
     stored = {k: v if isinstance(v, (int, float, bool)) or v is None else str(v) for k, v in params.items()}
-    seen = set()
-    for user in users:
-        if user is None or user.id in seen:
-            continue
-        seen.add(user.id)
+    modes = _modes([user.id for user in recipients], kind)
+    for user in recipients:
         db.session.add(
             Notification(user_id=user.id, kind=kind, message=message, link=link, msgid=msgid, params=stored)
         )
-        if _mode(user, kind) == "immediate":
+        if modes[user.id] == "immediate":
             db.session.info.setdefault(_MAIL_KEY, []).append((user.email, message, link))
 
 

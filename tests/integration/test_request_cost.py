@@ -239,3 +239,21 @@ def test_a_decision_does_not_read_back_the_versions_it_changed(api_as, make_user
             ], own[update_at:]
     states = {v["number"]: v["state"] for v in writer.get(f"/documents/{document.id}").json["versions"]}
     assert states == {1: "obsolete", 2: "effective"}
+
+
+def test_notifying_several_people_asks_their_delivery_choices_once(app, make_user):
+    """Each recipient still gets the delivery they chose (an e-mail only
+    for "immediate"), from one query for all of them."""
+    from app.notify import service as notify
+
+    people = [make_user("dept_head", "RD") for _ in range(3)]
+    notify.set_preferences(people[1], {"approvals": "daily"})
+    db.session.commit()
+    with statements() as seen:
+        notify.notify(people, "approval_requested", "%(title)s waits for you", "/documents/1", title="X200 manual")
+        db.session.flush()
+    asked = [s for s in seen if "notification_preference" in s]
+    assert len(asked) == 1, asked
+    mailed = [entry[0] for entry in db.session.info.get("doctrack.outgoing_mail", [])]
+    assert mailed == [people[0].email, people[2].email]
+    db.session.rollback()
