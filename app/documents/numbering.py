@@ -155,14 +155,16 @@ def _ensure_counter(prefix: str) -> None:
 
 
 def next_in_sequence(prefix: str) -> int:
-    """Take the next number of ``prefix`` inside the current transaction."""
-    _ensure_counter(prefix)
+    """Take the next number of ``prefix`` inside the current transaction:
+    one upsert (the counter's first number, or the last one plus one under
+    the row's lock)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(NumberSequence).values(prefix=prefix, last=1)
     return db.session.execute(
-        update(NumberSequence)
-        .where(NumberSequence.prefix == prefix)
-        .values(last=NumberSequence.last + 1)
-        .returning(NumberSequence.last)
-        .execution_options(synchronize_session=False)
+        statement.on_conflict_do_update(
+            index_elements=["prefix"], set_={"last": NumberSequence.last + 1}
+        ).returning(NumberSequence.last)
     ).scalar_one()
 
 
