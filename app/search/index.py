@@ -22,6 +22,7 @@ from whoosh import index as whoosh_index
 from whoosh.codec.base import Segment
 from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.fields import DATETIME, ID, NUMERIC, TEXT, Schema
+from whoosh.filedb import structfile
 from whoosh.reading import SegmentReader
 from whoosh.util import IDCHARS
 from whoosh.writing import SegmentWriter
@@ -171,6 +172,72 @@ def _finish(self):
 
 
 SegmentWriter._finish = _finish
+
+
+class _MappedPart:
+    """A read-only file over one part of a segment's memory map, read in
+    place. Whoosh's ``BufferFile`` wraps the part in ``BytesIO``, which
+    copies it: every process with a searcher (each gunicorn worker, the
+    indexer) held a private copy of the index's terms and postings, and
+    after each new segment another one (issue 20's soak: the workers' memory
+    grew with the index on disk, deleted entries included). Reads by
+    position (``BufferFile.get``) never used the copy; sequential reads copy
+    only what they read."""
+
+    __slots__ = ("_view", "_pos")
+
+    def __init__(self, view) -> None:
+        self._view = view
+        self._pos = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._pos
+        # A slice past the end stops at the end, as a file's read does.
+        data = (
+            self._view[start:] if size is None or size < 0 else self._view[start : start + size]
+        ).tobytes()
+        self._pos = start + len(data)
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        end = len(self._view) if size is None or size < 0 else min(self._pos + size, len(self._view))
+        at = self._pos
+        while at < end:
+            found = self._view[at : min(at + 4096, end)].tobytes().find(b"\n")
+            if found >= 0:
+                return self.read(at + found + 1 - self._pos)
+            at += 4096
+        return self.read(end - self._pos)
+
+    def __iter__(self):
+        while line := self.readline():
+            yield line
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: len(self._view)}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self._view = b""
+
+
+def _buffer_file_init(self, buf, name=None, onclose=None):
+    self._buf = buf
+    self._name = name
+    self.file = _MappedPart(buf)
+    self.onclose = onclose
+    self.is_real = False
+    self.is_closed = False
+
+
+WHOOSH_BUFFER_FILE_INIT = structfile.BufferFile.__init__  # bench/search_memory.py compares the two
+structfile.BufferFile.__init__ = _buffer_file_init
 
 
 def make_schema() -> Schema:
