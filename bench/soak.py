@@ -70,18 +70,23 @@ def processes(session: int) -> dict[int, str]:
     return found
 
 
-def sample(pids: dict[int, str]) -> dict[int, tuple[int, int]]:
-    """pid -> (RSS in KB, open fds)."""
+def sample(pids: dict[int, str]) -> dict[int, tuple[int, int, int, int]]:
+    """pid -> (RSS in KB, open fds, anonymous KB, file-backed KB). RSS is
+    the two together (and shared memory): the file-backed part of the
+    index's memory maps is page cache shared by every process reading it."""
     out = {}
     for pid in pids:
         try:
-            rss = next(
-                int(line.split()[1]) for line in open(f"/proc/{pid}/status") if line.startswith("VmRSS:")
-            )
+            status = {
+                line.split(":")[0]: int(line.split()[1])
+                for line in open(f"/proc/{pid}/status")
+                if line.startswith(("VmRSS:", "RssAnon:", "RssFile:"))
+            }
             fds = len(os.listdir(f"/proc/{pid}/fd"))
-        except (OSError, StopIteration):
+        except (OSError, ValueError):
             continue
-        out[pid] = (rss, fds)
+        if "VmRSS" in status:
+            out[pid] = (status["VmRSS"], fds, status.get("RssAnon", 0), status.get("RssFile", 0))
     return out
 
 
@@ -175,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  {now / 60:5.1f} min  requests {done:6}  5xx {errors:3}  "
                 + "  ".join(
-                    f"{pids[p]}:{rss // 1024}MB/{fds}fd" for p, (rss, fds) in sorted(samples[-1][1].items())
+                    f"{pids[p]}:{rss // 1024}MB/{fds}fd"
+                    for p, (rss, fds, *_) in sorted(samples[-1][1].items())
                 ),
                 flush=True,
             )
@@ -194,12 +200,13 @@ def main(argv: list[str] | None = None) -> int:
         for pid, name in sorted(pids.items()):
             if pid not in warm[1] or pid not in last[1]:
                 continue
-            (rss0, fd0), (rss1, fd1) = warm[1][pid], last[1][pid]
+            (rss0, fd0, anon0, file0), (rss1, fd1, anon1, file1) = warm[1][pid], last[1][pid]
             total_warm, total_last = total_warm + rss0, total_last + rss1
             growth = (rss1 - rss0) / rss0 * 100
             print(
                 f"  {name:<10} {pid:>7}  RSS {rss0 / 1024:7.1f} -> {rss1 / 1024:7.1f} MB ({growth:+5.1f} %)  "
-                f"fds {fd0} -> {fd1}"
+                f"fds {fd0} -> {fd1}  (anonymous {anon0 / 1024:.1f} -> {anon1 / 1024:.1f} MB "
+                f"{(anon1 - anon0) / max(anon0, 1) * 100:+.1f} %, file-backed {file0 / 1024:.1f} -> {file1 / 1024:.1f} MB)"
             )
             if growth > args.max_growth:
                 failures.append(f"{name} {pid}: RSS grew {growth:.1f} % after warm-up")
