@@ -113,10 +113,9 @@ def event_digest(values: dict) -> str:
     return hashlib.sha256(text_form.encode("utf-8")).hexdigest()
 
 
-def _take_chain_head(length_step: int) -> tuple[int, str]:
+def _take_chain_head(session: Session, length_step: int) -> tuple[int, str]:
     """Lock the head, advance it by ``length_step``, and return (the new
     length, the hash of the event that was last before)."""
-    session = db.session
     # Core statements on the table: the ORM's bulk-update machinery cost more
     # CPU than the statement itself (issue 20), and the head is never an
     # object of the session.
@@ -162,7 +161,7 @@ def _chain_at_commit(session: Session) -> None:
     events = sorted((e for e in recorded if inspect(e).persistent), key=lambda e: e.id)
     if not events:
         return
-    length, prev = _take_chain_head(len(events))
+    length, prev = _take_chain_head(session, len(events))
     links = []
     for seq, event_row in enumerate(events, start=length - len(events) + 1):
         # The values as flushed: ``details`` was stored as JSON gives it back,

@@ -186,8 +186,8 @@ class _MappedPart:
 
     __slots__ = ("_view", "_pos")
 
-    def __init__(self, view) -> None:
-        self._view = view
+    def __init__(self, buffer) -> None:
+        self._view = memoryview(buffer)  # of the map, or of bytes (BufferFile.subset)
         self._pos = 0
 
     def read(self, size: int | None = -1) -> bytes:
@@ -224,7 +224,7 @@ class _MappedPart:
         return self._pos
 
     def close(self) -> None:
-        self._view = b""
+        self._view = memoryview(b"")
 
 
 def _buffer_file_init(self, buf, name=None, onclose=None):
