@@ -9,7 +9,7 @@ from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
 from app import limits
-from app.api import api_blueprint
+from app.api import api_blueprint, page_body
 from app.api.schemas import VersionSchema, many
 from app.approval import service
 from app.approval.states import Action
@@ -93,9 +93,16 @@ def _diff_url(version) -> str:
     return url_for("api_documents.diff", **args)
 
 
+class InboxArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
 class InboxSchema(Schema):
     items = fields.List(fields.Nested(InboxItemSchema))
     total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
 
 
 class NotificationSchema(Schema):
@@ -153,10 +160,13 @@ def periodic_review(args, document_id):
 
 
 @blp.get("/approvals/inbox")
+@blp.arguments(InboxArgs, location="query")
 @blp.response(200, InboxSchema)
-def inbox():
-    items = service.inbox(current_user)
-    return {"items": items, "total": len(items)}
+def inbox(args):
+    """Versions waiting for the caller's decision, oldest submission first,
+    a page at a time like every list (`page`, `per_page` up to 100)."""
+    items, total = service.inbox_page(current_user, args["page"], args["per_page"])
+    return page_body(items, total, args["page"], args["per_page"])
 
 
 @blp.get("/notifications")

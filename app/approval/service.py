@@ -332,8 +332,7 @@ def record_review(
 # Reading -------------------------------------------------------------------
 
 
-def inbox_query(user: User):
-    """Versions waiting for ``user``'s decision, oldest submission first."""
+def _inbox_conditions(user: User) -> list:
     conditions: list = []
     if user.has_role("dept_head"):
         conditions.append(
@@ -341,23 +340,78 @@ def inbox_query(user: User):
         )
     if user.has_role("leader"):
         conditions.append(DocumentVersion.state == VersionState.pending_approval)
-    if not conditions:
-        return None
-    from sqlalchemy import or_
+    return conditions
+
+
+def _with_inbox_rows(query):
     from sqlalchemy.orm import contains_eager, joinedload
 
     # What the inbox shows, loaded with it: the document and its versions
     # (for the diff target) and the author, not one query per row.
-    return (
+    return query.options(
+        contains_eager(DocumentVersion.document).selectinload(Document.versions),
+        joinedload(DocumentVersion.author),
+    )
+
+
+def inbox_query(user: User):
+    """Versions waiting for ``user``'s decision, oldest submission first."""
+    conditions = _inbox_conditions(user)
+    if not conditions:
+        return None
+    from sqlalchemy import or_
+
+    return _with_inbox_rows(
         select(DocumentVersion)
         .join(Document)
         .where(or_(*conditions), DocumentVersion.author_id != user.id)
-        .options(
-            contains_eager(DocumentVersion.document).selectinload(Document.versions),
-            joinedload(DocumentVersion.author),
-        )
         .order_by(DocumentVersion.submitted_at, DocumentVersion.id)
     )
+
+
+def _inbox_where(user: User):
+    """What ``inbox`` gathers (the user's own and their delegators'
+    decisions, never their own versions) as one condition, or None."""
+    from sqlalchemy import and_, or_
+
+    from app.reminders.delegation import delegators_of
+
+    waiting = []
+    for person in [user, *delegators_of(user)]:
+        conditions = _inbox_conditions(person)
+        if conditions:
+            waiting.append(and_(or_(*conditions), DocumentVersion.author_id != person.id))
+    if not waiting:
+        return None
+    return and_(or_(*waiting), DocumentVersion.author_id != user.id)
+
+
+def inbox_count(user: User) -> int:
+    where = _inbox_where(user)
+    if where is None:
+        return 0
+    return (
+        db.session.scalar(select(func.count()).select_from(DocumentVersion).join(Document).where(where)) or 0
+    )
+
+
+def inbox_page(user: User, page: int, per_page: int) -> tuple[list[DocumentVersion], int]:
+    """One page of ``inbox`` (the same versions in the same order) and how
+    many there are, read a page at a time: a long queue no longer loads
+    every waiting version with all of its document's versions (issue 20's
+    soak: the inbox was the one response that kept growing)."""
+    where = _inbox_where(user)
+    if where is None:
+        return [], 0
+    query = _with_inbox_rows(
+        select(DocumentVersion)
+        .join(Document)
+        .where(where)
+        .order_by(DocumentVersion.submitted_at.is_(None), DocumentVersion.submitted_at, DocumentVersion.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(db.session.scalars(query)), inbox_count(user)
 
 
 def inbox(user: User) -> list[DocumentVersion]:
@@ -390,7 +444,7 @@ def dashboard_counts(user: User) -> dict[str, int]:
 
     return {
         "my_drafts": count(DocumentVersion.author_id == user.id, DocumentVersion.state == VersionState.draft),
-        "waiting_for_me": len(inbox(user)),
+        "waiting_for_me": inbox_count(user),
         "my_rejected": count(
             DocumentVersion.author_id == user.id, DocumentVersion.state == VersionState.rejected
         ),

@@ -250,10 +250,41 @@ def test_notifying_several_people_asks_their_delivery_choices_once(app, make_use
     notify.set_preferences(people[1], {"approvals": "daily"})
     db.session.commit()
     with statements() as seen:
-        notify.notify(people, "approval_requested", "%(title)s waits for you", "/documents/1", title="X200 manual")
+        notify.notify(
+            people, "approval_requested", "%(title)s waits for you", "/documents/1", title="X200 manual"
+        )
         db.session.flush()
     asked = [s for s in seen if "notification_preference" in s]
     assert len(asked) == 1, asked
     mailed = [entry[0] for entry in db.session.info.get("doctrack.outgoing_mail", [])]
     assert mailed == [people[0].email, people[2].email]
     db.session.rollback()
+
+
+def test_the_approval_inbox_is_read_a_page_at_a_time(api_as, make_user, make_document):
+    """The inbox pages like every list: the pages hold the whole queue in
+    the order of the HTML inbox, the total counts all, and a page loads
+    only its own versions (issue 20: a long queue was one response that
+    grew without end)."""
+    from app.approval import service as approval
+    from app.auth.models import User
+
+    authors = [make_user("author", "RD").id for _ in range(3)]
+    head_user = make_user("dept_head", "RD")
+    head = api_as(head_user)
+    for author in authors:
+        _submitted(make_document, author, 9)
+    everything = [(v.document_id, v.number) for v in approval.inbox(db.session.get(User, head_user.id))]
+    assert len(everything) == 27
+    pages = [head.get("/approvals/inbox", query_string={"page": p, "per_page": 10}).json for p in (1, 2, 3)]
+    assert [p["total"] for p in pages] == [27, 27, 27]
+    assert [len(p["items"]) for p in pages] == [10, 10, 7]
+    assert [(i["document_id"], i["version"]) for p in pages for i in p["items"]] == everything
+    first = head.get("/approvals/inbox").json
+    assert (first["page"], first["per_page"], len(first["items"])) == (1, 20, 20)
+    assert head.get("/approvals/inbox", query_string={"per_page": 101}).status_code in (400, 422)
+    db.session.remove()
+    with statements() as seen:
+        assert head.get("/approvals/inbox", query_string={"per_page": 5}).status_code == 200
+    version_rows = [s for s in seen if "FROM document_version" in s and "LIMIT" in s.upper()]
+    assert version_rows, seen
