@@ -252,20 +252,8 @@ def verify_chain() -> tuple[int, str | None, int | None]:
 # Append-only at the database level: an application bug or a stray script
 # cannot rewrite history. The one update allowed is the chaining at commit:
 # chain fields set on an event that has none, every other field unchanged.
-_CONTENT = (
-    "id",
-    "at",
-    "actor_id",
-    "verb",
-    "object_type",
-    "object_id",
-    "document_id",
-    "issue_id",
-    "from_state",
-    "to_state",
-    "comment",
-    "details",
-)
+# What the chaining may not change: the event's id and content.
+_CONTENT = ("id", *(name for name in HASHED if name not in ("chain_seq", "prev_hash")))
 _SQLITE_CHAINING = " AND ".join(
     ["OLD.chain_seq IS NULL", "NEW.chain_seq IS NOT NULL", *(f"NEW.{c} IS OLD.{c}" for c in _CONTENT)]
 )

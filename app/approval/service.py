@@ -386,13 +386,24 @@ def _inbox_where(user: User):
     return and_(or_(*waiting), DocumentVersion.author_id != user.id)
 
 
-def inbox_count(user: User) -> int:
-    where = _inbox_where(user)
-    if where is None:
-        return 0
+def _count_waiting(where) -> int:
     return (
         db.session.scalar(select(func.count()).select_from(DocumentVersion).join(Document).where(where)) or 0
     )
+
+
+def _waiting(where):
+    return _with_inbox_rows(
+        select(DocumentVersion)
+        .join(Document)
+        .where(where)
+        .order_by(DocumentVersion.submitted_at.is_(None), DocumentVersion.submitted_at, DocumentVersion.id)
+    )
+
+
+def inbox_count(user: User) -> int:
+    where = _inbox_where(user)
+    return 0 if where is None else _count_waiting(where)
 
 
 def inbox_page(user: User, page: int, per_page: int) -> tuple[list[DocumentVersion], int]:
@@ -403,31 +414,15 @@ def inbox_page(user: User, page: int, per_page: int) -> tuple[list[DocumentVersi
     where = _inbox_where(user)
     if where is None:
         return [], 0
-    query = _with_inbox_rows(
-        select(DocumentVersion)
-        .join(Document)
-        .where(where)
-        .order_by(DocumentVersion.submitted_at.is_(None), DocumentVersion.submitted_at, DocumentVersion.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return list(db.session.scalars(query)), inbox_count(user)
+    items = db.session.scalars(_waiting(where).limit(per_page).offset((page - 1) * per_page))
+    return list(items), _count_waiting(where)
 
 
 def inbox(user: User) -> list[DocumentVersion]:
     """What waits for ``user``, and for those they stand in for as deputy
-    (never their own versions)."""
-    from app.reminders.delegation import delegators_of
-
-    found: dict[int, DocumentVersion] = {}
-    for person in [user, *delegators_of(user)]:
-        query = inbox_query(person)
-        if query is None:
-            continue
-        for version in db.session.scalars(query):
-            if version.author_id != user.id:
-                found.setdefault(version.id, version)
-    return sorted(found.values(), key=lambda v: (v.submitted_at is None, v.submitted_at, v.id))
+    (never their own versions), oldest submission first."""
+    where = _inbox_where(user)
+    return [] if where is None else list(db.session.scalars(_waiting(where)))
 
 
 def diff_target(version: DocumentVersion) -> int:
