@@ -10,6 +10,7 @@ Revises: 0011
   chain_seq, every other column unchanged. Any other UPDATE and every
   DELETE are refused as before.
 """
+
 from alembic import op
 
 revision = "0012"

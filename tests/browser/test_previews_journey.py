@@ -18,11 +18,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run_worker(tmp_path) -> None:
-    env = {**os.environ, "DOCTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'doctrack.db'}",
-           "DOCTRACK_INSTANCE_DIR": str(tmp_path / "instance"), "DOCTRACK_STORAGE_DIR": str(tmp_path / "storage"),
-           "DOCTRACK_SECRET_KEY": "browser-tests", "DOCTRACK_OCR": "off"}
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "ocr", "worker", "--once"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    env = {
+        **os.environ,
+        "DOCTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'doctrack.db'}",
+        "DOCTRACK_INSTANCE_DIR": str(tmp_path / "instance"),
+        "DOCTRACK_STORAGE_DIR": str(tmp_path / "storage"),
+        "DOCTRACK_SECRET_KEY": "browser-tests",
+        "DOCTRACK_OCR": "off",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "ocr", "worker", "--once"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert "preview " in done.stdout
 

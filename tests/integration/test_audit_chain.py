@@ -22,8 +22,11 @@ from tests.factories import DEFAULT_PASSWORD as PW
 
 @pytest.fixture
 def team(make_user):
-    return {"author": make_user("author", "RD"), "head": make_user("dept_head", "RD"),
-            "admin": make_user("admin", "IT")}
+    return {
+        "author": make_user("author", "RD"),
+        "head": make_user("dept_head", "RD"),
+        "admin": make_user("admin", "IT"),
+    }
 
 
 @pytest.fixture
@@ -43,8 +46,13 @@ def tamper(sql: str, **params) -> None:
             conn.execute(text(sql), params)
             conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_change"))
         else:
-            triggers = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
-                                         "AND tbl_name = 'audit_event'")).scalars().all()
+            triggers = (
+                conn.execute(
+                    text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")
+                )
+                .scalars()
+                .all()
+            )
             conn.execute(text("DROP TRIGGER audit_event_no_update"))
             conn.execute(text("DROP TRIGGER audit_event_no_delete"))
             conn.execute(text(sql), params)
@@ -87,11 +95,16 @@ def test_a_rehashed_edit_still_breaks_the_next_link(history, runner):
     from app.audit import HASHED, event_digest
 
     ids = event_ids()
-    row = dict(db.session.execute(select(AuditEvent.__table__).where(AuditEvent.id == ids[3])).mappings().one())
+    row = dict(
+        db.session.execute(select(AuditEvent.__table__).where(AuditEvent.id == ids[3])).mappings().one()
+    )
     row["comment"] = "forged"
     db.session.remove()
-    tamper("UPDATE audit_event SET comment = 'forged', hash = :h WHERE id = :id",
-           h=event_digest({k: row[k] for k in HASHED}), id=ids[3])
+    tamper(
+        "UPDATE audit_event SET comment = 'forged', hash = :h WHERE id = :id",
+        h=event_digest({k: row[k] for k in HASHED}),
+        id=ids[3],
+    )
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and f"event {ids[4]} does not follow the event before it" in result.output
 
@@ -112,18 +125,25 @@ def test_record_export_for_an_auditor(history, api_as, team, runner, tmp_path):
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["document"]["number"] == history.number and manifest["document"]["revision"] == "A"
     version = manifest["versions"][0]
-    assert hashlib.sha256(archive.read(version["file"])).hexdigest() == version["sha256"] == history.versions[0].sha256
+    assert (
+        hashlib.sha256(archive.read(version["file"])).hexdigest()
+        == version["sha256"]
+        == history.versions[0].sha256
+    )
     for entry in manifest["files"]:
         assert hashlib.sha256(archive.read(entry["path"])).hexdigest() == entry["sha256"]
     signatures = json.loads(archive.read("signatures.json"))
     assert [(s["meaning"], s["signer"], s["sha256"]) for s in signatures] == [
-        ("approved", team["head"].email, version["sha256"])]
+        ("approved", team["head"].email, version["sha256"])
+    ]
     events = json.loads(archive.read("audit_events.json"))
     assert [e["verb"] for e in events][:4] == ["create", "upload_version", "submit", "approve"]
     assert all(e["hash"] for e in events)
     # The export itself is audited; the CLI writes the same record.
     out = tmp_path / "record.zip"
-    result = runner.invoke(args=["audit", "export", history.number, "--as", team["admin"].email, "--out", str(out)])
+    result = runner.invoke(
+        args=["audit", "export", history.number, "--as", team["admin"].email, "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "manifest.json" in zipfile.ZipFile(out).namelist()
     verbs = db.session.scalars(select(AuditEvent.verb).where(AuditEvent.document_id == history.id)).all()
@@ -197,7 +217,10 @@ def test_a_recording_transaction_does_not_hold_up_other_writers(app, history, te
             from app.documents.models import Document
 
             record_event(
-                db.session.get(User, author_id), "comment", db.session.get(Document, document_id), comment="quick"
+                db.session.get(User, author_id),
+                "comment",
+                db.session.get(Document, document_id),
+                comment="quick",
             )
             db.session.commit()
             done.set()

@@ -34,6 +34,8 @@ from tests import factories
 from tests.databases import PG_URL
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
 def _pg_bin() -> Path:
     """The newest Debian PostgreSQL server binaries (or DOCTRACK_PG_BIN)."""
     if os.environ.get("DOCTRACK_PG_BIN"):
@@ -83,8 +85,20 @@ class Cluster:
 
     def _ctl(self, action: str, *extra: str) -> None:
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=40"
-        self._run("pg_ctl", action, "-D", str(self.data), "-w", "-t", "60", "-l", str(self.dir / "log"),
-                  "-o", options, *extra)
+        self._run(
+            "pg_ctl",
+            action,
+            "-D",
+            str(self.data),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(self.dir / "log"),
+            "-o",
+            options,
+            *extra,
+        )
 
     def start(self) -> None:
         self._ctl("start")
@@ -125,8 +139,13 @@ def _wait_http(base: str, timeout: float = 90) -> None:
 
 
 def test_postgresql_restarted_mid_load_loses_no_acknowledged_write(cluster, tmp_path):
-    config = {"DATABASE_URL": cluster.url, "SECRET_KEY": "test-secret", "INSTANCE_DIR": str(tmp_path / "i"),
-              "STORAGE_DIR": str(tmp_path / "s"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    config = {
+        "DATABASE_URL": cluster.url,
+        "SECRET_KEY": "test-secret",
+        "INSTANCE_DIR": str(tmp_path / "i"),
+        "STORAGE_DIR": str(tmp_path / "s"),
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
     app = create_app({"TESTING": True, **config})
     with app.app_context():
         db.create_all()
@@ -137,12 +156,35 @@ def test_postgresql_restarted_mid_load_loses_no_acknowledged_write(cluster, tmp_
         db.engine.dispose()
 
     port = _free_port()
-    env = {**os.environ, "DOCTRACK_DATABASE_URL": cluster.url, "DOCTRACK_INSTANCE_DIR": config["INSTANCE_DIR"],
-           "DOCTRACK_STORAGE_DIR": config["STORAGE_DIR"], "DOCTRACK_SECRET_KEY": "test-secret",
-           "DOCTRACK_SEARCH_INLINE": "false"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "2", "--bind",
-                               f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    env = {
+        **os.environ,
+        "DOCTRACK_DATABASE_URL": cluster.url,
+        "DOCTRACK_INSTANCE_DIR": config["INSTANCE_DIR"],
+        "DOCTRACK_STORAGE_DIR": config["STORAGE_DIR"],
+        "DOCTRACK_SECRET_KEY": "test-secret",
+        "DOCTRACK_SEARCH_INLINE": "false",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     acknowledged: list[tuple[int, str]] = []
     statuses: list[int] = []
@@ -157,8 +199,9 @@ def test_postgresql_restarted_mid_load_loses_no_acknowledged_write(cluster, tmp_
             title = f"X200 overheating, client {n} report {sent}"
             sent += 1
             try:
-                response = session.post(base + "/api/v1/issues", json={"title": title, "phenomenon": "stops"},
-                                        timeout=30)
+                response = session.post(
+                    base + "/api/v1/issues", json={"title": title, "phenomenon": "stops"}, timeout=30
+                )
             except requests.RequestException:
                 continue  # no answer: not acknowledged
             with lock:
@@ -188,7 +231,9 @@ def test_postgresql_restarted_mid_load_loses_no_acknowledged_write(cluster, tmp_
             thread.join(timeout=60)
         assert server.poll() is None, "the service itself did not have to restart"
         after = [s for s in statuses[restarted_at:] if s == 201]
-        assert len(after) >= 20, f"the service answers writes again after the restart: {statuses[restarted_at:][:40]}"
+        assert len(after) >= 20, (
+            f"the service answers writes again after the restart: {statuses[restarted_at:][:40]}"
+        )
         assert all(s in (201, 503) for s in statuses), sorted(set(statuses))  # 503 while away, never 500
         assert requests.get(base + "/api/v1/health", timeout=10).json()["status"] in ("ok", "degraded")
     finally:

@@ -32,14 +32,16 @@ def _open_index_files(index_dir: str) -> list[str]:
 def test_draining_many_batches_leaves_no_deleted_segment_open(app, make_user, make_document):
     app.config["SEARCH_INLINE_INDEXING"] = False
     author = make_user("author", "RD")
-    ids = [make_document(author, title=f"X{n} manual", content=f"X{n} torque table " * 100 + "\n").id
-           for n in range(12)]
+    ids = [
+        make_document(author, title=f"X{n} manual", content=f"X{n} torque table " * 100 + "\n").id
+        for n in range(12)
+    ]
     indexer.drain(app.config, wait=False)
     gc.collect()
     gc.disable()  # what a busy writer sees: the cyclic collector does not run in between
     try:
         for round_ in range(40):
-            db.session.add_all(IndexOutbox(kind="document", object_id=i) for i in ids[round_ % 12:][:4])
+            db.session.add_all(IndexOutbox(kind="document", object_id=i) for i in ids[round_ % 12 :][:4])
             db.session.commit()
             indexer.drain(app.config, wait=False)
         leaked = _open_index_files(app.config["INDEX_DIR"])
