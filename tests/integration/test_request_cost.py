@@ -288,3 +288,21 @@ def test_the_approval_inbox_is_read_a_page_at_a_time(api_as, make_user, make_doc
         assert head.get("/approvals/inbox", query_string={"per_page": 5}).status_code == 200
     version_rows = [s for s in seen if "FROM document_version" in s and "LIMIT" in s.upper()]
     assert version_rows, seen
+
+
+def test_a_refused_call_does_not_read_the_user_back(api_as, make_user):
+    # The error handler rolls back, which expires the signed-in user; the
+    # answer's language used to be chosen after that, from the user read
+    # back with their roles.
+    user = make_user("author", "RD")
+    user.locale = "zh_Hant"
+    db.session.commit()
+    api = api_as(user)
+    db.session.remove()
+    with statements() as seen:
+        response = api.get("/documents/999999")
+    assert response.status_code == 404
+    assert response.json["error"]["locale"] == "zh_Hant"
+    assert response.json["error"]["localized_message"] != response.json["error"]["message"]
+    reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 2, reads  # the token's user, the document
