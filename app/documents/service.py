@@ -276,10 +276,16 @@ def add_version(
 
 # Reading -------------------------------------------------------------------
 
+# Every page that shows a document lists its versions, each with its author
+# (and the author's roles, which decide whether the reader sees the
+# address): one query for the versions and their authors, one for the
+# authors' roles, however many people wrote them.
+VERSIONS_WITH_AUTHORS = selectinload(Document.versions).joinedload(DocumentVersion.author)
+
 
 def get_document(user: User, document_id: int) -> Document:
     """The document, or NotFound also when ``user`` may not see it."""
-    document = db.session.get(Document, document_id)
+    document = db.session.get(Document, document_id, options=[VERSIONS_WITH_AUTHORS])
     if document is None or not can_view_document(user, document):
         raise NotFound(N_("document %(document_id)s not found"), document_id=document_id)
     return document
@@ -395,7 +401,7 @@ def list_documents(
     query = document_query(user, flt)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(
-        query.options(selectinload(Document.versions))
+        query.options(VERSIONS_WITH_AUTHORS)
         .order_by(*document_order(sort))
         .limit(per_page)
         .offset((page - 1) * per_page)

@@ -306,3 +306,28 @@ def test_a_refused_call_does_not_read_the_user_back(api_as, make_user):
     assert response.json["error"]["localized_message"] != response.json["error"]["message"]
     reads = [s for s in seen if s.lstrip().upper().startswith("SELECT")]
     assert len(reads) == 2, reads  # the token's user, the document
+
+
+def _document_by(make_document, authors) -> int:
+    from tests.factories import add_version
+
+    document = make_document(authors[0], title="Pump manual", content="first\n")
+    for n, author in enumerate(authors[1:], start=2):
+        add_version(document, author, f"edition {n}\n")
+    return document.id
+
+
+@pytest.mark.parametrize("path", ["/documents/{id}", "/documents"])
+def test_a_document_s_versions_are_read_with_their_authors_at_once(api_as, make_user, make_document, path):
+    # Each version names its author, and the author's address is shown only
+    # to those who may see it (which asks the author's roles): one author or
+    # four, the page costs the same.
+    one = _document_by(make_document, [make_user("author", "RD")] * 4)
+    four = _document_by(make_document, [make_user("author", "RD") for _ in range(4)])
+    reader = api_as(make_user("qc", "RD"))
+    few = _cost(reader, path.format(id=one))
+    many = _cost(reader, path.format(id=four))
+    assert many == few
+    body = reader.get(path.format(id=four)).json
+    versions = body["versions"] if "versions" in body else body["items"][0]["versions"]
+    assert len({v["author_name"] for v in versions}) == 4
