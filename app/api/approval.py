@@ -69,26 +69,27 @@ class ActedVersionSchema(VersionSchema):
 
 
 class InboxItemSchema(Schema):
-    document_id = fields.Function(lambda v: v.document_id)
-    number = fields.Function(lambda v: v.document.number)
-    title = fields.Function(lambda v: v.document.title)
-    department = fields.Function(lambda v: v.document.department.code)
-    important = fields.Function(lambda v: v.document.important)
-    version = fields.Function(lambda v: v.number)
-    state = fields.String()
-    change_note = fields.String()
-    author = fields.Function(lambda v: email_for_viewer(v.author), allow_none=True)
-    author_name = fields.Function(lambda v: v.author.name)
-    submitted_at = fields.DateTime()
-    diff_url = fields.Function(lambda v: _diff_url(v))
+    # Each item is a service.Waiting: the version and the one to compare it with.
+    document_id = fields.Function(lambda w: w.version.document_id)
+    number = fields.Function(lambda w: w.version.document.number)
+    title = fields.Function(lambda w: w.version.document.title)
+    department = fields.Function(lambda w: w.version.document.department.code)
+    important = fields.Function(lambda w: w.version.document.important)
+    version = fields.Function(lambda w: w.version.number)
+    state = fields.String(attribute="version.state")
+    change_note = fields.String(attribute="version.change_note")
+    author = fields.Function(lambda w: email_for_viewer(w.version.author), allow_none=True)
+    author_name = fields.Function(lambda w: w.version.author.name)
+    submitted_at = fields.DateTime(attribute="version.submitted_at")
+    diff_url = fields.Function(lambda w: _diff_url(w))
 
 
-def _diff_url(version) -> str:
+def _diff_url(waiting) -> str:
     # "from" is a Python keyword: the query argument goes in as a dict.
     args: dict[str, Any] = {
-        "document_id": version.document_id,
-        "to": version.number,
-        "from": service.diff_target(version),
+        "document_id": waiting.version.document_id,
+        "to": waiting.version.number,
+        "from": waiting.compare_to,
     }
     return url_for("api_documents.diff", **args)
 

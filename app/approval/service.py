@@ -8,9 +8,10 @@ cannot both win: the loser gets InvalidTransition (409).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -346,8 +347,9 @@ def _inbox_conditions(user: User) -> list:
 def _with_inbox_rows(query):
     from sqlalchemy.orm import contains_eager, joinedload
 
-    # What the inbox shows, loaded with it: the document and its versions
-    # (for the diff target) and the author, not one query per row.
+    # What the dashboard's list of waiting decisions shows, loaded with it:
+    # the document and its versions (for its label: number and effective
+    # revision) and the author, not one query per row.
     return query.options(
         contains_eager(DocumentVersion.document).selectinload(Document.versions),
         joinedload(DocumentVersion.author),
@@ -392,13 +394,45 @@ def _count_waiting(where) -> int:
     )
 
 
-def _waiting(where):
-    return _with_inbox_rows(
-        select(DocumentVersion)
+@dataclass(frozen=True)
+class Waiting:
+    """A version in someone's inbox and the version to compare it with: the
+    document's effective one, else the one before it."""
+
+    version: DocumentVersion
+    compare_to: int
+
+
+def _waiting(where) -> Select:
+    from sqlalchemy.orm import aliased, contains_eager, joinedload
+
+    # The effective version's number is asked in the same query: the inbox
+    # needs nothing else of the document's other versions, and loading them
+    # all for it made the inbox the slowest page of the soak.
+    effective = aliased(DocumentVersion)
+    effective_number = (
+        select(effective.number)
+        .where(
+            effective.document_id == DocumentVersion.document_id, effective.state == VersionState.effective
+        )
+        .correlate(DocumentVersion)
+        .scalar_subquery()
+    )
+    query = (
+        select(DocumentVersion, effective_number)
         .join(Document)
         .where(where)
+        .options(contains_eager(DocumentVersion.document), joinedload(DocumentVersion.author))
         .order_by(DocumentVersion.submitted_at.is_(None), DocumentVersion.submitted_at, DocumentVersion.id)
     )
+    return query
+
+
+def _as_waiting(rows) -> list[Waiting]:
+    return [
+        Waiting(version, effective if effective is not None else max(version.number - 1, 1))
+        for version, effective in rows
+    ]
 
 
 def inbox_count(user: User) -> int:
@@ -406,7 +440,7 @@ def inbox_count(user: User) -> int:
     return 0 if where is None else _count_waiting(where)
 
 
-def inbox_page(user: User, page: int, per_page: int) -> tuple[list[DocumentVersion], int]:
+def inbox_page(user: User, page: int, per_page: int) -> tuple[list[Waiting], int]:
     """One page of ``inbox`` (the same versions in the same order) and how
     many there are, read a page at a time: a long queue no longer loads
     every waiting version with all of its document's versions (issue 20's
@@ -414,23 +448,15 @@ def inbox_page(user: User, page: int, per_page: int) -> tuple[list[DocumentVersi
     where = _inbox_where(user)
     if where is None:
         return [], 0
-    items = db.session.scalars(_waiting(where).limit(per_page).offset((page - 1) * per_page))
-    return list(items), _count_waiting(where)
+    rows = db.session.execute(_waiting(where).limit(per_page).offset((page - 1) * per_page))
+    return _as_waiting(rows), _count_waiting(where)
 
 
-def inbox(user: User) -> list[DocumentVersion]:
+def inbox(user: User) -> list[Waiting]:
     """What waits for ``user``, and for those they stand in for as deputy
     (never their own versions), oldest submission first."""
     where = _inbox_where(user)
-    return [] if where is None else list(db.session.scalars(_waiting(where)))
-
-
-def diff_target(version: DocumentVersion) -> int:
-    """The version to compare with: the current effective one, else the previous."""
-    effective = version.document.effective_version
-    if effective is not None and effective.id != version.id:
-        return effective.number
-    return max(version.number - 1, 1)
+    return [] if where is None else _as_waiting(db.session.execute(_waiting(where)))
 
 
 def dashboard_counts(user: User) -> dict[str, int]:

@@ -45,7 +45,7 @@ _FORMS = {"submit": ActionForm, "withdraw": ActionForm, "approve": ApproveForm, 
 @bp.get("/approvals/inbox")
 @login_required
 def inbox():
-    items = [(v, service.diff_target(v)) for v in service.inbox(current_user)]
+    items = [(w.version, w.compare_to) for w in service.inbox(current_user)]
     panels = [panel() for panel in hooks.registered("inbox_panel")]
     return render_template("approval/inbox.html", items=items, panels=[p for p in panels if p])
 

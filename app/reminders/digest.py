@@ -29,10 +29,10 @@ def _waiting(user: User) -> list[tuple[str, str]]:
 
     items = [
         (
-            gettext("Decision on %(version)s", version=f"{v.label} {v.document.title}"),
-            f"/documents/{v.document_id}",
+            gettext("Decision on %(version)s", version=f"{w.version.label} {w.version.document.title}"),
+            f"/documents/{w.version.document_id}",
         )
-        for v in inbox(user)
+        for w in inbox(user)
     ]
     issues = db.session.scalars(
         select(Issue)

@@ -102,6 +102,29 @@ def test_inbox_oldest_first_with_change_note_and_diff(api_as, team, make_documen
     assert api_as(team["leader"]).get("/approvals/inbox").json["items"] == []
 
 
+def test_the_inbox_compares_with_the_effective_version_not_the_previous(api_as, team, make_document):
+    document = make_document(team["author"], title="pump manual")
+    walk(api_as, team, document, 1)
+    add_version(document, team["author"], "second edition")
+    walk(api_as, team, document, 2)
+    author = api_as(team["author"])
+    add_version(document, team["author"], "third edition, refused")
+    author.post(f"/documents/{document.id}/versions/3/actions", json={"action": "submit"})
+    refused = api_as(team["head"]).post(f"/documents/{document.id}/versions/3/actions",
+                                        json={"action": "reject", "password": PW, "comment": "no"})
+    assert refused.json["state"] == "rejected"
+    add_version(document, team["author"], "fourth edition")
+    author.post(f"/documents/{document.id}/versions/4/actions", json={"action": "submit"})
+    fresh = make_document(team["author"], title="new leaflet")
+    author.post(f"/documents/{fresh.id}/versions/1/actions", json={"action": "submit"})
+    items = api_as(team["head"]).get("/approvals/inbox").json["items"]
+    # v4 against v2 (in force), not v3 (refused); a first version against itself.
+    assert [(i["title"], i["version"], i["diff_url"].split("from=")[1][:1]) for i in items] == [
+        ("pump manual", 4, "2"),
+        ("new leaflet", 1, "1"),
+    ]
+
+
 def test_review_due_dates_and_filters(api_as, team, make_document):
     yearly = make_document(team["author"], title="yearly")
     walk(api_as, team, yearly, 1)

@@ -274,7 +274,9 @@ def test_the_approval_inbox_is_read_a_page_at_a_time(api_as, make_user, make_doc
     head = api_as(head_user)
     for author in authors:
         _submitted(make_document, author, 9)
-    everything = [(v.document_id, v.number) for v in approval.inbox(db.session.get(User, head_user.id))]
+    everything = [
+        (w.version.document_id, w.version.number) for w in approval.inbox(db.session.get(User, head_user.id))
+    ]
     assert len(everything) == 27
     pages = [head.get("/approvals/inbox", query_string={"page": p, "per_page": 10}).json for p in (1, 2, 3)]
     assert [p["total"] for p in pages] == [27, 27, 27]
@@ -288,6 +290,25 @@ def test_the_approval_inbox_is_read_a_page_at_a_time(api_as, make_user, make_doc
         assert head.get("/approvals/inbox", query_string={"per_page": 5}).status_code == 200
     version_rows = [s for s in seen if "FROM document_version" in s and "LIMIT" in s.upper()]
     assert version_rows, seen
+
+
+def test_the_inbox_does_not_read_the_other_versions_of_its_documents(api_as, make_user, make_document):
+    # The link to compare needs the number of the version in force only.
+    from tests.factories import add_version
+
+    author = make_user("author", "RD")
+    head_user = make_user("dept_head", "RD")
+    head = api_as(head_user)
+    document = make_document(author, title="pump manual")
+    for n in range(2, 9):
+        add_version(document, author, f"edition {n}\n")
+    api_as(author).post(f"/documents/{document.id}/versions/8/actions", json={"action": "submit"})
+    db.session.remove()
+    with statements() as seen:
+        items = head.get("/approvals/inbox").json["items"]
+    assert [(i["version"], i["diff_url"].split("from=")[1]) for i in items] == [(8, "7")]
+    reads = [s for s in seen if "FROM document_version" in s]
+    assert len(reads) == 2, reads  # the page (with the number in force) and the count
 
 
 def test_a_refused_call_does_not_read_the_user_back(api_as, make_user):
