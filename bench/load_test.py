@@ -373,6 +373,20 @@ class Client:
                 json={"body": f"Measured **{self.rng.randrange(40, 90)} °C** at the heat sink."},
             )
             return
+        if state == "verified" and not response.json().get("replies"):
+            # A customer's report closes only after the reply to the customer
+            # is recorded (the company's policy; close answers 409 without it).
+            self.call(
+                "support",
+                "POST",
+                "POST /issues/{id}/replies",
+                f"/issues/{issue_id}/replies",
+                json={
+                    "text": "We replaced the thermal pad in batch B2311; the retest passed.",
+                    "accepted": True,
+                },
+            )
+            return
         who, payload = steps[state]
         self.call(
             who,
