@@ -100,6 +100,20 @@ def register_extensions(app: Flask) -> None:
         if session.info.pop("committed", False) and not (session.new or session.dirty or session.deleted):
             session.expire_all()
 
+    @app.teardown_appcontext
+    def _end_session(_exc=None):
+        # Runs before Flask-SQLAlchemy's own close (registered earlier;
+        # teardowns run last-registered first). The answer is made by now;
+        # a connection the database dropped since (a restart) cannot be
+        # rolled back, and that close would turn a committed write's 201
+        # into a 500. Such a connection is discarded instead.
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            db.session.close()
+        except DBAPIError:
+            db.session().invalidate()
+
 
 def _note_request_commit(session) -> None:
     if not session.expire_on_commit:  # inside a request (see register_extensions)

@@ -197,7 +197,7 @@ def init_app(app: Flask) -> None:
         try:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - the connection is already gone
-            db.session.invalidate()
+            db.session().invalidate()
         msgid = N_("the database is unavailable; try again in a few seconds")
         message = english(msgid)
         try:  # the locale may need the user, who is in the database
