@@ -71,6 +71,7 @@ def register_extensions(app: Flask) -> None:
     install_form_translations()
 
     from sqlalchemy import event
+    from sqlalchemy.exc import DBAPIError
     from sqlalchemy.orm import Session
 
     if not event.contains(Session, "after_commit", _note_request_commit):
@@ -107,8 +108,6 @@ def register_extensions(app: Flask) -> None:
         # a connection the database dropped since (a restart) cannot be
         # rolled back, and that close would turn a committed write's 201
         # into a 500. Such a connection is discarded instead.
-        from sqlalchemy.exc import DBAPIError
-
         try:
             db.session.close()
         except DBAPIError:

@@ -418,14 +418,13 @@ def _waiting(where) -> Select:
         .correlate(DocumentVersion)
         .scalar_subquery()
     )
-    query = (
+    return (
         select(DocumentVersion, effective_number)
         .join(Document)
         .where(where)
         .options(contains_eager(DocumentVersion.document), joinedload(DocumentVersion.author))
         .order_by(DocumentVersion.submitted_at.is_(None), DocumentVersion.submitted_at, DocumentVersion.id)
     )
-    return query
 
 
 def _as_waiting(rows) -> list[Waiting]:

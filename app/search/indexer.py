@@ -45,8 +45,8 @@ UNDER_WAY = (VersionState.draft, VersionState.in_review, VersionState.pending_ap
 # posting of the merged segments through this pool before it spills to a
 # sorted run on disk: with 64 MB the indexer's memory rose by the pool at
 # each large merge and stayed up (issue 20's soak: +12 %). 16 MB keeps it
-# flat at the same speed (bench/indexer_memory.py). A rebuild has its own,
-# larger pool.
+# flat for about 7 % more time per batch (bench/indexer_memory.py). A
+# rebuild has its own, larger pool.
 DRAIN_POOL_MB = 16
 
 
