@@ -17,8 +17,12 @@ from tests.factories import DEFAULT_PASSWORD as PW
 
 @pytest.fixture
 def team(make_user):
-    return {"author": make_user("author", "RD"), "head": make_user("dept_head", "RD"),
-            "leader": make_user("leader", "MGMT"), "outsider": make_user("author", "QC")}
+    return {
+        "author": make_user("author", "RD"),
+        "head": make_user("dept_head", "RD"),
+        "leader": make_user("leader", "MGMT"),
+        "outsider": make_user("author", "QC"),
+    }
 
 
 def walk(api_as, team, document, number, *, important=False):
@@ -71,8 +75,9 @@ def test_an_older_version_cannot_replace_a_newer_effective_one(api_as, team, mak
     document.versions[0].state = "in_review"
     document.versions[1].state = "effective"
     db.session.commit()
-    response = api_as(team["head"]).post(f"/documents/{document.id}/versions/1/actions",
-                                         json={"action": "approve", "password": PW})
+    response = api_as(team["head"]).post(
+        f"/documents/{document.id}/versions/1/actions", json={"action": "approve", "password": PW}
+    )
     assert response.status_code == 409
 
 
@@ -80,7 +85,9 @@ def test_only_one_version_under_review_at_a_time(api_as, team, make_document):
     document = make_document(team["author"])
     add_version(document, team["author"], "second")
     api = api_as(team["author"])
-    assert api.post(f"/documents/{document.id}/versions/1/actions", json={"action": "submit"}).status_code == 200
+    assert (
+        api.post(f"/documents/{document.id}/versions/1/actions", json={"action": "submit"}).status_code == 200
+    )
     response = api.post(f"/documents/{document.id}/versions/2/actions", json={"action": "submit"})
     assert response.status_code == 409 and "already under review" in response.json["error"]["message"]
 
@@ -110,8 +117,10 @@ def test_the_inbox_compares_with_the_effective_version_not_the_previous(api_as, 
     author = api_as(team["author"])
     add_version(document, team["author"], "third edition, refused")
     author.post(f"/documents/{document.id}/versions/3/actions", json={"action": "submit"})
-    refused = api_as(team["head"]).post(f"/documents/{document.id}/versions/3/actions",
-                                        json={"action": "reject", "password": PW, "comment": "no"})
+    refused = api_as(team["head"]).post(
+        f"/documents/{document.id}/versions/3/actions",
+        json={"action": "reject", "password": PW, "comment": "no"},
+    )
     assert refused.json["state"] == "rejected"
     add_version(document, team["author"], "fourth edition")
     author.post(f"/documents/{document.id}/versions/4/actions", json={"action": "submit"})
@@ -140,7 +149,9 @@ def test_review_due_dates_and_filters(api_as, team, make_document):
     yearly.review_due = today - timedelta(days=1)
     half.review_due = today + timedelta(days=20)
     db.session.commit()
-    titles = lambda which: [d["title"] for d in api.get("/documents", query_string={"review": which}).json["items"]]  # noqa: E731
+    titles = lambda which: [
+        d["title"] for d in api.get("/documents", query_string={"review": which}).json["items"]
+    ]  # noqa: E731
     assert titles("overdue") == ["yearly"]
     assert titles("due_soon") == ["half-yearly"]
     half.review_due = today + timedelta(days=45)
@@ -188,14 +199,19 @@ def test_ui_submit_review_approve_with_password(client, team, make_document):
     diff_page = client.get(diff_link).get_data(as_text=True)
     assert '<ins class="diff-ins">' in diff_page
 
-    wrong = client.post(f"/documents/{document.id}/versions/2/act/approve",
-                        data={"password": "not my password"}, follow_redirects=True)
+    wrong = client.post(
+        f"/documents/{document.id}/versions/2/act/approve",
+        data={"password": "not my password"},
+        follow_redirects=True,
+    )
     assert "Wrong password" in wrong.get_data(as_text=True)
     db.session.refresh(document.versions[1])
     assert document.versions[1].state == "in_review"
 
-    client.post(f"/documents/{document.id}/versions/2/act/approve",
-                data={"password": DEFAULT_PASSWORD, "comment": "同意"})
+    client.post(
+        f"/documents/{document.id}/versions/2/act/approve",
+        data={"password": DEFAULT_PASSWORD, "comment": "同意"},
+    )
     db.session.refresh(document.versions[1])
     assert document.versions[1].state == "effective"
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
@@ -210,8 +226,10 @@ def test_ui_reject_needs_a_comment(client, team, make_document):
     client.post(f"/documents/{document.id}/versions/1/act/reject", data={"password": DEFAULT_PASSWORD})
     db.session.refresh(document.versions[0])
     assert document.versions[0].state == "in_review"
-    client.post(f"/documents/{document.id}/versions/1/act/reject",
-                data={"password": DEFAULT_PASSWORD, "comment": "請補充高溫測試數據"})
+    client.post(
+        f"/documents/{document.id}/versions/1/act/reject",
+        data={"password": DEFAULT_PASSWORD, "comment": "請補充高溫測試數據"},
+    )
     db.session.refresh(document.versions[0])
     assert document.versions[0].state == "rejected"
 
