@@ -149,9 +149,10 @@ def test_review_due_dates_and_filters(api_as, team, make_document):
     yearly.review_due = today - timedelta(days=1)
     half.review_due = today + timedelta(days=20)
     db.session.commit()
-    titles = lambda which: [
-        d["title"] for d in api.get("/documents", query_string={"review": which}).json["items"]
-    ]  # noqa: E731
+
+    def titles(which):
+        return [d["title"] for d in api.get("/documents", query_string={"review": which}).json["items"]]
+
     assert titles("overdue") == ["yearly"]
     assert titles("due_soon") == ["half-yearly"]
     half.review_due = today + timedelta(days=45)
