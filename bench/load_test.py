@@ -202,6 +202,7 @@ class Client:
         self.documents: list[int] = []
         self.drafts: list[tuple[int, int]] = []
         self.issues: list[int] = []
+        self.closed: list[int] = []  # reports this client saw closed
         self.uploaded = 0
 
     @staticmethod
@@ -363,6 +364,7 @@ class Client:
         }
         if state not in steps:
             self.issues.remove(issue_id)
+            self.closed.append(issue_id)
             return
         if state == "in_progress" and self.rng.random() < 0.5:
             self.call(

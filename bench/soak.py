@@ -90,11 +90,57 @@ def sample(pids: dict[int, str]) -> dict[int, tuple[int, int, int, int]]:
     return out
 
 
-# The mix without the actions that add documents or reports (``advance``
-# still files one when a client has no open report left).
+def _steady_advance(client: Client) -> None:
+    """``advance`` that never files: a client whose reports are all closed
+    reads one of them back instead (``Client.advance`` files a new one)."""
+    if client.issues:
+        return client.advance()
+    if client.closed:
+        issue_id = client.rng.choice(client.closed)
+        client.call("me", "GET", "GET /issues/{id}", f"/issues/{issue_id}")
+
+
+def _steady_submit(client: Client) -> None:
+    """``submit`` that never uploads: with no draft left, a new version."""
+    if client.drafts:
+        return client.submit()
+    return _steady_new_version(client)
+
+
+def _steady_new_version(client: Client) -> None:
+    """``new_version`` that never uploads a new document."""
+    if client.documents:
+        return client.new_version()
+
+
+# The mix without the actions that add documents or reports, and with the
+# ones that would fall back to adding one (no open report, no draft, no
+# document) made not to: the index keeps its number of documents.
+_STEADY_SWAP = {
+    Client.advance: _steady_advance,
+    Client.submit: _steady_submit,
+    Client.new_version: _steady_new_version,
+}
 STEADY = tuple(
-    (action, weight) for action, weight in Client.ACTIONS if action not in (Client.upload, Client.report)
+    (_STEADY_SWAP.get(action, action), weight)
+    for action, weight in Client.ACTIONS
+    if action not in (Client.upload, Client.report)
 )
+
+
+def corpus(app) -> str:
+    """The number of documents and problem reports in the database."""
+    from sqlalchemy import func, select
+
+    from app.documents.models import Document
+    from app.extensions import db
+    from app.issues.models import Issue
+
+    with app.app_context():
+        documents = db.session.scalar(select(func.count()).select_from(Document))
+        reports = db.session.scalar(select(func.count()).select_from(Issue))
+        db.session.remove()
+    return f"{documents} documents, {reports} reports"
 
 
 def run(client: Client, deadline: float, steady_at: float | None) -> None:
@@ -178,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                 errors = len(stats.server_errors)
             samples.append((now, sample(pids), done, errors))
             print(
-                f"  {now / 60:5.1f} min  requests {done:6}  5xx {errors:3}  "
+                f"  {now / 60:5.1f} min  requests {done:6}  5xx {errors:3}  {corpus(app)}\n         "
                 + "  ".join(
                     f"{pids[p]}:{rss // 1024}MB/{fds}fd"
                     for p, (rss, fds, *_) in sorted(samples[-1][1].items())
