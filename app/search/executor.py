@@ -84,6 +84,12 @@ class _LRU:
             self._data.clear()
             self._bytes = 0
 
+    def forget(self, stale) -> None:
+        """Drop the entries whose key ``stale(key)`` says are of no more use."""
+        with self._lock:
+            for key in [k for k in self._data if stale(k)]:
+                self._bytes -= self._size(self._data.pop(key))
+
 
 _postings = _LRU(max_bytes=POSTINGS_CACHE_BYTES)
 _masks = _LRU(max_entries=MASK_CACHE_ENTRIES)
@@ -91,6 +97,13 @@ _masks = _LRU(max_entries=MASK_CACHE_ENTRIES)
 _blocks = _LRU(max_entries=4096)
 _segments: dict[str, _SegmentData] = {}
 _generations: dict[tuple, dict] = {}
+# Each index's segments at its last view: a segment that leaves (merged
+# away, or its documents all deleted) is forgotten by every cache at once.
+# Before, its entries stayed until the byte or entry bounds pushed them out:
+# the soak's steady mix, run in one process for 16,000 requests, left 20,000
+# posting entries and 700 decoded blocks cached, nearly all of dead segments,
+# and the process 21 MB larger (a worker's memory rose with every commit).
+_live: dict[str, set[str]] = {}
 _segments_lock = threading.Lock()
 
 
@@ -208,6 +221,14 @@ def _numeric_column(column, size: int) -> np.ndarray:
     return values[:size]
 
 
+def _index_key(searcher) -> str:
+    """Which index a searcher reads (its folder and name): a process may
+    search several (tests do), and each forgets only its own segments."""
+    ix = getattr(searcher, "_ix", None)
+    storage = getattr(ix, "storage", None)
+    return f"{getattr(storage, 'folder', id(storage))}/{getattr(ix, 'indexname', '')}"
+
+
 def _segment_key(reader) -> str:
     segment = reader.segment()
     return segment.segment_id() if segment is not None else f"mem-{id(reader)}"
@@ -237,9 +258,15 @@ class View:
                 leaves.append((reader, offset, data))
                 segment = reader.segment()
                 key.append((skey, segment.deleted_count() if segment is not None else 0))
-            for stale in set(_segments) - wanted:
-                if not stale.startswith("mem-") and len(_segments) > 64:
-                    _segments.pop(stale, None)
+            index = _index_key(searcher)
+            gone = _live.get(index, set()) - wanted
+            _live[index] = wanted
+            for stale in gone:
+                _segments.pop(stale, None)
+        if gone:
+            _postings.forget(lambda k: k[0] in gone)  # (segment, field, term)
+            _blocks.forget(lambda k: k[0] in gone)  # (segment, field, word, offset)
+            _masks.forget(lambda k: any(s in gone for s, _ in k[0]))  # (generation, query)
         size = searcher.doc_count_all()
         generation = tuple(key)
         with _segments_lock:
@@ -630,3 +657,4 @@ def clear_caches() -> None:
     with _segments_lock:
         _segments.clear()
         _generations.clear()
+        _live.clear()

@@ -46,7 +46,9 @@ def test_after_updates_and_a_merge_each_document_is_found_once_in_its_current_fo
         _write(config, {"document:1:effective": "v2 pump"}, merge=False)  # a deletion in the open segment
         assert _titles(config) == ["v2 pump", "valve"]
         assert _by_key(config, "document:1:effective") == ["v2 pump"]
-        _write(config, {"document:1:effective": "v3 pump"}, optimize=True)  # everything merged into one segment
+        _write(
+            config, {"document:1:effective": "v3 pump"}, optimize=True
+        )  # everything merged into one segment
         assert _titles(config) == ["v3 pump", "valve"]
         searcher = index.searchers.get(config)
         assert searcher.doc_count() == 2
@@ -114,3 +116,38 @@ def test_an_open_segment_reader_takes_the_new_deletions_without_reopening(tmp_pa
         assert searcher.doc_count() == 50
     finally:
         index.searchers.clear()
+
+
+def test_a_worker_s_search_caches_forget_the_segments_merged_away(tmp_path):
+    # A worker sees every commit of the indexer; what it cached for a segment
+    # that a merge removed is of no more use. Before, such entries stayed
+    # until the caches' bounds (96 MB of postings) pushed them out, and the
+    # workers' memory rose for as long as the index changed (the soak).
+    from app.search import executor
+    from app.search.service import parse
+
+    config = {"INDEX_DIR": str(tmp_path / "index")}
+    executor.clear_caches()
+    try:
+        for n in range(40):
+            _write(
+                config,
+                {f"document:{n}:effective": f"pump manual {n}", f"document:{n % 3}:draft": f"pump {n}"},
+            )
+            searcher = index.searchers.get(config)
+            for words in ("pump", '"pump manual"', "manual"):
+                executor.run(
+                    searcher, parse(words), [], facets=("kind",), page=1, per_page=10, sort_by_date=False
+                )
+        live = {reader.segment().segment_id() for reader, _ in searcher.reader().leaf_readers()}
+        cached = {key[0] for key in executor._postings._data} | {key[0] for key in executor._blocks._data}
+        assert cached <= live, f"{len(cached - live)} merged-away segments still cached"
+        assert set(executor._segments) <= live
+        # and the searches still find what the index holds
+        page = executor.run(
+            searcher, parse("manual"), [], facets=(), page=1, per_page=100, sort_by_date=False
+        )
+        assert page.total == 40
+    finally:
+        index.searchers.clear()
+        executor.clear_caches()
