@@ -26,3 +26,27 @@ def scratch_database(server_url: str, name: str) -> str:
 
 def drop_database(server_url: str, name: str) -> None:
     _drop_and_maybe_create(server_url, name, create=False)
+
+
+def autovacuum_on(database_url: str) -> bool:
+    """Whether the server runs autovacuum (PostgreSQL's default; off on this
+    project's development machines and CI)."""
+    engine = create_engine(sqlalchemy_url(database_url))
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SHOW autovacuum")).scalar() == "on"
+    finally:
+        engine.dispose()
+
+
+def analyze(database_url: str) -> None:
+    """Refresh the planner's statistics of every table, as autovacuum would.
+    Without them the planner keeps its empty-table estimates, and as tables
+    grow it picks nested loops that make queries quadratic: the approval
+    inbox with 900 versions waiting took 75 ms, 8.5 ms after ANALYZE."""
+    engine = create_engine(sqlalchemy_url(database_url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
