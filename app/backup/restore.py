@@ -94,6 +94,23 @@ def _restore_database(kind: str, url: str, backup: Path) -> None:
     )
     if result.returncode != 0:
         raise BackupError(N_("pg_restore failed: %(value)s"), value=result.stderr.strip())
+    _analyze(url)
+
+
+def _analyze(url: str) -> None:
+    """The planner's statistics for the restored tables (pg_restore does not
+    restore them). Until autovacuum gets to each table, and on a server that
+    runs none, the planner would keep empty-table estimates and choose nested
+    loops over a full database: the approval inbox with 900 versions waiting
+    took 75 ms without statistics and 8.5 ms with them."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
 
 
 def _restore_blobs(body: dict, backup: Path, store: LocalBlobStore) -> int:

@@ -175,6 +175,31 @@ def test_round_trip_while_writes_continue(tmp_path, scratch):
         db.engine.dispose()
 
 
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL's planner statistics")
+def test_a_restored_postgresql_database_has_its_planner_statistics(tmp_path, scratch):
+    # pg_restore brings rows back, not the statistics the planner chooses
+    # its plans by; without them (autovacuum comes late, or is off, as on
+    # this project's machines) a full database is read with empty-table
+    # plans: the approval inbox with 900 versions waiting took 75 ms, not 8.5.
+    from sqlalchemy import text
+
+    source = make_instance(tmp_path, scratch, "source")
+    fill(source)
+    path = service.create_backup(source)
+    target_dir = tmp_path / "restored"
+    url = scratch.url("target")
+    restore_backup(path, into=target_dir, database_url=url, storage_dir=target_dir / "storage")
+    target = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_DIR": str(target_dir),
+                         "STORAGE_DIR": str(target_dir / "storage"), "DATABASE_URL": url})
+    with target.app_context():
+        analysed = set(db.session.execute(text(
+            "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = 'public'"
+        )).scalars())
+        db.engine.dispose()
+    assert {"document", "document_version", "issue", "audit_event"} <= analysed
+
+
 def test_verify_names_a_changed_blob_and_a_changed_manifest(tmp_path, scratch):
     source = make_instance(tmp_path, scratch, "source")
     fill(source)
