@@ -94,10 +94,10 @@ def _restore_database(kind: str, url: str, backup: Path) -> None:
     )
     if result.returncode != 0:
         raise BackupError(N_("pg_restore failed: %(value)s"), value=result.stderr.strip())
-    _analyze(url)
+    analyze_database(url)
 
 
-def _analyze(url: str) -> None:
+def analyze_database(url: str) -> None:
     """The planner's statistics for the restored tables (pg_restore does not
     restore them). Until autovacuum gets to each table, and on a server that
     runs none, the planner would keep empty-table estimates and choose nested
