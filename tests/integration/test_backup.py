@@ -48,10 +48,17 @@ def scratch(tmp_path, worker_id):
 
 
 def make_instance(tmp_path: Path, scratch: Scratch, label: str):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_DIR": str(tmp_path / label),
-                      "STORAGE_DIR": str(tmp_path / label / "storage"), "DATABASE_URL": scratch.url(label),
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "BACKUP_DIR": str(tmp_path / "backups")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "INSTANCE_DIR": str(tmp_path / label),
+            "STORAGE_DIR": str(tmp_path / label / "storage"),
+            "DATABASE_URL": scratch.url(label),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "BACKUP_DIR": str(tmp_path / "backups"),
+        }
+    )
     with app.app_context():
         upgrade()
     return app
@@ -77,7 +84,9 @@ def fill(app):
             db.session.commit()
             docs.append(document)
         issue = issues.create_issue(support, {"title": "X200 過熱", "source": "internal"})
-        issues.act(issue, "triage", actor=support, fields={"category": "quality", "severity": 1, "department": "RD"})
+        issues.act(
+            issue, "triage", actor=support, fields={"category": "quality", "severity": 1, "department": "RD"}
+        )
         issues.add_comment(qc, issue, "已寄回分析")
         issues.add_link(support, issue, docs[0].id, 1, "manual")
         db.session.commit()
@@ -108,7 +117,9 @@ def test_round_trip_while_writes_continue(tmp_path, scratch):
             author = factories.make_user("author", "RD")
             n = 0
             while not stop.is_set() and n < 200:
-                document = factories.make_document(author, title=f"concurrent {n}", content=f"concurrent {n}\n")
+                document = factories.make_document(
+                    author, title=f"concurrent {n}", content=f"concurrent {n}\n"
+                )
                 written.append(document.id)
                 writing.set()
                 n += 1
@@ -133,8 +144,15 @@ def test_round_trip_while_writes_continue(tmp_path, scratch):
     url = scratch.url("target")
     result = restore_backup(path, into=target_dir, database_url=url, storage_dir=target_dir / "storage")
     assert result["rows"] == sum(body["row_counts"].values())
-    target = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_DIR": str(target_dir),
-                         "STORAGE_DIR": str(target_dir / "storage"), "DATABASE_URL": url})
+    target = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "INSTANCE_DIR": str(target_dir),
+            "STORAGE_DIR": str(target_dir / "storage"),
+            "DATABASE_URL": url,
+        }
+    )
     restored = table_rows(target)
     after = table_rows(source)
     for name, rows in restored.items():
@@ -175,7 +193,6 @@ def test_round_trip_while_writes_continue(tmp_path, scratch):
         db.engine.dispose()
 
 
-
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL's planner statistics")
 def test_a_restored_postgresql_database_has_its_planner_statistics(tmp_path, scratch):
     # pg_restore brings rows back, not the statistics the planner chooses
@@ -190,12 +207,21 @@ def test_a_restored_postgresql_database_has_its_planner_statistics(tmp_path, scr
     target_dir = tmp_path / "restored"
     url = scratch.url("target")
     restore_backup(path, into=target_dir, database_url=url, storage_dir=target_dir / "storage")
-    target = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_DIR": str(target_dir),
-                         "STORAGE_DIR": str(target_dir / "storage"), "DATABASE_URL": url})
+    target = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "INSTANCE_DIR": str(target_dir),
+            "STORAGE_DIR": str(target_dir / "storage"),
+            "DATABASE_URL": url,
+        }
+    )
     with target.app_context():
-        analysed = set(db.session.execute(text(
-            "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = 'public'"
-        )).scalars())
+        analysed = set(
+            db.session.execute(
+                text("SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = 'public'")
+            ).scalars()
+        )
         db.engine.dispose()
     assert {"document", "document_version", "issue", "audit_event"} <= analysed
 
@@ -213,8 +239,9 @@ def test_verify_names_a_changed_blob_and_a_changed_manifest(tmp_path, scratch):
     manifest_path.write_text(text_body.replace('"app_version": "0.1.0"', '"app_version": "0.1.1"'))
     extra = path / "stray.txt"
     extra.write_text("x")
-    (path / "database.sqlite3").unlink(missing_ok=True) if (path / "database.sqlite3").exists() else \
-        (path / "database.pgdump").unlink()
+    (path / "database.sqlite3").unlink(missing_ok=True) if (path / "database.sqlite3").exists() else (
+        path / "database.pgdump"
+    ).unlink()
     problems = service.verify_backup(path)
     relative = str(blob.relative_to(path))
     assert any(p.startswith(relative) and "changed" in p for p in problems), problems
@@ -232,24 +259,42 @@ def test_restore_refusals(tmp_path, scratch):
     path = service.create_backup(source)
     # Non-empty target: the source itself.
     with pytest.raises(service.BackupError, match="not empty"):
-        restore_backup(path, into=tmp_path / "source", database_url=source.config["SQLALCHEMY_DATABASE_URI"],
-                       storage_dir=source.config["STORAGE_DIR"])
+        restore_backup(
+            path,
+            into=tmp_path / "source",
+            database_url=source.config["SQLALCHEMY_DATABASE_URI"],
+            storage_dir=source.config["STORAGE_DIR"],
+        )
     # Cross database kinds.
-    other = "sqlite:///" + str(tmp_path / "x.db") if PG_URL else "postgresql+psycopg://postgres@127.0.0.1:5432/none"
+    other = (
+        "sqlite:///" + str(tmp_path / "x.db")
+        if PG_URL
+        else "postgresql+psycopg://postgres@127.0.0.1:5432/none"
+    )
     with pytest.raises(service.BackupError, match="restores onto"):
-        restore_backup(path, into=tmp_path / "cross", database_url=other, storage_dir=tmp_path / "cross-storage")
+        restore_backup(
+            path, into=tmp_path / "cross", database_url=other, storage_dir=tmp_path / "cross-storage"
+        )
     # A schema revision newer than the code.
     body = manifest.read(path)
     body["schema_revision"] = "9999_from_the_future"
     manifest.write(path, {k: v for k, v in body.items() if k != "manifest_sha256"})
     with pytest.raises(service.BackupError, match="newer than this Doctrack"):
-        restore_backup(path, into=tmp_path / "future", database_url=scratch.url("future"),
-                       storage_dir=tmp_path / "future-storage")
+        restore_backup(
+            path,
+            into=tmp_path / "future",
+            database_url=scratch.url("future"),
+            storage_dir=tmp_path / "future-storage",
+        )
     # A backup that does not verify is never restored.
     (path / "manifest.json").write_text("{}")
     with pytest.raises(service.BackupError, match="does not verify"):
-        restore_backup(path, into=tmp_path / "broken", database_url=scratch.url("broken"),
-                       storage_dir=tmp_path / "broken-storage")
+        restore_backup(
+            path,
+            into=tmp_path / "broken",
+            database_url=scratch.url("broken"),
+            storage_dir=tmp_path / "broken-storage",
+        )
 
 
 def test_unfinished_backup_never_looks_finished(tmp_path, scratch, monkeypatch):
@@ -321,8 +366,9 @@ def test_scheduler_job_logs_failures_and_the_next_run_retries(tmp_path, scratch,
 
 
 def test_scheduler_uses_the_configured_cron(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_DIR": str(tmp_path),
-                      "BACKUP_CRON": "30 3 * * 1"})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "INSTANCE_DIR": str(tmp_path), "BACKUP_CRON": "30 3 * * 1"}
+    )
     scheduler = make_scheduler(app)
     job = scheduler.get_jobs()[0]
     fields = {f.name: str(f) for f in job.trigger.fields}
@@ -341,7 +387,9 @@ def test_health_and_admin_api(tmp_path, scratch):
         db.session.commit()
     as_admin = {"Authorization": f"Bearer {admin_token}"}
     assert client.get("/api/v1/health", headers=as_admin).json["backup"] == "none"
-    assert client.get("/api/v1/backups", headers={"Authorization": f"Bearer {author_token}"}).status_code == 403
+    assert (
+        client.get("/api/v1/backups", headers={"Authorization": f"Bearer {author_token}"}).status_code == 403
+    )
     created = client.post("/api/v1/backups", headers={"Authorization": f"Bearer {admin_token}"})
     assert created.status_code == 201 and created.json["verified"] is True
     listed = client.get("/api/v1/backups", headers={"Authorization": f"Bearer {admin_token}"}).json["items"]
@@ -369,7 +417,6 @@ def test_admin_page_lists_and_starts_backups(tmp_path, scratch):
     assert "doctrack-" in page and "Verified" in page
 
 
-
 def test_restore_with_the_default_configuration_serves_every_file(tmp_path, monkeypatch):
     """`flask backup create`, lose everything, `flask backup restore PATH`
     with nothing but the defaults (./instance, ./storage, SQLite in the
@@ -377,17 +424,27 @@ def test_restore_with_the_default_configuration_serves_every_file(tmp_path, monk
     monkeypatch.chdir(tmp_path)
     for name in ("INSTANCE_DIR", "STORAGE_DIR", "DATABASE_URL", "BACKUP_DIR"):
         monkeypatch.delenv(f"DOCTRACK_{name}", raising=False)
-    config = {"TESTING": True, "SECRET_KEY": "x", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-              "WTF_CSRF_ENABLED": False}
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "x",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "WTF_CSRF_ENABLED": False,
+    }
     source = create_app(config)
     assert source.config["STORAGE_DIR"] == str(tmp_path / "storage")
     with source.app_context():
         upgrade()
         author = factories.make_user("author", "RD")
         email = author.email
-        files = {factories.make_document(author, title=f"manual {n}", content=f"manual {n} text\n").id:
-                 f"manual {n} text\n".encode() for n in range(3)}
-        created = source.test_cli_runner().invoke(args=["backup", "create", "--to", str(tmp_path / "backups")])
+        files = {
+            factories.make_document(
+                author, title=f"manual {n}", content=f"manual {n} text\n"
+            ).id: f"manual {n} text\n".encode()
+            for n in range(3)
+        }
+        created = source.test_cli_runner().invoke(
+            args=["backup", "create", "--to", str(tmp_path / "backups")]
+        )
         assert created.exit_code == 0, created.output
         path = created.output.strip().splitlines()[-1]
         db.engine.dispose()
