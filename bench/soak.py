@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.load_test import (
@@ -45,8 +46,10 @@ from bench.pg import analyze, autovacuum_on, drop_database, scratch_database
 
 
 def processes(session: int) -> dict[int, str]:
-    """pid -> short name of every live process in ``session``."""
-    found = {}
+    """pid -> short name of every live process in ``session``: gunicorn's
+    master and workers, not the extraction children a worker forks (they
+    carry the worker's command line but come and go)."""
+    found: dict[int, tuple[str, int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -55,6 +58,7 @@ def processes(session: int) -> dict[int, str]:
             fields = stat[stat.rindex(")") + 2 :].split()
             if int(fields[3]) != session:  # field 6 of stat: the session id
                 continue
+            parent = int(fields[1])
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except (OSError, ValueError):
             continue
@@ -67,9 +71,32 @@ def processes(session: int) -> dict[int, str]:
         elif "ocr worker" in cmdline:
             name = "ocr worker"  # OCR and previews
         else:
-            continue  # the bash of production.sh, extraction children that come and go
-        found[int(entry.name)] = name
-    return found
+            continue  # the bash of production.sh
+        found[int(entry.name)] = (name, parent)
+
+    def depth(pid: int) -> int:  # how many of its ancestors have its name
+        name, parent = found[pid]
+        return 1 + depth(parent) if parent in found and found[parent][0] == name else 0
+
+    return {pid: name for pid, (name, _) in found.items() if depth(pid) <= (1 if name == "gunicorn" else 0)}
+
+
+def crash_reports(log: Path, context: int = 40) -> list[str]:
+    """The lines of ``log`` that tell of a crashed process: gunicorn's
+    "Worker (pid:N) was sent SIGSEGV!" and, since production.sh sets
+    PYTHONFAULTHANDLER, each "Fatal Python error" with the Python stack that
+    follows it (at most ``context`` lines)."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    out: list[str] = []
+    for n, line in enumerate(lines):
+        if "was sent SIG" in line and "SIGTERM" not in line:  # SIGTERM: the soak's own stop
+            out.append(line)
+        elif line.startswith("Fatal Python error"):
+            out.extend(lines[n : n + context])
+    return out
 
 
 def sample(pids: dict[int, str]) -> dict[int, tuple[int, int, int, int]]:
@@ -131,18 +158,32 @@ STEADY = tuple(
 
 
 def corpus(app) -> str:
-    """The number of documents and problem reports in the database."""
+    """The number of documents and problem reports in the database, and the
+    index change log: its rows, and how many of them (and how old the
+    oldest) are past the cursor of the node that lags most."""
     from sqlalchemy import func, select
 
     from app.documents.models import Document
     from app.extensions import db
     from app.issues.models import Issue
+    from app.search import changelog
+    from app.search.models import IndexChange, IndexNode
 
     with app.app_context():
         documents = db.session.scalar(select(func.count()).select_from(Document))
         reports = db.session.scalar(select(func.count()).select_from(Issue))
+        rows = db.session.scalar(select(func.count()).select_from(IndexChange))
+        lowest = db.session.execute(
+            select(IndexNode.cursor_txid, IndexNode.cursor_id)
+            .order_by(IndexNode.cursor_txid, IndexNode.cursor_id)
+            .limit(1)
+        ).first()
+        lag, oldest = changelog.pending(db.session, (lowest[0], lowest[1]) if lowest else changelog.START)
         db.session.remove()
-    return f"{documents} documents, {reports} reports"
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    age = f", oldest {(datetime.now(UTC) - oldest).total_seconds():.0f} s" if oldest else ""
+    return f"{documents} documents, {reports} reports; change log {rows} rows, {lag} to index{age}"
 
 
 def run(client: Client, deadline: float, steady_at: float | None) -> None:
@@ -233,8 +274,19 @@ def main(argv: list[str] | None = None) -> int:
             live = processes(server.pid)
             gone = set(pids) - set(live)
             if gone:
-                failures.append(f"processes exited during the soak: {sorted(gone)}")
+                failures.append(
+                    f"processes exited during the soak: {', '.join(f'{pids[p]} {p}' for p in sorted(gone))}"
+                )
                 pids = {pid: name for pid, name in pids.items() if pid in live}
+            # gunicorn replaces a worker that died: sample the replacement too
+            # (its growth is not counted: it started after the warm-up).
+            born = {pid: name for pid, name in live.items() if pid not in pids}
+            if born:
+                print(
+                    "soak: new processes: " + ", ".join(f"{n} {p}" for p, n in sorted(born.items())),
+                    flush=True,
+                )
+                pids.update(born)
             with stats.lock:
                 done = sum(len(v) for v in stats.timings.values())
                 errors = len(stats.server_errors)
@@ -308,6 +360,12 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
         log.close()
+        crashes = crash_reports(work / "server.log")
+        if crashes:
+            print("\nprocess crashes in the server log:\n" + "\n".join(crashes), flush=True)
+            failures.append(
+                f"{sum(1 for line in crashes if 'was sent' in line)} worker(s) killed by a signal"
+            )
         with app.app_context():
             from app.extensions import db
 

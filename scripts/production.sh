@@ -32,6 +32,10 @@ case "${DOCTRACK_RATELIMIT_STORAGE_URI:-memory://}" in
     fi ;;
 esac
 export DOCTRACK_ENV=production DOCTRACK_SEARCH_INLINE=false
+# A process killed by a fatal signal (SIGSEGV in a C extension, say) writes
+# its Python stack to the log before it dies, instead of only gunicorn's
+# "Worker was sent SIGSEGV". Costs nothing until then.
+export PYTHONFAULTHANDLER="${PYTHONFAULTHANDLER:-1}"
 export DOCTRACK_NODE_NAME="${DOCTRACK_NODE_NAME:-$(hostname)}"
 echo "production: node $DOCTRACK_NODE_NAME" >&2
 flask db upgrade
