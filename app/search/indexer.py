@@ -27,7 +27,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 from whoosh import index as whoosh_index
 
 from app.documents.models import Document, DocumentVersion, VersionState
@@ -189,9 +189,56 @@ MODELS: dict[str, tuple[Any, Callable[..., dict[str, dict | None]]]] = {
 }
 
 
-def entries_for(session: Session, kind: str, object_id: int) -> dict[str, dict | None]:
-    model, entries_of = MODELS[kind]
-    return entries_of(session.get(model, object_id), object_id)
+def _options(model) -> list:
+    """What building an object's entries reads besides its row (departments
+    are joined by the models themselves; a version's text is loaded by
+    ``_with_texts`` for the versions indexed, not for every version)."""
+    if model is Document:
+        return [selectinload(Document.versions)]
+    if model is Plan:
+        return [selectinload(Plan.measures)]
+    return [selectinload(Issue.comments)]
+
+
+def _with_texts(session: Session, documents) -> None:
+    """Load, in one query, the text of the versions the index holds (the
+    effective one and the newest under way): a document in use has many
+    versions, and each is a manual's worth of text."""
+    wanted = []
+    for document in documents:
+        effective = document.effective_version
+        if effective is not None:
+            wanted.append(effective.id)
+        latest = document.versions[-1] if document.versions else None
+        if latest is not None and latest.state in UNDER_WAY and latest is not effective:
+            wanted.append(latest.id)
+    for start in range(0, len(wanted), LOAD_CHUNK):
+        # Fills the deferred text of the versions already in the session.
+        session.scalars(
+            select(DocumentVersion)
+            .where(DocumentVersion.id.in_(wanted[start : start + LOAD_CHUNK]))
+            .options(undefer(DocumentVersion.text))
+        ).all()
+
+
+# Objects read per query when a batch is loaded.
+LOAD_CHUNK = 500
+
+
+def load(session: Session, kind: str, ids) -> dict[int, Any]:
+    """The objects ``ids`` of ``kind`` with all their entries need, in a few
+    queries whatever their number (absent ids: deleted objects)."""
+    model, _ = MODELS[kind]
+    ids = list(ids)
+    found: dict[int, Any] = {}
+    for start in range(0, len(ids), LOAD_CHUNK):
+        rows = session.scalars(
+            select(model).where(model.id.in_(ids[start : start + LOAD_CHUNK])).options(*_options(model))
+        ).all()
+        if model is Document:
+            _with_texts(session, rows)
+        found.update((row.id, row) for row in rows)
+    return found
 
 
 def _apply(writer, entries: dict[str, dict | None]) -> None:
@@ -284,11 +331,16 @@ def _drain_locked(config, batch_size: int) -> int:
             session.commit()  # a fresh snapshot for the next read
             todo = [r for r in settled + fresh if (r[0], r[1]) not in ahead]
             if todo:
-                targets = dict.fromkeys((kind, object_id) for _, _, kind, object_id in todo)
+                targets: dict[str, dict[int, None]] = {}
+                for _, _, kind, object_id in todo:
+                    targets.setdefault(kind, {})[object_id] = None
                 writer = index.open_current(config).writer(limitmb=DRAIN_POOL_MB)
                 try:
-                    for kind, object_id in targets:
-                        _apply(writer, entries_for(session, kind, object_id))
+                    for kind, ids in targets.items():
+                        loaded = load(session, kind, ids)
+                        entries_of = MODELS[kind][1]
+                        for object_id in ids:
+                            _apply(writer, entries_of(loaded.get(object_id), object_id))
                     writer.commit()
                 except BaseException:
                     writer.cancel()
@@ -307,15 +359,28 @@ def _drain_locked(config, batch_size: int) -> int:
             if not changelog.advance(session, node, cursor):
                 raise _RebuildNeeded("this node was dropped from the change log")
             _last_seen_sent[node] = time.monotonic()
+            # Under steady load the log never runs dry and this loop never
+            # ends: prune as it goes, or the log grows for as long as the
+            # load lasts (issue 20's soak: 70,000 rows after 30 minutes).
+            if time.monotonic() - _last_pruned.get(node, 0.0) > PRUNE_WHILE_DRAINING_S:
+                _prune(config, session, node)
         now = time.monotonic()
         if now - _last_seen_sent.get(node, 0.0) > HEARTBEAT_S:
             if not changelog.advance(session, node, cursor):
                 raise _RebuildNeeded("this node was dropped from the change log")
             _last_seen_sent[node] = now
         if cursor != start or now - _last_pruned.get(node, 0.0) > config.get("INDEX_PRUNE_INTERVAL_S", 60):
-            changelog.prune(session, node, config.get("INDEX_NODE_TIMEOUT_S", 86400))
-            _last_pruned[node] = now
+            _prune(config, session, node)
     return done
+
+
+# How often a drain that keeps finding new changes prunes the log.
+PRUNE_WHILE_DRAINING_S = 10.0
+
+
+def _prune(config, session: Session, node: str) -> None:
+    changelog.prune(session, node, config.get("INDEX_NODE_TIMEOUT_S", 86400))
+    _last_pruned[node] = time.monotonic()
 
 
 def drain(config, *, batch_size: int = 500, wait: bool = True) -> int:
@@ -341,21 +406,14 @@ def drain(config, *, batch_size: int = 500, wait: bool = True) -> int:
 
 def _batches(session: Session, model, batch: int, after: int = 0) -> Iterator[list]:
     last = after
-    if model is Document:
-        options = [
-            selectinload(Document.versions).undefer(DocumentVersion.text),
-            selectinload(Document.department),
-        ]
-    elif model is Plan:
-        options = [selectinload(Plan.measures)]
-    else:
-        options = [selectinload(Issue.comments), selectinload(Issue.department)]
     while True:
         rows = session.scalars(
-            select(model).where(model.id > last).order_by(model.id).limit(batch).options(*options)
+            select(model).where(model.id > last).order_by(model.id).limit(batch).options(*_options(model))
         ).all()
         if not rows:
             return
+        if model is Document:
+            _with_texts(session, rows)
         yield list(rows)
         last = rows[-1].id
         session.expunge_all()  # bounded memory: drop the batch before the next

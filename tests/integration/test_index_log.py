@@ -27,7 +27,12 @@ def rows() -> int:
 
 
 def node(app, tmp_path, name: str) -> dict:
-    return {**app.config, "NODE_NAME": name, "INDEX_DIR": str(tmp_path / name), "SEARCH_INLINE_INDEXING": False}
+    return {
+        **app.config,
+        "NODE_NAME": name,
+        "INDEX_DIR": str(tmp_path / name),
+        "SEARCH_INLINE_INDEXING": False,
+    }
 
 
 def settle(config, timeout: float = 60) -> int:
@@ -77,7 +82,9 @@ def test_a_node_unseen_too_long_is_dropped_and_rebuilds(app, tmp_path, make_user
     settle(a)
     assert rows() > 0  # kept for B
     # B is switched off for two days: A drops it from the log and prunes.
-    db.session.execute(update(IndexNode).where(IndexNode.name == "node-b").values(last_seen=utcnow() - timedelta(days=2)))
+    db.session.execute(
+        update(IndexNode).where(IndexNode.name == "node-b").values(last_seen=utcnow() - timedelta(days=2))
+    )
     db.session.commit()
     make_document(author, title="While B was away", content="gasket\n")
     settle(a)
@@ -115,7 +122,9 @@ def test_a_lost_index_is_reported_and_rebuilt(app, client, runner, api_as, make_
     assert check.exit_code == 0, check.output
 
 
-@pytest.mark.skipif(not PG_URL, reason="PostgreSQL only: SQLite lets one writer commit at a time, so ids are commit-ordered")
+@pytest.mark.skipif(
+    not PG_URL, reason="PostgreSQL only: SQLite lets one writer commit at a time, so ids are commit-ordered"
+)
 def test_a_change_committed_after_a_higher_one_is_not_missed(app, make_user, make_document):
     app.config["SEARCH_INLINE_INDEXING"] = False
     author = make_user("author")
@@ -140,3 +149,60 @@ def test_a_change_committed_after_a_higher_one_is_not_missed(app, make_user, mak
     result = indexer.check(app.config)
     assert result["stale"] == [], "the change committed after a higher one was skipped"
     assert agrees(app.config)
+
+
+def test_a_drain_that_keeps_finding_changes_prunes_the_log_as_it_goes(
+    app, tmp_path, make_user, make_document, monkeypatch
+):
+    """Under steady load the log never runs dry, so a drain never ends: it
+    must prune while it works, or the log grows for as long as the load
+    lasts (issue 20's soak: 70,000 rows after 30 minutes)."""
+    config = node(app, tmp_path, "node-a")
+    indexer.drain(config)
+    author = make_user("author")
+    for n in range(5):
+        make_document(author, title=f"Manual {n}", content=f"impeller {n}\n")
+    events: list[str] = []
+    read, prune = changelog.read, changelog.prune
+
+    def reading(session, after, limit):
+        found = read(session, after, limit)
+        events.append("read" if found else "dry")
+        return found
+
+    def pruning(session, name, timeout_s):
+        events.append("prune")
+        return prune(session, name, timeout_s)
+
+    monkeypatch.setattr(changelog, "read", reading)
+    monkeypatch.setattr(changelog, "prune", pruning)
+    monkeypatch.setattr(indexer, "PRUNE_WHILE_DRAINING_S", 0.0, raising=False)
+    deadline = time.monotonic() + 60
+    while indexer.status(config)["index_lag"] and time.monotonic() < deadline:
+        indexer.drain(config, batch_size=1)  # one change a batch: the loop goes round five times
+    assert "read prune read" in " ".join(events), events  # pruned between batches, before running dry
+    assert rows() == 0
+    assert agrees(config) and indexer.check(config)["indexed"] == 5
+
+
+def test_the_indexer_reads_a_batch_in_the_same_few_queries_whatever_its_size(
+    app, tmp_path, make_user, make_document
+):
+    """A batch of changes is read in a few queries, not a few per object:
+    the indexer keeps up with the load instead of falling minutes behind."""
+    from tests.integration.test_request_cost import statements
+
+    config = node(app, tmp_path, "node-a")
+    indexer.drain(config)
+    author = make_user("author")
+
+    def reads(n: int) -> int:
+        for i in range(n):
+            make_document(author, title=f"Pump {n}-{i}", content=f"seal {n} {i}\n")
+        with statements() as seen:
+            assert settle(config) == n
+        return len([s for s in seen if s.lstrip().upper().startswith("SELECT") and "document" in s])
+
+    few = reads(2)
+    assert reads(12) == few
+    assert agrees(config) and indexer.check(config)["indexed"] == 14
