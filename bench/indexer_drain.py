@@ -15,7 +15,8 @@ the index, then ``drain`` of that side's application in a fresh process
 (the side's own code, this checkout's virtualenv), timed around the call
 alone (not the start-up), with its CPU time; then ``check``: the index must
 equal the database. Prints each run, the medians per side (seconds,
-changes per second, CPU seconds) and the ratios new/old. The soak's mix
+changes per second, CPU seconds) and the ratios new/old; with --profile,
+where this checkout's drain spends its time. The soak's mix
 makes about 60 changes a second at 136 requests a second (issue 20): a
 drain slower than that falls behind for as long as the load lasts.
 """
@@ -43,10 +44,18 @@ from app import create_app
 from app.search import indexer
 app = create_app()
 with app.app_context():
+    profiler = None
+    if sys.argv[2]:
+        from pyinstrument import Profiler
+        profiler = Profiler(interval=0.002)
+        profiler.start()
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     applied = indexer.drain(app.config, batch_size=int(sys.argv[1]))
     seconds = time.perf_counter() - started
+    if profiler is not None:
+        profiler.stop()
+        open(sys.argv[2], "w").write(profiler.output_text(show_all=False))
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     check = indexer.check(app.config)
 print(json.dumps({
@@ -112,7 +121,7 @@ def fill(args, work: Path, template: str) -> dict:
     return {"env": env, "changes": changes}
 
 
-def run(tree: Path, args, env: dict, template: str, work: Path, label: str) -> dict:
+def run(tree: Path, args, env: dict, template: str, work: Path, label: str, profile: str = "") -> dict:
     name = f"doctrack_drain_run_{os.getpid()}"
     drop_database(args.postgres, name)
     from sqlalchemy import create_engine, text
@@ -135,7 +144,7 @@ def run(tree: Path, args, env: dict, template: str, work: Path, label: str) -> d
     }
     try:
         out = subprocess.run(
-            [sys.executable, "-c", _DRAIN, str(args.batch_size)],
+            [sys.executable, "-c", _DRAIN, str(args.batch_size), profile],
             cwd=tree,
             env=run_env,
             capture_output=True,
@@ -165,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
         "--batch-size", type=int, default=500, help="changes per index commit, as `search work`"
     )
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="one more run of this checkout under pyinstrument (pip install .[bench]): its text here",
+    )
     parser.add_argument(
         "--postgres",
         default=os.environ.get("DOCTRACK_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
@@ -196,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {label:<4} {seconds:7.2f} s  {rate:7.1f} changes/s  CPU {cpu:6.2f} s")
         (s0, r0, c0), (s1, r1, c1) = medians["old"], medians["new"]
         print(f"  new/old: time {s1 / s0:.2f}, rate {r1 / r0:.2f}, CPU {c1 / c0:.2f}")
+        if args.profile:
+            run(ROOT, args, filled["env"], template, temp, "profiled", str(args.profile.resolve()))
+            print(f"profile of this checkout's drain: {args.profile}")
     finally:
         drop_database(args.postgres, template)
         shutil.rmtree(temp, ignore_errors=True)
