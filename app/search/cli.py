@@ -18,7 +18,9 @@ search_cli = AppGroup(
 @search_cli.command("work")
 @click.option("--once", is_flag=True, help="Drain what is pending and exit.")
 @click.option("--interval", default=0.5, show_default=True, help="Seconds between polls.")
-@click.option("--batch-size", default=500, show_default=True, help="Changes per index commit.")
+@click.option(
+    "--batch-size", default=5000, show_default=True, help="Changes per index commit at most (when behind)."
+)
 def work(once: bool, interval: float, batch_size: int):
     """Run this node's index writer: apply the change log as it grows."""
     from app.search.indexer import drain
