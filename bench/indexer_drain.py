@@ -123,19 +123,10 @@ def fill(args, work: Path, template: str) -> dict:
 
 def run(tree: Path, args, env: dict, template: str, work: Path, label: str, profile: str = "") -> dict:
     name = f"doctrack_drain_run_{os.getpid()}"
-    drop_database(args.postgres, name)
-    from sqlalchemy import create_engine, text
-
-    from app.config import sqlalchemy_url
-
-    admin = create_engine(sqlalchemy_url(args.postgres), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    admin.dispose()
+    url = scratch_database(args.postgres, name, template=template)
     instance = work / "run-instance"
     shutil.rmtree(instance, ignore_errors=True)
     shutil.copytree(work / "instance", instance)
-    url = env["DOCTRACK_DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
     run_env = {
         **env,
         "DOCTRACK_DATABASE_URL": url,

@@ -9,18 +9,19 @@ from sqlalchemy import create_engine, text
 from app.config import sqlalchemy_url
 
 
-def _drop_and_maybe_create(server_url: str, name: str, create: bool) -> None:
+def _drop_and_maybe_create(server_url: str, name: str, create: bool, template: str | None = None) -> None:
     admin = create_engine(sqlalchemy_url(server_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         if create:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     admin.dispose()
 
 
-def scratch_database(server_url: str, name: str) -> str:
-    """(Re)create database ``name`` on the server and return its SQLAlchemy URL."""
-    _drop_and_maybe_create(server_url, name, create=True)
+def scratch_database(server_url: str, name: str, template: str | None = None) -> str:
+    """(Re)create database ``name`` on the server, empty or a copy of
+    ``template``, and return its SQLAlchemy URL."""
+    _drop_and_maybe_create(server_url, name, create=True, template=template)
     return urlunsplit(urlsplit(sqlalchemy_url(server_url))._replace(path="/" + name))
 
 

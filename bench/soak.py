@@ -167,18 +167,14 @@ def corpus(app) -> str:
     from app.extensions import db
     from app.issues.models import Issue
     from app.search import changelog
-    from app.search.models import IndexChange, IndexNode
+    from app.search.models import IndexChange
 
     with app.app_context():
         documents = db.session.scalar(select(func.count()).select_from(Document))
         reports = db.session.scalar(select(func.count()).select_from(Issue))
         rows = db.session.scalar(select(func.count()).select_from(IndexChange))
-        lowest = db.session.execute(
-            select(IndexNode.cursor_txid, IndexNode.cursor_id)
-            .order_by(IndexNode.cursor_txid, IndexNode.cursor_id)
-            .limit(1)
-        ).first()
-        lag, oldest = changelog.pending(db.session, (lowest[0], lowest[1]) if lowest else changelog.START)
+        lowest = min((tuple(n["cursor"]) for n in changelog.nodes(db.session)), default=changelog.START)
+        lag, oldest = changelog.pending(db.session, lowest)
         db.session.remove()
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=UTC)

@@ -95,13 +95,19 @@ def document_entries(document: Document | None, document_id: int) -> dict[str, d
     }
     if document is None:
         return entries
-    effective = document.effective_version
+    effective, draft = _indexed_versions(document)
     if effective is not None:
         entries[f"document:{document_id}:effective"] = _document_fields(document, effective, "effective")
-    latest = document.versions[-1] if document.versions else None
-    if latest is not None and latest.state in UNDER_WAY:
-        entries[f"document:{document_id}:draft"] = _document_fields(document, latest, "draft")
+    if draft is not None:
+        entries[f"document:{document_id}:draft"] = _document_fields(document, draft, "draft")
     return entries
+
+
+def _indexed_versions(document: Document) -> tuple[DocumentVersion | None, DocumentVersion | None]:
+    """The versions the index holds: the effective one, and the newest if
+    it is still under way (visible to its author and reviewers only)."""
+    latest = document.versions[-1] if document.versions else None
+    return document.effective_version, latest if latest is not None and latest.state in UNDER_WAY else None
 
 
 def issue_text(issue: Issue) -> str:
@@ -201,45 +207,31 @@ def _options(model) -> list:
 
 
 def _with_texts(session: Session, documents) -> None:
-    """Load, in one query, the text of the versions the index holds (the
-    effective one and the newest under way): a document in use has many
-    versions, and each is a manual's worth of text."""
-    wanted = []
-    for document in documents:
-        effective = document.effective_version
-        if effective is not None:
-            wanted.append(effective.id)
-        latest = document.versions[-1] if document.versions else None
-        if latest is not None and latest.state in UNDER_WAY and latest is not effective:
-            wanted.append(latest.id)
-    for start in range(0, len(wanted), LOAD_CHUNK):
+    """Load, in one query, the text of the versions the index holds: a
+    document in use has many versions, and each is a manual's worth of text."""
+    wanted = [v.id for document in documents for v in _indexed_versions(document) if v is not None]
+    if wanted:
         # Fills the deferred text of the versions already in the session.
         session.scalars(
             select(DocumentVersion)
-            .where(DocumentVersion.id.in_(wanted[start : start + LOAD_CHUNK]))
+            .where(DocumentVersion.id.in_(wanted))
             .options(undefer(DocumentVersion.text))
         ).all()
 
 
-# Objects read per query when a batch is loaded (and held in memory at
-# once, each document with the text of up to two versions).
+# Objects loaded at a time when a batch of changes is applied (and held in
+# memory at once, each document with the text of up to two versions).
 LOAD_CHUNK = 100
 
 
-def load(session: Session, kind: str, ids) -> dict[int, Any]:
-    """The objects ``ids`` of ``kind`` with all their entries need, in a few
-    queries whatever their number (absent ids: deleted objects)."""
+def load(session: Session, kind: str, ids: list[int]) -> dict[int, Any]:
+    """The objects ``ids`` of ``kind`` with everything their entries need, in
+    three queries whatever their number (absent ids: deleted objects)."""
     model, _ = MODELS[kind]
-    ids = list(ids)
-    found: dict[int, Any] = {}
-    for start in range(0, len(ids), LOAD_CHUNK):
-        rows = session.scalars(
-            select(model).where(model.id.in_(ids[start : start + LOAD_CHUNK])).options(*_options(model))
-        ).all()
-        if model is Document:
-            _with_texts(session, rows)
-        found.update((row.id, row) for row in rows)
-    return found
+    rows = session.scalars(select(model).where(model.id.in_(ids)).options(*_options(model))).all()
+    if model is Document:
+        _with_texts(session, rows)
+    return {row.id: row for row in rows}
 
 
 def _apply(writer, entries: dict[str, dict | None]) -> None:
@@ -337,11 +329,11 @@ def _drain_locked(config, batch_size: int) -> int:
                     targets.setdefault(kind, {})[object_id] = None
                 writer = index.open_current(config).writer(limitmb=DRAIN_POOL_MB)
                 try:
-                    for kind, ids in targets.items():
+                    for kind, distinct in targets.items():
                         entries_of = MODELS[kind][1]
-                        chunks = list(ids)
-                        for at in range(0, len(chunks), LOAD_CHUNK):
-                            chunk = chunks[at : at + LOAD_CHUNK]
+                        ids = list(distinct)
+                        for at in range(0, len(ids), LOAD_CHUNK):
+                            chunk = ids[at : at + LOAD_CHUNK]
                             loaded = load(session, kind, chunk)
                             for object_id in chunk:
                                 _apply(writer, entries_of(loaded.get(object_id), object_id))

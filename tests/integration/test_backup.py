@@ -64,6 +64,19 @@ def make_instance(tmp_path: Path, scratch: Scratch, label: str):
     return app
 
 
+def restored_app(target_dir: Path, url: str):
+    """The application on what ``restore_backup`` put in ``target_dir`` and ``url``."""
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "INSTANCE_DIR": str(target_dir),
+            "STORAGE_DIR": str(target_dir / "storage"),
+            "DATABASE_URL": url,
+        }
+    )
+
+
 def fill(app):
     """Documents with versions and approvals, problem reports with links,
     comments and audit events."""
@@ -144,15 +157,7 @@ def test_round_trip_while_writes_continue(tmp_path, scratch):
     url = scratch.url("target")
     result = restore_backup(path, into=target_dir, database_url=url, storage_dir=target_dir / "storage")
     assert result["rows"] == sum(body["row_counts"].values())
-    target = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "INSTANCE_DIR": str(target_dir),
-            "STORAGE_DIR": str(target_dir / "storage"),
-            "DATABASE_URL": url,
-        }
-    )
+    target = restored_app(target_dir, url)
     restored = table_rows(target)
     after = table_rows(source)
     for name, rows in restored.items():
@@ -207,15 +212,7 @@ def test_a_restored_postgresql_database_has_its_planner_statistics(tmp_path, scr
     target_dir = tmp_path / "restored"
     url = scratch.url("target")
     restore_backup(path, into=target_dir, database_url=url, storage_dir=target_dir / "storage")
-    target = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "x",
-            "INSTANCE_DIR": str(target_dir),
-            "STORAGE_DIR": str(target_dir / "storage"),
-            "DATABASE_URL": url,
-        }
-    )
+    target = restored_app(target_dir, url)
     with target.app_context():
         analysed = set(
             db.session.execute(
