@@ -338,7 +338,7 @@ def _drain_locked(config, batch_size: int) -> int:
                             for object_id in chunk:
                                 _apply(writer, entries_of(loaded.get(object_id), object_id))
                             session.expunge_all()  # bounded memory: texts of one chunk at a time
-                    writer.commit()
+                    index.commit(writer)
                 except BaseException:
                     writer.cancel()
                     raise
