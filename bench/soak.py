@@ -7,7 +7,8 @@ scheduler, one OCR and preview worker) on a scratch PostgreSQL database, driven 
 ``bench/load_test.py`` (same mix). Every minute it samples, for every
 process of the shape (found by session id), the resident memory (RSS) and
 the open file descriptors. At the end: the samples, each process's growth
-from the end of the warm-up to the last sample (and the total's), the 5xx
+from the end of the warm-up to the median of the last three samples (and
+the total's; the highest sample after warm-up beside it), the 5xx
 count, and the load test's checks (every acknowledged upload stored with
 its bytes, the index equal to the database). Exits 1 when a check fails,
 a process grew by more than --max-growth percent (default 10) after
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -306,18 +308,29 @@ def main(argv: list[str] | None = None) -> int:
         report(stats, elapsed)
 
         warm = next((s for s in samples if s[0] >= args.warmup * 60), samples[0])
-        last = samples[-1]
-        print(f"\ngrowth from {warm[0] / 60:.1f} min (end of warm-up) to {last[0] / 60:.1f} min:")
+        # The end is the median of the last three samples: a single sample
+        # may fall in the trough after a large index merge (every searching
+        # process lets go of the merged segments' pages at once) or on a
+        # large response in flight, and either decided the verdict alone.
+        tail = [s for s in samples[-3:] if s[0] > warm[0]] or samples[-1:]
+        print(
+            f"\ngrowth from {warm[0] / 60:.1f} min (end of warm-up) to the median of the samples at "
+            + ", ".join(f"{s[0] / 60:.1f}" for s in tail)
+            + " min (highest after warm-up in brackets):"
+        )
         total_warm = total_last = 0
         for pid, name in sorted(pids.items()):
-            if pid not in warm[1] or pid not in last[1]:
+            ends = [s[1][pid] for s in tail if pid in s[1]]
+            if pid not in warm[1] or len(ends) < len(tail):
                 continue
-            (rss0, fd0, anon0, file0), (rss1, fd1, anon1, file1) = warm[1][pid], last[1][pid]
+            rss0, fd0, anon0, file0 = warm[1][pid]
+            rss1, fd1, anon1, file1 = (int(statistics.median(values)) for values in zip(*ends, strict=True))
+            highest = max(s[1][pid][0] for s in samples if s[0] >= warm[0] and pid in s[1])
             total_warm, total_last = total_warm + rss0, total_last + rss1
             growth = (rss1 - rss0) / rss0 * 100
             print(
-                f"  {name:<10} {pid:>7}  RSS {rss0 / 1024:7.1f} -> {rss1 / 1024:7.1f} MB ({growth:+5.1f} %)  "
-                f"fds {fd0} -> {fd1}  (anonymous {anon0 / 1024:.1f} -> {anon1 / 1024:.1f} MB "
+                f"  {name:<10} {pid:>7}  RSS {rss0 / 1024:7.1f} -> {rss1 / 1024:7.1f} MB ({growth:+5.1f} %) "
+                f"[{highest / 1024:.1f}]  fds {fd0} -> {fd1}  (anonymous {anon0 / 1024:.1f} -> {anon1 / 1024:.1f} MB "
                 f"{(anon1 - anon0) / max(anon0, 1) * 100:+.1f} %, file-backed {file0 / 1024:.1f} -> {file1 / 1024:.1f} MB)"
             )
             if growth > args.max_growth:
