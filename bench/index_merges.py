@@ -22,7 +22,6 @@ counts of the index). Prints medians over the rounds; ratios are to
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import random
 import shutil
 import statistics
@@ -30,8 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.indexer_memory import BATCH, _fields, build
-from bench.search_bench import make_queries, pct
+from bench.fresh import alternated, in_fresh_process
+from bench.indexer_memory import BATCH, _fields, build_in_temp
+from bench.search_bench import make_queries, pct, search_page
 
 
 def _status_mb(key: str) -> float:
@@ -43,10 +43,9 @@ def _status_mb(key: str) -> float:
 
 def _run(source: str, n: int, batches: int, share: float | None, queries: dict, out) -> None:
     from whoosh import index as whoosh_index
-    from whoosh.query import Or, Term
     from whoosh.writing import MERGE_SMALL
 
-    from app.search import executor, index
+    from app.search import index
     from app.search.service import parse
 
     policy = MERGE_SMALL
@@ -72,22 +71,11 @@ def _run(source: str, n: int, batches: int, share: float | None, queries: dict, 
     segments = len(ix._segments())
     mapped_before = _status_mb("RssFile")
     searcher = ix.searcher()
-    allowed = Or([Term("confidentiality", "internal"), Term("department", "QC")])
     timings = []
     for kind, texts in queries.items():
         for text in texts:
             started = time.perf_counter()
-            filters = [allowed, Term("category", "technical")] if kind == "filtered" else []
-            page = executor.run(
-                searcher,
-                parse(text),
-                filters,
-                facets=("category", "department", "product"),
-                page=1,
-                per_page=10,
-                sort_by_date=False,
-            )
-            [searcher.stored_fields(d)["object_id"] for d in page.docnums]
+            search_page(searcher, parse(text), kind == "filtered", category="technical")
             timings.append((time.perf_counter() - started) * 1000)
     mapped = _status_mb("RssFile") - mapped_before
     searcher.close()
@@ -121,36 +109,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     policies: list[float | None] = [None, *(float(s) for s in args.shares.split(","))]
 
-    work = Path(tempfile.mkdtemp(prefix="doctrack-index-merges-"))
-    source = work / "index"
-    started = time.perf_counter()
-    build(source, args.n)
-    size = sum(f.stat().st_size for f in source.iterdir()) / 2**20
-    print(f"index of {args.n} documents built in {time.perf_counter() - started:.0f} s ({size:.1f} MB)")
+    work, source, size = build_in_temp(args.n, "doctrack-index-merges-")
     queries = make_queries(args.queries)
 
     def label(share: float | None) -> str:
         return "MERGE_SMALL" if share is None else f"worn > {share:g}"
 
-    context = multiprocessing.get_context("spawn")
     results: dict[float | None, list[dict]] = {p: [] for p in policies}
-    for round_ in range(args.rounds):
-        for share in policies if round_ % 2 == 0 else list(reversed(policies)):
-            out = context.Queue()
-            process = context.Process(
-                target=_run, args=(str(source), args.n, args.batches, share, queries, out)
-            )
-            process.start()
-            r = out.get()
-            process.join()
-            results[share].append(r)
-            print(
-                f"round {round_ + 1}, {label(share)}: disk MB mean {r['disk_mean']:.1f} max {r['disk_max']:.1f} "
-                f"end {r['disk_end']:.1f}; deleted entries mean {r['dead_mean']:.0f} max {r['dead_max']}; "
-                f"{r['ms']:.1f} ms per batch, slowest commit {r['slowest_s']:.2f} s; {r['segments']} segments; "
-                f"queries p50/p95 {r['query_p50']:.2f}/{r['query_p95']:.2f} ms; mapped {r['mapped']:.1f} MB",
-                flush=True,
-            )
+    for round_, share in alternated(policies, args.rounds):
+        r = in_fresh_process(_run, str(source), args.n, args.batches, share, queries)
+        results[share].append(r)
+        print(
+            f"round {round_ + 1}, {label(share)}: disk MB mean {r['disk_mean']:.1f} max {r['disk_max']:.1f} "
+            f"end {r['disk_end']:.1f}; deleted entries mean {r['dead_mean']:.0f} max {r['dead_max']}; "
+            f"{r['ms']:.1f} ms per batch, slowest commit {r['slowest_s']:.2f} s; {r['segments']} segments; "
+            f"queries p50/p95 {r['query_p50']:.2f}/{r['query_p95']:.2f} ms; mapped {r['mapped']:.1f} MB",
+            flush=True,
+        )
     shutil.rmtree(work)
 
     def median(share: float | None, key: str) -> float:

@@ -17,7 +17,6 @@ pool size given (the old 64 MB).
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import random
 import shutil
 import statistics
@@ -27,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.corpus import make_document
+from bench.fresh import alternated, in_fresh_process
 
 BATCH = 8
 
@@ -71,6 +71,20 @@ def build(path: Path, n: int) -> None:
     writer.commit()
 
 
+def build_in_temp(n: int, prefix: str) -> tuple[Path, Path, float]:
+    """An index of N generated documents in a new temporary folder: the
+    folder, the index in it and its size in MB."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    source = work / "index"
+    started = time.perf_counter()
+    build(source, n)
+    size = sum(f.stat().st_size for f in source.iterdir()) / 2**20
+    print(
+        f"index of {n} documents built in {time.perf_counter() - started:.0f} s ({size:.1f} MB)", flush=True
+    )
+    return work, source, size
+
+
 def _run(source: str, n: int, batches: int, pool_mb: int, out) -> None:
     from whoosh import index as whoosh_index
 
@@ -110,29 +124,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pools = [int(p) for p in args.pools.split(",")]
 
-    work = Path(tempfile.mkdtemp(prefix="doctrack-indexer-memory-"))
-    source = work / "index"
-    started = time.perf_counter()
-    build(source, args.n)
-    size = sum(f.stat().st_size for f in source.iterdir()) / 2**20
-    print(f"index of {args.n} documents built in {time.perf_counter() - started:.0f} s ({size:.0f} MB)")
+    work, source, _ = build_in_temp(args.n, "doctrack-indexer-memory-")
 
-    context = multiprocessing.get_context("spawn")
     results: dict[int, list[dict]] = {p: [] for p in pools}
-    for round_ in range(args.rounds):
-        for pool in pools if round_ % 2 == 0 else reversed(pools):
-            out = context.Queue()
-            process = context.Process(target=_run, args=(str(source), args.n, args.batches, pool, out))
-            process.start()
-            result = out.get()
-            process.join()
-            results[pool].append(result)
-            print(
-                f"round {round_ + 1}, pool {pool} MB: anon MB start {result['start']:.0f}, "
-                f"after warm-up {result['warm']:.0f}, highest after {result['peak']:.0f}, "
-                f"end {result['end']:.0f}; {result['ms']:.1f} ms per batch",
-                flush=True,
-            )
+    for round_, pool in alternated(pools, args.rounds):
+        result = in_fresh_process(_run, str(source), args.n, args.batches, pool)
+        results[pool].append(result)
+        print(
+            f"round {round_ + 1}, pool {pool} MB: anon MB start {result['start']:.0f}, "
+            f"after warm-up {result['warm']:.0f}, highest after {result['peak']:.0f}, "
+            f"end {result['end']:.0f}; {result['ms']:.1f} ms per batch",
+            flush=True,
+        )
     shutil.rmtree(work)
 
     def median(pool: int, key: str) -> float:

@@ -125,35 +125,45 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def run_whoosh(path: Path, sqlite_path: Path, queries: dict[str, list[str]]) -> dict:
-    from whoosh import index as whoosh_index
+def search_page(searcher, query, filtered: bool, category: str = "quality") -> list[int]:
+    """One query as the search page runs it: the reader's visibility (and,
+    when ``filtered``, a category) as filters, three facets, the top 10's
+    stored ids."""
     from whoosh.query import Or, Term
 
-    from app.search import executor, highlight
+    from app.search import executor
+
+    allowed = Or([Term("confidentiality", "internal"), Term("department", "QC")])
+    page = executor.run(
+        searcher,
+        query,
+        [allowed, Term("category", category)] if filtered else [],
+        facets=("category", "department", "product"),
+        page=1,
+        per_page=10,
+        sort_by_date=False,
+    )
+    return [searcher.stored_fields(d)["object_id"] for d in page.docnums]
+
+
+def run_whoosh(path: Path, sqlite_path: Path, queries: dict[str, list[str]]) -> dict:
+    from whoosh import index as whoosh_index
+    from whoosh.query import Term
+
+    from app.search import highlight
     from app.search.index import SCHEMA
     from app.search.service import parse
 
     ix = whoosh_index.open_dir(str(path), schema=SCHEMA)
     conn = sqlite3.connect(sqlite_path)
     searcher = ix.searcher()
-    allowed = Or([Term("confidentiality", "internal"), Term("department", "QC")])
     out = {}
     for kind, texts in queries.items():
         timings, hits_total = [], 0
         for text in texts:
             started = time.perf_counter()
             query = parse(text)
-            filters = [allowed, Term("category", "quality")] if kind == "filtered" else []
-            page = executor.run(
-                searcher,
-                query,
-                filters,
-                facets=("category", "department", "product"),
-                page=1,
-                per_page=10,
-                sort_by_date=False,
-            )
-            ids = [searcher.stored_fields(d)["object_id"] for d in page.docnums]
+            ids = search_page(searcher, query, kind == "filtered")
             bodies = (
                 dict(
                     conn.execute(
@@ -240,8 +250,11 @@ def main() -> None:
         help="end to end: Chinese-dense corpus, flask search rebuild, the JSON API over HTTP "
         "(bench/search_e2e.py)",
     )
-    parser.add_argument("--reuse", action="store_true",
-                        help="with --e2e and --keep: query the instance a previous run left there")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --e2e and --keep: query the instance a previous run left there",
+    )
     args = parser.parse_args()
     if args.e2e:
         from bench import search_e2e

@@ -16,13 +16,13 @@ Prints medians over the rounds and the in-place/copy ratios.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from bench.search_bench import build_whoosh, make_queries, pct
+from bench.fresh import alternated, in_fresh_process
+from bench.search_bench import build_whoosh, make_queries, pct, search_page
 
 
 def _anon_mb() -> float:
@@ -35,9 +35,7 @@ def _anon_mb() -> float:
 def _measure(path: str, in_place: bool, queries: dict[str, list[str]], out) -> None:
     from whoosh import index as whoosh_index
     from whoosh.filedb import structfile
-    from whoosh.query import Or, Term
 
-    from app.search import executor
     from app.search import index as app_index
     from app.search.service import parse
 
@@ -47,23 +45,12 @@ def _measure(path: str, in_place: bool, queries: dict[str, list[str]], out) -> N
     before = _anon_mb()
     searcher = ix.searcher()
     opened = _anon_mb()
-    allowed = Or([Term("confidentiality", "internal"), Term("department", "QC")])
     result: dict = {"opened_mb": opened - before}
     for kind, texts in queries.items():
         timings = []
         for text in texts:
             started = time.perf_counter()
-            filters = [allowed, Term("category", "quality")] if kind == "filtered" else []
-            page = executor.run(
-                searcher,
-                parse(text),
-                filters,
-                facets=("category", "department", "product"),
-                page=1,
-                per_page=10,
-                sort_by_date=False,
-            )
-            [searcher.stored_fields(d)["object_id"] for d in page.docnums]
+            search_page(searcher, parse(text), kind == "filtered")
             timings.append((time.perf_counter() - started) * 1000)
         result[kind] = {"p50": pct(timings, 0.5), "p95": pct(timings, 0.95)}
     result["queried_mb"] = _anon_mb() - before
@@ -88,15 +75,9 @@ def main() -> None:
         print(f"built {args.n} documents: index {build['index_mb']:.0f} MB", flush=True)
     on_disk = sum(p.stat().st_size for p in index_dir.glob("*.seg")) / 2**20
     queries = make_queries(args.queries)
-    ctx = multiprocessing.get_context("spawn")
     runs: dict[bool, list[dict]] = {False: [], True: []}
-    for _ in range(args.rounds):
-        for in_place in (False, True):
-            out = ctx.Queue()
-            child = ctx.Process(target=_measure, args=(str(index_dir), in_place, queries, out))
-            child.start()
-            runs[in_place].append(out.get())
-            child.join()
+    for _, in_place in alternated((False, True), args.rounds):
+        runs[in_place].append(in_fresh_process(_measure, str(index_dir), in_place, queries))
 
     def med(in_place: bool, *keys: str) -> float:
         values = []
