@@ -202,9 +202,9 @@ def _merge_small_and_worn(writer, segments):
     return kept
 
 
-def commit(writer, *, merge_policy=_merge_small_and_worn) -> None:
+def commit(writer) -> None:
     """Commit an index writer, merging small and worn segments."""
-    writer.commit(mergetype=merge_policy)
+    writer.commit(mergetype=_merge_small_and_worn)
 
 
 class _MappedPart:
