@@ -11,7 +11,10 @@
 # Optional: DOCTRACK_BIND (127.0.0.1:8000), DOCTRACK_WORKERS (4), DOCTRACK_DEMO=1
 # (load the demo data), DOCTRACK_NODE_NAME (this machine's host name),
 # DOCTRACK_BACKGROUND_NICE (10: OCR, previews, scheduler) and
-# DOCTRACK_INDEXER_NICE (5): CPU priority below the web workers.
+# DOCTRACK_INDEXER_NICE (5): CPU priority below the web workers;
+# DOCTRACK_MAX_REQUESTS (20000) and DOCTRACK_MAX_REQUESTS_JITTER (2000): a web
+# worker is replaced after that many requests, give or take the jitter
+# (0: never), so its memory cannot creep without bound.
 #
 # Several nodes on one PostgreSQL: run this script on each machine with its
 # own DOCTRACK_NODE_NAME and DOCTRACK_INSTANCE_DIR (local disk: the node's own
@@ -57,7 +60,12 @@ if ! flask ocr status | grep -q '"ocr": "on"'; then
   echo "production: OCR off ($(flask ocr status | sed -n 's/.*"ocr_reason": "\(.*\)".*/\1/p'))" >&2
 fi
 for _ in $(seq 1 "${DOCTRACK_OCR_WORKERS:-1}"); do nice -n "$bg_nice" flask ocr worker & pids+=($!); done
+# A worker's memory creeps by about 0.25 KB a request (issue 20: allocator
+# fragmentation and caches filling to their bounds, no single leak), so each
+# is replaced after DOCTRACK_MAX_REQUESTS, the others serving meanwhile; the
+# jitter keeps the workers from being replaced all at once.
 gunicorn --workers "${DOCTRACK_WORKERS:-4}" --bind "${DOCTRACK_BIND:-127.0.0.1:8000}" \
+  --max-requests "${DOCTRACK_MAX_REQUESTS:-20000}" --max-requests-jitter "${DOCTRACK_MAX_REQUESTS_JITTER:-2000}" \
   --timeout 120 --graceful-timeout 10 --access-logfile - wsgi:app & pids+=($!)
 wait -n
 status=$?

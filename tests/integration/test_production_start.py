@@ -12,11 +12,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def start(tmp_path, **env):
     base = {k: v for k, v in os.environ.items() if not k.startswith("DOCTRACK_")}
-    base.update({"DOCTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "DOCTRACK_SECRET_KEY": "k" * 40,
-                 "DOCTRACK_INSTANCE_DIR": str(tmp_path / "instance"), "DOCTRACK_STORAGE_DIR": str(tmp_path / "s"),
-                 **env})
-    return subprocess.run(["bash", str(ROOT / "scripts" / "production.sh")], cwd=ROOT, env=base,
-                          capture_output=True, text=True, timeout=300)
+    base.update(
+        {
+            "DOCTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            "DOCTRACK_SECRET_KEY": "k" * 40,
+            "DOCTRACK_INSTANCE_DIR": str(tmp_path / "instance"),
+            "DOCTRACK_STORAGE_DIR": str(tmp_path / "s"),
+            **env,
+        }
+    )
+    return subprocess.run(
+        ["bash", str(ROOT / "scripts" / "production.sh")],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_per_process_throttle_counting_is_refused(tmp_path):
@@ -26,3 +38,63 @@ def test_per_process_throttle_counting_is_refused(tmp_path):
     assert not (tmp_path / "x.db").exists()  # refused before touching the database
     result = start(tmp_path, DOCTRACK_RATELIMIT_STORAGE_URI="memory://")
     assert result.returncode == 2
+
+
+def test_web_workers_are_replaced_after_their_share_of_requests_and_no_request_fails(tmp_path):
+    """A worker whose memory creeps is replaced after DOCTRACK_MAX_REQUESTS
+    requests; the requests around each replacement are all answered."""
+    import signal
+    import socket
+    import time
+
+    import requests
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCTRACK_")}
+    env.update(
+        {
+            "DOCTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            "DOCTRACK_SECRET_KEY": "k" * 40,
+            "DOCTRACK_INSTANCE_DIR": str(tmp_path / "instance"),
+            "DOCTRACK_STORAGE_DIR": str(tmp_path / "s"),
+            "DOCTRACK_ALLOW_PER_PROCESS_THROTTLE": "1",
+            "DOCTRACK_BIND": f"127.0.0.1:{port}",
+            "DOCTRACK_WORKERS": "2",
+            "DOCTRACK_OCR_WORKERS": "0",
+            "DOCTRACK_MAX_REQUESTS": "4",
+            "DOCTRACK_MAX_REQUESTS_JITTER": "0",
+        }
+    )
+    log = tmp_path / "server.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen(
+            ["bash", str(ROOT / "scripts" / "production.sh")],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}/api/v1/health"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, log.read_text()
+            try:
+                if requests.get(url, timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        statuses = [requests.get(url, timeout=30).status_code for _ in range(24)]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+    text = log.read_text()
+    assert statuses == [200] * 24, text
+    # 25 requests over two workers of 4 requests each: at least 4 replacements.
+    assert text.count("Autorestarting worker after current request") >= 4, text
+    assert "Booting worker" in text and text.count("Booting worker") >= 2 + 4, text
