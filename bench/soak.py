@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -99,6 +100,16 @@ def crash_reports(log: Path, context: int = 40) -> list[str]:
         elif line.startswith("Fatal Python error"):
             out.extend(lines[n : n + context])
     return out
+
+
+def replaced_workers(log: Path) -> set[int]:
+    """The gunicorn workers that left on purpose: each logs "Autorestarting
+    worker" when it has served its DOCTRACK_MAX_REQUESTS (production.sh)."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return set()
+    return {int(pid) for pid in re.findall(r"\[(\d+)\] \[INFO\] Autorestarting worker", text)}
 
 
 def sample(pids: dict[int, str]) -> dict[int, tuple[int, int, int, int]]:
@@ -267,10 +278,22 @@ def main(argv: list[str] | None = None) -> int:
         for thread in threads:
             thread.start()
         samples: list[tuple[float, dict[int, tuple[int, int]], int, int]] = []
+        recycled: set[int] = set()
+        pids_seen = dict(pids)
         while True:
             now = time.monotonic() - started
             live = processes(server.pid)
             gone = set(pids) - set(live)
+            replaced = gone & replaced_workers(work / "server.log")
+            if replaced:
+                print(
+                    "soak: workers replaced after their share of requests: "
+                    + ", ".join(str(p) for p in sorted(replaced)),
+                    flush=True,
+                )
+                recycled |= replaced
+                gone -= replaced
+                pids = {pid: name for pid, name in pids.items() if pid not in replaced}
             if gone:
                 failures.append(
                     f"processes exited during the soak: {', '.join(f'{pids[p]} {p}' for p in sorted(gone))}"
@@ -285,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
                 pids.update(born)
+                pids_seen.update(born)
             with stats.lock:
                 done = sum(len(v) for v in stats.timings.values())
                 errors = len(stats.server_errors)
@@ -337,6 +361,22 @@ def main(argv: list[str] | None = None) -> int:
                 failures.append(f"{name} {pid}: RSS grew {growth:.1f} % after warm-up")
             if fd1 > fd0 + 20:
                 failures.append(f"{name} {pid}: open files grew from {fd0} to {fd1}")
+        if recycled:
+            # Workers replaced during the run have no growth of their own to
+            # judge: the web workers are judged together, by their mean RSS.
+            def mean_web(at) -> float:
+                sizes = [rss for pid, (rss, *_) in at[1].items() if pids_seen.get(pid) == "gunicorn"]
+                return statistics.mean(sizes) if sizes else 0.0
+
+            web0 = mean_web(warm)
+            web1 = statistics.median(mean_web(s) for s in tail)
+            growth = (web1 - web0) / web0 * 100 if web0 else 0.0
+            print(
+                f"  {'gunicorn, mean of the live processes':<38} RSS {web0 / 1024:7.1f} -> {web1 / 1024:7.1f} MB "
+                f"({growth:+5.1f} %); {len(recycled)} workers replaced after their share of requests"
+            )
+            if growth > args.max_growth:
+                failures.append(f"the web workers' mean RSS grew {growth:.1f} % after warm-up")
         if total_warm:
             print(
                 f"  {'all':<18} RSS {total_warm / 1024:7.1f} -> {total_last / 1024:7.1f} MB "
