@@ -102,6 +102,14 @@ def crash_reports(log: Path, context: int = 40) -> list[str]:
     return out
 
 
+def parent_of(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    return int(stat[stat.rindex(")") + 2 :].split()[1])
+
+
 def replaced_workers(log: Path) -> set[int]:
     """The gunicorn workers that left on purpose: each logs "Autorestarting
     worker" when it has served its DOCTRACK_MAX_REQUESTS (production.sh)."""
@@ -280,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
         samples: list[tuple[float, dict[int, tuple[int, int]], int, int]] = []
         recycled: set[int] = set()
         pids_seen = dict(pids)
+        masters = {
+            pid for pid, name in pids.items() if name == "gunicorn" and pids.get(parent_of(pid)) != "gunicorn"
+        }
         while True:
             now = time.monotonic() - started
             live = processes(server.pid)
@@ -365,14 +376,18 @@ def main(argv: list[str] | None = None) -> int:
             # Workers replaced during the run have no growth of their own to
             # judge: the web workers are judged together, by their mean RSS.
             def mean_web(at) -> float:
-                sizes = [rss for pid, (rss, *_) in at[1].items() if pids_seen.get(pid) == "gunicorn"]
+                sizes = [
+                    rss
+                    for pid, (rss, *_) in at[1].items()
+                    if pids_seen.get(pid) == "gunicorn" and pid not in masters
+                ]
                 return statistics.mean(sizes) if sizes else 0.0
 
             web0 = mean_web(warm)
             web1 = statistics.median(mean_web(s) for s in tail)
             growth = (web1 - web0) / web0 * 100 if web0 else 0.0
             print(
-                f"  {'gunicorn, mean of the live processes':<38} RSS {web0 / 1024:7.1f} -> {web1 / 1024:7.1f} MB "
+                f"  {'gunicorn workers, mean':<24} RSS {web0 / 1024:7.1f} -> {web1 / 1024:7.1f} MB "
                 f"({growth:+5.1f} %); {len(recycled)} workers replaced after their share of requests"
             )
             if growth > args.max_growth:
