@@ -482,7 +482,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def summary(stats: Stats, seconds: float, alone: Stats | None, cpu: dict | None = None) -> dict:
+def summary(
+    stats: Stats, seconds: float, alone: Stats | None, cpu: dict | None = None, floor: dict | None = None
+) -> dict:
     """The figures bench/load_compare.py sets side by side."""
     every = [t for times in stats.timings.values() for t in times]
     solo = [t for times in alone.timings.values() for t in times] if alone else []
@@ -506,6 +508,11 @@ def summary(stats: Stats, seconds: float, alone: Stats | None, cpu: dict | None 
             }
             for route, times in stats.timings.items()
         },
+        "one_client_routes": {
+            route: {"n": len(times), "p50_ms": statistics.median(times) * 1000}
+            for route, times in (alone.timings.items() if alone else ())
+        },
+        **(floor or {}),
     }
 
 
@@ -533,6 +540,39 @@ def report(stats: Stats, seconds: float, baseline: Stats | None = None) -> None:
     alone = [t for times in alone_of.values() for t in times]
     if every:
         line("all", every, alone)
+
+
+def request_floor(base: str, token: str, count: int) -> dict:
+    """One client, nothing else running: p50 (ms) of the cheapest requests,
+    interleaved ``count`` times each. ``health``: a public request (one
+    database ping); ``authenticated``: a missing document with the bench's
+    token (token query, one lookup, 404), through the same ``requests``
+    session the load's clients use; ``authenticated_raw``: the same request
+    through ``http.client``, which shows the share of the client library."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    session = Client._session(token)
+    where = urlsplit(base)
+    path = "/api/v1/documents/999999999"
+    times: dict[str, list[float]] = defaultdict(list)
+    for _ in range(count):
+        started = time.perf_counter()
+        session.get(base + "/api/v1/health", timeout=60)
+        times["health"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        response = session.get(base + path, timeout=60)
+        times["authenticated"].append(time.perf_counter() - started)
+        assert response.status_code == 404, response.status_code
+        started = time.perf_counter()
+        connection = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+        connection.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+        raw = connection.getresponse()
+        raw.read()
+        connection.close()
+        times["authenticated_raw"].append(time.perf_counter() - started)
+        assert raw.status == 404, raw.status
+    return {f"floor_{kind}_p50_ms": statistics.median(values) * 1000 for kind, values in times.items()}
 
 
 def run_phase(base: str, tokens: dict, users: int, seconds: float, seed: int) -> tuple[Stats, float]:
@@ -573,6 +613,13 @@ def main(argv: list[str] | None = None) -> int:
         help="the checkout whose scripts/production.sh serves (bench/load_compare.py: an old commit)",
     )
     parser.add_argument("--json", type=Path, help="also write the summary figures here")
+    parser.add_argument(
+        "--floor",
+        type=int,
+        default=0,
+        help="first, one client makes this many of the cheapest requests (health, an authenticated 404) "
+        "and prints their p50: the floor under any request of the mix (default 0: not measured)",
+    )
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="doctrack-load-"))
@@ -602,6 +649,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         alone = None
         cpu: dict = {}
+        floor: dict = {}
+        if args.floor > 0:
+            floor = request_floor(base, tokens["head"], args.floor)
+            print("floor, 1 client: " + ", ".join(f"{k[6:-7]} p50 {v:.2f} ms" for k, v in floor.items()))
         if args.baseline > 0:
             # The baseline, in the same run: one client alone on the same server.
             used = server_cpu_seconds(server.pid)
@@ -621,7 +672,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             import json
 
-            args.json.write_text(json.dumps(summary(stats, elapsed, alone, cpu), indent=1))
+            args.json.write_text(json.dumps(summary(stats, elapsed, alone, cpu, floor), indent=1))
         if alone is not None:
             stats.uploads += alone.uploads
             stats.server_errors += alone.server_errors
