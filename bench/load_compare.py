@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:<34} {old:>12.1f} {new:>16.1f} {new / old:>8.2f}")
         routes = sorted({route for r in runs["old"] + runs["new"] for route in r.get("one_client_routes", {})})
         if routes:
-            print(f"\n{'1 client, p50 by route (ms)':<52} {args.base:>12} {label:>16} {'new/old':>8}")
+            print(f"\n{'1 client, p50 by route (ms)':<62} {args.base:>12} {label:>16} {'new/old':>8}")
         for route in routes:
             sides = [[r["one_client_routes"][route]["p50_ms"] for r in runs[side]
                       if route in r.get("one_client_routes", {})] for side in ("old", "new")]
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                 old_p50, new_p50 = (statistics.median(values) for values in sides)
                 count = sum(r["one_client_routes"][route]["n"] for r in runs["new"]
                             if route in r.get("one_client_routes", {}))
-                print(f"  {route[:42]:<42} n={count:<6} {old_p50:>12.1f} {new_p50:>16.1f} {new_p50 / old_p50:>8.2f}")
+                print(f"  {route:<52} n={count:<6} {old_p50:>12.1f} {new_p50:>16.1f} {new_p50 / old_p50:>8.2f}")
         print(f"{'5xx':<34} {sum(r['server_errors'] for r in runs['old']):>12} "
               f"{sum(r['server_errors'] for r in runs['new']):>16}")
         return 1 if failed else 0
