@@ -66,7 +66,7 @@ def test_web_workers_are_replaced_after_their_share_of_requests_and_no_request_f
             try:
                 if requests.get(url, timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or a worker still booting
                 pass
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
