@@ -13,7 +13,7 @@
 # DOCTRACK_BACKGROUND_NICE (10: OCR, previews, scheduler) and
 # DOCTRACK_INDEXER_NICE (5): CPU priority below the web workers;
 # DOCTRACK_MAX_REQUESTS (20000) and DOCTRACK_MAX_REQUESTS_JITTER (2000): a web
-# worker is replaced after that many requests, give or take the jitter
+# worker is replaced after that many requests plus up to the jitter
 # (0: never), so its memory cannot creep without bound.
 #
 # Several nodes on one PostgreSQL: run this script on each machine with its
