@@ -12,7 +12,9 @@ the total's; the highest sample after warm-up beside it), the 5xx
 count, and the load test's checks (every acknowledged upload stored with
 its bytes, the index equal to the database). Exits 1 when a check fails,
 a process grew by more than --max-growth percent (default 10) after
-warm-up, or a process of the shape exited. When the PostgreSQL server runs
+warm-up, or a process of the shape exited (a gunicorn worker replaced after
+its DOCTRACK_MAX_REQUESTS is not counted: the workers are then judged
+together, by their mean RSS). When the PostgreSQL server runs
 no autovacuum, the soak runs ANALYZE on its database at every sample, as
 autovacuum would (``--no-analyze``: not).
 """
