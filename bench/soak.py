@@ -104,6 +104,15 @@ def crash_reports(log: Path, context: int = 40) -> list[str]:
     return out
 
 
+def allow_core_dumps() -> None:
+    """In the service's process, before production.sh starts: a crash
+    (SIGSEGV in a C extension) leaves a core file with the C stack, where
+    faulthandler shows only the Python one."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+
 def parent_of(pid: int) -> int:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -242,6 +251,13 @@ def main(argv: list[str] | None = None) -> int:
         help="when the server runs no autovacuum, do not refresh the planner's statistics each "
         "sample (by default the soak does, as autovacuum would in production)",
     )
+    parser.add_argument(
+        "--core-dumps",
+        action="store_true",
+        help="let the service's processes dump core when they crash (RLIMIT_CORE unlimited): the "
+        "kernel writes it where /proc/sys/kernel/core_pattern says, 'core' in the checkout by "
+        "default; the soak moves such files into its work folder and prints the gdb command",
+    )
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="doctrack-soak-"))
@@ -267,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=allow_core_dumps if args.core_dumps else None,
     )
     base = f"http://127.0.0.1:{port}"
     failures: list[str] = []
@@ -429,6 +446,16 @@ def main(argv: list[str] | None = None) -> int:
         crashes = crash_reports(work / "server.log")
         if crashes:
             print("\nprocess crashes in the server log:\n" + "\n".join(crashes), flush=True)
+        if args.core_dumps:
+            for core in sorted(ROOT.glob("core*")):
+                if core.is_file() and (core.name == "core" or core.name[5:].isdigit()):
+                    kept = work / core.name
+                    core.rename(kept)
+                    print(
+                        f"core dump: {kept}  (gdb -iex 'add-auto-load-safe-path /' {sys.executable} {kept}, "
+                        "then: bt for the C stack, py-bt for Python's)",
+                        flush=True,
+                    )
             failures.append(
                 f"{sum(1 for line in crashes if 'was sent' in line)} worker(s) killed by a signal"
             )
