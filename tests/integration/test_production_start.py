@@ -13,15 +13,27 @@ ROOT = Path(__file__).resolve().parents[2]
 def production_env(tmp_path, **env) -> dict:
     """The environment of production.sh on SQLite in ``tmp_path``."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("DOCTRACK_")}
-    base.update({"DOCTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "DOCTRACK_SECRET_KEY": "k" * 40,
-                 "DOCTRACK_INSTANCE_DIR": str(tmp_path / "instance"), "DOCTRACK_STORAGE_DIR": str(tmp_path / "s"),
-                 **env})
+    base.update(
+        {
+            "DOCTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            "DOCTRACK_SECRET_KEY": "k" * 40,
+            "DOCTRACK_INSTANCE_DIR": str(tmp_path / "instance"),
+            "DOCTRACK_STORAGE_DIR": str(tmp_path / "s"),
+            **env,
+        }
+    )
     return base
 
 
 def start(tmp_path, **env):
-    return subprocess.run(["bash", str(ROOT / "scripts" / "production.sh")], cwd=ROOT,
-                          env=production_env(tmp_path, **env), capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["bash", str(ROOT / "scripts" / "production.sh")],
+        cwd=ROOT,
+        env=production_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_per_process_throttle_counting_is_refused(tmp_path):
@@ -45,9 +57,15 @@ def test_web_workers_are_replaced_after_their_share_of_requests_and_no_request_f
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = production_env(tmp_path, DOCTRACK_ALLOW_PER_PROCESS_THROTTLE="1", DOCTRACK_BIND=f"127.0.0.1:{port}",
-                         DOCTRACK_WORKERS="2", DOCTRACK_OCR_WORKERS="0",
-                         DOCTRACK_MAX_REQUESTS="4", DOCTRACK_MAX_REQUESTS_JITTER="0")
+    env = production_env(
+        tmp_path,
+        DOCTRACK_ALLOW_PER_PROCESS_THROTTLE="1",
+        DOCTRACK_BIND=f"127.0.0.1:{port}",
+        DOCTRACK_WORKERS="2",
+        DOCTRACK_OCR_WORKERS="0",
+        DOCTRACK_MAX_REQUESTS="4",
+        DOCTRACK_MAX_REQUESTS_JITTER="0",
+    )
     log = tmp_path / "server.log"
     with open(log, "w") as out:
         server = subprocess.Popen(
