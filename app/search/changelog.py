@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, not_, select, text, true, tuple_, update
+from sqlalchemy import delete, func, select, text, true, tuple_, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -46,31 +46,29 @@ def _after(position: Position):
     return tuple_(IndexChange.txid, IndexChange.id) > tuple_(position[0], position[1])
 
 
-def read(session: Session, after: Position, limit: int) -> list[tuple[int, int, str, int]]:
-    """Up to ``limit`` settled rows after ``after``: (txid, id, kind, object_id)."""
+def read(
+    session: Session, after: Position, limit: int
+) -> tuple[list[tuple[int, int, str, int]], list[tuple[int, int, str, int]]]:
+    """Up to ``limit`` committed rows after ``after``, as (txid, id, kind,
+    object_id), split into the settled ones and the rest (PostgreSQL: rows
+    some older transaction, in any database of the server, is still running
+    beside). The rest are applied at once, for freshness, but a cursor does
+    not pass them until they are settled.
+
+    One statement, so one snapshot decides both which rows are committed and
+    which are settled. Read by two statements, a row unsettled for the first
+    could be settled for the second (the older transaction ended between
+    them) and be returned by neither: it stayed out of the index until the
+    next change came. Settled rows sort first: their txid is below the
+    snapshot's xmin, every other row's is not."""
     rows = session.execute(
-        select(IndexChange.txid, IndexChange.id, IndexChange.kind, IndexChange.object_id)
-        .where(_after(after), _settled(session))
+        select(IndexChange.txid, IndexChange.id, IndexChange.kind, IndexChange.object_id, _settled(session))
+        .where(_after(after))
         .order_by(IndexChange.txid, IndexChange.id)
         .limit(limit)
     ).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
-
-
-def read_ahead(session: Session, after: Position, limit: int) -> list[tuple[int, int, str, int]]:
-    """Committed rows after ``after`` that are not settled yet (PostgreSQL:
-    some older transaction, in any database of the server, is still
-    running). They are applied at once, for freshness, but the cursor does
-    not pass them until they are settled."""
-    if not _postgres(session):
-        return []
-    rows = session.execute(
-        select(IndexChange.txid, IndexChange.id, IndexChange.kind, IndexChange.object_id)
-        .where(_after(after), not_(_settled(session)))
-        .order_by(IndexChange.txid, IndexChange.id)
-        .limit(limit)
-    ).all()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    settled = [(r[0], r[1], r[2], r[3]) for r in rows if r[4]]
+    return settled, [(r[0], r[1], r[2], r[3]) for r in rows if not r[4]]
 
 
 def pending(session: Session, after: Position) -> tuple[int, datetime | None]:

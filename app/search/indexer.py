@@ -319,8 +319,7 @@ def _drain_locked(config, batch_size: int) -> int:
         assert path is not None
         ahead = _applied_ahead.setdefault(str(path), set())
         while True:
-            settled = changelog.read(session, cursor, batch_size)
-            fresh = [] if len(settled) == batch_size else changelog.read_ahead(session, cursor, batch_size)
+            settled, fresh = changelog.read(session, cursor, batch_size)
             session.commit()  # a fresh snapshot for the next read
             todo = [r for r in settled + fresh if (r[0], r[1]) not in ahead]
             if todo:

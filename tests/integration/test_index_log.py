@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -151,6 +151,37 @@ def test_a_change_committed_after_a_higher_one_is_not_missed(app, make_user, mak
     assert agrees(app.config)
 
 
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL only: on SQLite every committed change is settled")
+def test_a_change_is_applied_by_the_next_drain_even_when_an_older_transaction_ends_meanwhile(
+    app, make_user, make_document
+):
+    """The CI run of 683c31c searched right after twelve new reports and
+    found eleven: the twelfth was committed, but an older transaction on the
+    server (the other test worker's) ended while the drain read the log. The
+    drain then saw it neither as settled (before) nor as fresh (after), and
+    it stayed out of the index until the next write."""
+    app.config["SEARCH_INLINE_INDEXING"] = False
+    author = make_user("author")
+    make_document(author, title="First", content="alpha\n")
+    settle(app.config)
+    older = Session(db.engine)
+    older.execute(select(func.pg_current_xact_id()))  # a writing transaction, older than the next change
+    make_document(author, title="Gasket drawing", content="gasket\n")
+
+    def end_the_older_transaction(conn, cursor, statement, parameters, context, executemany):
+        if older.in_transaction() and "FROM index_change" in statement:
+            older.commit()  # ends between the drain's queries of the log
+
+    event.listen(db.engine, "after_cursor_execute", end_the_older_transaction)
+    try:
+        indexer.drain(app.config)
+    finally:
+        event.remove(db.engine, "after_cursor_execute", end_the_older_transaction)
+        older.close()
+    assert not older.in_transaction()
+    assert indexer.check(app.config)["missing"] == [], "a committed change was left out of the index"
+
+
 def test_a_drain_that_keeps_finding_changes_prunes_the_log_as_it_goes(
     app, tmp_path, make_user, make_document, monkeypatch
 ):
@@ -166,9 +197,9 @@ def test_a_drain_that_keeps_finding_changes_prunes_the_log_as_it_goes(
     read, prune = changelog.read, changelog.prune
 
     def reading(session, after, limit):
-        found = read(session, after, limit)
-        events.append("read" if found else "dry")
-        return found
+        settled, fresh = read(session, after, limit)
+        events.append("read" if settled or fresh else "dry")
+        return settled, fresh
 
     def pruning(session, name, timeout_s):
         events.append("prune")
