@@ -101,6 +101,8 @@ def crash_reports(log: Path, context: int = 40) -> list[str]:
             out.append(line)
         elif line.startswith("Fatal Python error"):
             out.extend(lines[n : n + context])
+        elif line.startswith("Debug memory block"):  # PYTHONMALLOC=debug: the damaged block
+            out.extend(lines[n : n + 12])
     return out
 
 
@@ -258,7 +260,18 @@ def main(argv: list[str] | None = None) -> int:
         "kernel writes it where /proc/sys/kernel/core_pattern says, 'core' in the checkout by "
         "default; the soak moves such files into its work folder and prints the gdb command",
     )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an environment variable for the service's processes only, not the soak's clients "
+        "(repeatable); e.g. PYTHONMALLOC=debug to catch a heap overrun where it happens",
+    )
     args = parser.parse_args(argv)
+    extra_env = dict(item.split("=", 1) for item in args.server_env if "=" in item)
+    if len(extra_env) != len(args.server_env):
+        parser.error("--server-env takes NAME=VALUE")
 
     work = Path(tempfile.mkdtemp(prefix="doctrack-soak-"))
     db_name = f"doctrack_soak_{os.getpid()}"
@@ -274,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     env = server_env(database_url, work, port)
     env["DOCTRACK_WORKERS"] = str(args.workers)
     app = make_app(env)
+    env.update(extra_env)  # after make_app: the soak's own process keeps its environment
     tokens = create_accounts(app, args.users)
     log = open(work / "server.log", "w")
     server = subprocess.Popen(
@@ -446,6 +460,9 @@ def main(argv: list[str] | None = None) -> int:
         crashes = crash_reports(work / "server.log")
         if crashes:
             print("\nprocess crashes in the server log:\n" + "\n".join(crashes), flush=True)
+            failures.append(
+                f"{sum(1 for line in crashes if 'was sent' in line)} worker(s) killed by a signal"
+            )
         if args.core_dumps:
             for core in sorted(ROOT.glob("core*")):
                 if core.is_file() and (core.name == "core" or core.name[5:].isdigit()):
@@ -456,9 +473,6 @@ def main(argv: list[str] | None = None) -> int:
                         "then: bt for the C stack, py-bt for Python's)",
                         flush=True,
                     )
-            failures.append(
-                f"{sum(1 for line in crashes if 'was sent' in line)} worker(s) killed by a signal"
-            )
         with app.app_context():
             from app.extensions import db
 
