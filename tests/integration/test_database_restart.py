@@ -177,6 +177,7 @@ def test_postgresql_restarted_mid_load_loses_no_acknowledged_write(cluster, tmp_
             f"127.0.0.1:{port}",
             "--timeout",
             "60",
+            "--no-control-socket",
             "wsgi:app",
         ],
         cwd=ROOT,

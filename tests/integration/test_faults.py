@@ -118,7 +118,7 @@ def test_worker_killed_during_upload_leaves_no_half_state(app, api_as, kill_at):
     db.session.commit()
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
-                               "--timeout", "60", "wsgi:app"], cwd=ROOT, env=_env(app),
+                               "--timeout", "60", "--no-control-socket", "wsgi:app"], cwd=ROOT, env=_env(app),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         _wait_http(port)

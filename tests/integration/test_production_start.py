@@ -47,7 +47,10 @@ def test_per_process_throttle_counting_is_refused(tmp_path):
 
 def test_web_workers_are_replaced_after_their_share_of_requests_and_no_request_fails(tmp_path):
     """A worker whose memory creeps is replaced after DOCTRACK_MAX_REQUESTS
-    requests; the requests around each replacement are all answered."""
+    requests; the requests around each replacement are all answered. The
+    master forks them with no control-socket thread of its own (issue 20:
+    new workers died of SIGSEGV with it), and binds no socket at the
+    machine-wide default path another gunicorn would take over."""
     import signal
     import socket
     import time
@@ -65,7 +68,9 @@ def test_web_workers_are_replaced_after_their_share_of_requests_and_no_request_f
         DOCTRACK_OCR_WORKERS="0",
         DOCTRACK_MAX_REQUESTS="4",
         DOCTRACK_MAX_REQUESTS_JITTER="0",
+        XDG_RUNTIME_DIR=str(tmp_path),  # where gunicorn's control socket would go
     )
+    control_socket = tmp_path / "gunicorn.ctl"
     log = tmp_path / "server.log"
     with open(log, "w") as out:
         server = subprocess.Popen(
@@ -89,6 +94,7 @@ def test_web_workers_are_replaced_after_their_share_of_requests_and_no_request_f
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
         statuses = [requests.get(url, timeout=30).status_code for _ in range(24)]
+        assert not control_socket.exists(), log.read_text()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
@@ -98,3 +104,4 @@ def test_web_workers_are_replaced_after_their_share_of_requests_and_no_request_f
     # workers that serve 4 each: at least 4 replacements, each a new worker.
     assert text.count("Autorestarting worker after current request") >= 4, text
     assert text.count("Booting worker") >= 2 + 4, text
+    assert "Control socket listening" not in text, text
