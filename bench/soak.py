@@ -269,9 +269,9 @@ def main(argv: list[str] | None = None) -> int:
         "(repeatable); e.g. PYTHONMALLOC=debug to catch a heap overrun where it happens",
     )
     args = parser.parse_args(argv)
-    extra_env = dict(item.split("=", 1) for item in args.server_env if "=" in item)
-    if len(extra_env) != len(args.server_env):
+    if any("=" not in item for item in args.server_env):
         parser.error("--server-env takes NAME=VALUE")
+    extra_env = dict(item.split("=", 1) for item in args.server_env)  # a repeated NAME: the last wins
 
     work = Path(tempfile.mkdtemp(prefix="doctrack-soak-"))
     db_name = f"doctrack_soak_{os.getpid()}"
