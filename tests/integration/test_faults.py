@@ -29,9 +29,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _env(app) -> dict:
-    return {**os.environ, "DOCTRACK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "DOCTRACK_INSTANCE_DIR": app.config["INSTANCE_DIR"], "DOCTRACK_STORAGE_DIR": app.config["STORAGE_DIR"],
-            "DOCTRACK_SECRET_KEY": "test-secret", "DOCTRACK_SEARCH_INLINE": "false"}
+    return {
+        **os.environ,
+        "DOCTRACK_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "DOCTRACK_INSTANCE_DIR": app.config["INSTANCE_DIR"],
+        "DOCTRACK_STORAGE_DIR": app.config["STORAGE_DIR"],
+        "DOCTRACK_SECRET_KEY": "test-secret",
+        "DOCTRACK_SEARCH_INLINE": "false",
+    }
 
 
 def _outbox() -> int:
@@ -51,9 +56,25 @@ def test_indexer_killed_mid_batch_catches_up_on_restart(app):
     db.session.add_all(IndexChange(kind="document", object_id=i) for _ in range(40) for i in ids)
     db.session.commit()
     pending = _outbox()
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "search", "work", "--batch-size", "40",
-                               "--interval", "0.05"], cwd=ROOT, env=_env(app),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "wsgi",
+            "search",
+            "work",
+            "--batch-size",
+            "40",
+            "--interval",
+            "0.05",
+        ],
+        cwd=ROOT,
+        env=_env(app),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while _outbox() == pending and time.monotonic() < deadline:
@@ -65,8 +86,14 @@ def test_indexer_killed_mid_batch_catches_up_on_restart(app):
     left = _outbox()
     assert 0 < left < pending, "the kill should land while batches remain"
 
-    rerun = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "search", "work", "--once"],
-                           cwd=ROOT, env=_env(app), capture_output=True, text=True, timeout=120)
+    rerun = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "search", "work", "--once"],
+        cwd=ROOT,
+        env=_env(app),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert rerun.returncode == 0, rerun.stderr
     assert _outbox() == 0
     result = indexer.check(app.config)
@@ -117,19 +144,44 @@ def test_worker_killed_during_upload_leaves_no_half_state(app, api_as, kill_at):
     token = create_token(author, "upload")
     db.session.commit()
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
-                               "--timeout", "60", "--no-control-socket", "wsgi:app"], cwd=ROOT, env=_env(app),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "60",
+            "--no-control-socket",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=_env(app),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         _wait_http(port)
         [worker] = _workers(server.pid)
-        content = (b"line of the manual that is being uploaded\n" * 200_000)  # ~8 MB
+        content = b"line of the manual that is being uploaded\n" * 200_000  # ~8 MB
         fields = {"title": "Big manual", "category": "technical", "doc_type": "manual", "department": "RD"}
-        body = b"".join(f'--B\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-                        for k, v in fields.items())
-        body += b'--B\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n\r\n' + content + b"\r\n--B--\r\n"
-        head = (f"POST /api/v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-                f"Content-Type: multipart/form-data; boundary=B\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        body = b"".join(
+            f'--B\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in fields.items()
+        )
+        body += (
+            b'--B\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n\r\n'
+            + content
+            + b"\r\n--B--\r\n"
+        )
+        head = (
+            f"POST /api/v1/documents HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: multipart/form-data; boundary=B\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
         conn = socket.create_connection(("127.0.0.1", port), timeout=30)
         conn.sendall(head)
         if kill_at == "mid-body":
@@ -224,9 +276,17 @@ def test_database_going_away_gives_503_and_the_service_recovers(tmp_path):
     proxy = Proxy((parts.hostname, parts.port or 5432))
     proxy.start()
     proxied = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}"))
-    app = create_app({"TESTING": True, "DATABASE_URL": proxied, "SECRET_KEY": "x", "SERVER_NAME": "localhost",
-                      "INSTANCE_DIR": str(tmp_path / "i"), "STORAGE_DIR": str(tmp_path / "s"),
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": proxied,
+            "SECRET_KEY": "x",
+            "SERVER_NAME": "localhost",
+            "INSTANCE_DIR": str(tmp_path / "i"),
+            "STORAGE_DIR": str(tmp_path / "s"),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
     try:
         with app.app_context():
             db.create_all()
