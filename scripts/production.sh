@@ -68,9 +68,11 @@ for _ in $(seq 1 "${DOCTRACK_OCR_WORKERS:-1}"); do nice -n "$bg_nice" flask ocr 
 # its master for `gunicornc`, which nothing here uses. That thread is stopped
 # before every fork of a worker and restarted after, and every gunicorn on
 # the machine binds the same default path (~/.gunicorn/gunicorn.ctl), each
-# new one unlinking the last one's. With it on, 8 of 118 new workers died of
-# SIGSEGV within two minutes of booting in two soaks (issue 20); with it off,
-# none of 52 (README, "Request cost, soak and faults").
+# new one unlinking the last one's. With it on, 11 of 201 new workers died of
+# SIGSEGV within two minutes of booting in four soaks (issue 20); with it off,
+# none of 84 in two. A bare asyncio thread run the same way in the master,
+# without gunicorn's socket code, killed 1 of 39 the same way (README,
+# "Request cost, soak and faults").
 gunicorn --workers "${DOCTRACK_WORKERS:-4}" --bind "${DOCTRACK_BIND:-127.0.0.1:8000}" --no-control-socket \
   --max-requests "${DOCTRACK_MAX_REQUESTS:-20000}" --max-requests-jitter "${DOCTRACK_MAX_REQUESTS_JITTER:-2000}" \
   --timeout 120 --graceful-timeout 10 --access-logfile - wsgi:app & pids+=($!)
