@@ -14,7 +14,6 @@ from tests.browser.test_journeys import PASSWORDS, logout, open_document, upload
 
 pytestmark = pytest.mark.browser
 PASSWORDS = {**PASSWORDS, "leader": "demo-leader-pass"}
-TODAY = datetime.now(UTC).date()
 
 
 def login(page, base: str, who: str):
@@ -75,14 +74,14 @@ def test_customer_complaint_through_the_improvement_loop(live_server, new_page, 
     page.fill("#problem", "X300 trips in closed cabinets (customer C-241101).")
     page.fill("#root_cause", "No airflow clearance in the manual; installers mount units touching.")
     page.fill("#goal", "No overheating complaint for three months after the manual revision.")
-    page.fill("#check_date", TODAY.isoformat())
+    page.fill("#check_date", datetime.now(UTC).date().isoformat())
     page.get_by_role("button", name="Draw up", exact=True).click()
     page.locator(".flash-success", has_text="drawn up").wait_for()
     plan_url = page.url
     page.select_option("#m-type", "corrective")
     page.select_option("#m-owner", label="林工程師 Lin (RD author) (RD)")
     page.fill("#m-description", "Revise the manual: 80 mm clearance above and below")
-    page.fill("#m-due", (TODAY + timedelta(days=7)).isoformat())
+    page.fill("#m-due", (datetime.now(UTC).date() + timedelta(days=7)).isoformat())
     page.get_by_role("button", name="Add action").click()
     page.get_by_text("Action added").wait_for()
     upload_changed_manual(page, base, tmp_path)

@@ -15,8 +15,15 @@ from app.improvement.models import Plan
 from app.notify.models import Notification
 from tests.factories import DEFAULT_PASSWORD as PW
 
-TODAY = datetime.now(UTC).date()
-TOMORROW = TODAY + timedelta(days=1)
+
+def today():
+    """The service's today, read when a test runs (not when the module is
+    imported: a run that starts before midnight UTC ends after it)."""
+    return datetime.now(UTC).date()
+
+
+def tomorrow():
+    return today() + timedelta(days=1)
 
 
 @pytest.fixture
@@ -42,7 +49,7 @@ def report(apis):
 
 def new_plan(apis, report, **extra):
     body = {"kind": "improvement", "title": "X200 風扇異音改善", "problem": "風扇軸承異音重複發生",
-            "root_cause": "軸承潤滑脂不足", "goal": "三個月內異音投訴為零", "check_date": TODAY.isoformat(),
+            "root_cause": "軸承潤滑脂不足", "goal": "三個月內異音投訴為零", "check_date": today().isoformat(),
             "issue_ids": [report["id"]], "product": "X200", "department": "RD", **extra}
     response = apis["rd"].post("/plans", json=body)
     assert response.status_code == 201, response.json
@@ -51,7 +58,7 @@ def new_plan(apis, report, **extra):
 
 def measure(apis, plan, who="rd", **extra):
     body = {"type": "corrective", "description": "更換軸承供應商", "owner_id": None,
-            "due_date": (TODAY + timedelta(days=10)).isoformat(), **extra}
+            "due_date": (today() + timedelta(days=10)).isoformat(), **extra}
     return apis[who].post(f"/plans/{plan['id']}/measures", json=body)
 
 
@@ -127,13 +134,13 @@ def test_changing_an_approved_goal_or_actions_needs_re_approval(apis, people, re
 
 
 def test_check_waits_for_the_check_date(apis, people, report):
-    plan = new_plan(apis, report, check_date=TOMORROW.isoformat())
+    plan = new_plan(apis, report, check_date=tomorrow().isoformat())
     mid = measure(apis, plan, owner_id=people["rd"].id).json["id"]
     act(apis, plan, "rd", action="submit")
     act(apis, plan, "leader", action="approve", password=PW)
     apis["rd"].patch(f"/plans/{plan['id']}/measures/{mid}", json={"status": "done"})
     early = act(apis, plan, "qc", action="check", effective=True)
-    assert early.status_code == 409 and TOMORROW.isoformat() in early.json["error"]["message"]
+    assert early.status_code == 409 and tomorrow().isoformat() in early.json["error"]["message"]
 
 
 def test_reject_needs_a_comment_and_signs(apis, people, report):
@@ -171,7 +178,7 @@ def test_bad_plans_are_400_naming_the_field(apis, report, body, field):
 @pytest.mark.parametrize("extra, field", [
     ({"type": "magic"}, "type"),
     ({"owner": "prod"}, "owner_id"),  # outside the allowed departments
-    ({"due_date": (TODAY - timedelta(days=1)).isoformat()}, "due_date"),
+    ({"due_date": (today() - timedelta(days=1)).isoformat()}, "due_date"),
     ({"owner_id": 987654}, "owner_id"),
     ({"description": ""}, "description"),
 ])
