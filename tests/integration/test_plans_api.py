@@ -28,10 +28,16 @@ def tomorrow():
 
 @pytest.fixture
 def people(make_user):
-    return {"support": make_user("support", "CS"), "rd": make_user("author", "RD"),
-            "rd2": make_user("author", "RD"), "rd_head": make_user("dept_head", "RD"),
-            "qc": make_user("qc", "QC"), "leader": make_user("leader", "MGMT"),
-            "prod": make_user("author", "PROD"), "mkt": make_user("author", "MKT")}
+    return {
+        "support": make_user("support", "CS"),
+        "rd": make_user("author", "RD"),
+        "rd2": make_user("author", "RD"),
+        "rd_head": make_user("dept_head", "RD"),
+        "qc": make_user("qc", "QC"),
+        "leader": make_user("leader", "MGMT"),
+        "prod": make_user("author", "PROD"),
+        "mkt": make_user("author", "MKT"),
+    }
 
 
 @pytest.fixture
@@ -41,24 +47,51 @@ def apis(api_as, people):
 
 @pytest.fixture
 def report(apis):
-    return apis["support"].post("/issues", json={
-        "title": "X200 風扇異音", "phenomenon": "三台客戶機運轉異音", "source": "customer",
-        "customer_ref": "C-1", "product": "X200", "category": "quality", "severity": 2,
-        "department": "RD"}).json
+    return (
+        apis["support"]
+        .post(
+            "/issues",
+            json={
+                "title": "X200 風扇異音",
+                "phenomenon": "三台客戶機運轉異音",
+                "source": "customer",
+                "customer_ref": "C-1",
+                "product": "X200",
+                "category": "quality",
+                "severity": 2,
+                "department": "RD",
+            },
+        )
+        .json
+    )
 
 
 def new_plan(apis, report, **extra):
-    body = {"kind": "improvement", "title": "X200 風扇異音改善", "problem": "風扇軸承異音重複發生",
-            "root_cause": "軸承潤滑脂不足", "goal": "三個月內異音投訴為零", "check_date": today().isoformat(),
-            "issue_ids": [report["id"]], "product": "X200", "department": "RD", **extra}
+    body = {
+        "kind": "improvement",
+        "title": "X200 風扇異音改善",
+        "problem": "風扇軸承異音重複發生",
+        "root_cause": "軸承潤滑脂不足",
+        "goal": "三個月內異音投訴為零",
+        "check_date": today().isoformat(),
+        "issue_ids": [report["id"]],
+        "product": "X200",
+        "department": "RD",
+        **extra,
+    }
     response = apis["rd"].post("/plans", json=body)
     assert response.status_code == 201, response.json
     return response.json
 
 
 def measure(apis, plan, who="rd", **extra):
-    body = {"type": "corrective", "description": "更換軸承供應商", "owner_id": None,
-            "due_date": (today() + timedelta(days=10)).isoformat(), **extra}
+    body = {
+        "type": "corrective",
+        "description": "更換軸承供應商",
+        "owner_id": None,
+        "due_date": (today() + timedelta(days=10)).isoformat(),
+        **extra,
+    }
     return apis[who].post(f"/plans/{plan['id']}/measures", json=body)
 
 
@@ -78,24 +111,39 @@ def test_whole_loop_effective(apis, people, report):
     # Approval is a leader's signature: the password in the same request.
     assert act(apis, plan, "rd_head", action="approve", password=PW).status_code == 403
     assert act(apis, plan, "leader", action="approve").status_code == 401
-    assert act(apis, plan, "leader", action="approve", password="wrong").json["error"]["code"] == "wrong_password"
+    assert (
+        act(apis, plan, "leader", action="approve", password="wrong").json["error"]["code"]
+        == "wrong_password"
+    )
     approved = act(apis, plan, "leader", action="approve", password=PW).json
     assert approved["state"] == "in_progress" and approved["revision"] == 1
-    assert approved["signatures"][0]["meaning"] == "approved" and approved["signatures"][0]["method"] == "password"
+    assert (
+        approved["signatures"][0]["meaning"] == "approved"
+        and approved["signatures"][0]["method"] == "password"
+    )
     mid = approved["measures"][0]["id"]
     # Only the owner, the head, QC or a leader record progress.
-    assert apis["prod"].patch(f"/plans/{plan['id']}/measures/{mid}", json={"status": "done"}).status_code == 403
+    assert (
+        apis["prod"].patch(f"/plans/{plan['id']}/measures/{mid}", json={"status": "done"}).status_code == 403
+    )
     assert act(apis, plan, "qc", action="check", effective=True).status_code == 409  # action still open
-    done = apis["rd2"].patch(f"/plans/{plan['id']}/measures/{mid}", json={"status": "done", "progress": "已換"})
+    done = apis["rd2"].patch(
+        f"/plans/{plan['id']}/measures/{mid}", json={"status": "done", "progress": "已換"}
+    )
     assert done.status_code == 200 and done.json["status"] == "done"
     assert act(apis, plan, "rd_head", action="check", effective=True).status_code == 403
     assert act(apis, plan, "qc", action="check").status_code == 400  # effective missing
     closed = act(apis, plan, "qc", action="check", effective=True).json
-    assert closed["state"] == "closed" and closed["first_check_effective"] is True and closed["check_count"] == 1
+    assert (
+        closed["state"] == "closed" and closed["first_check_effective"] is True and closed["check_count"] == 1
+    )
     verbs = [e["action"] for e in closed["history"]]
     assert verbs == ["create", "add_measure", "submit", "approve", "measure_progress", "check_effective"]
-    qc_told = db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == people["qc"].id, Notification.kind == "plan_check_due"))
+    qc_told = db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == people["qc"].id, Notification.kind == "plan_check_due")
+    )
     assert qc_told == 1
 
 
@@ -113,7 +161,9 @@ def test_not_effective_goes_back_with_reason_and_new_actions_need_approval(apis,
     assert act(apis, plan, "rd", action="submit").json["state"] == "pending_approval"
     again = act(apis, plan, "leader", action="approve", password=PW).json
     assert again["state"] == "in_progress" and again["revision"] == 2
-    rd_told = db.session.scalars(select(Notification.kind).where(Notification.user_id == people["rd"].id)).all()
+    rd_told = db.session.scalars(
+        select(Notification.kind).where(Notification.user_id == people["rd"].id)
+    ).all()
     assert "plan_sent_back" in rd_told
 
 
@@ -158,15 +208,18 @@ def test_a_plan_without_actions_is_not_approved(apis, report):
     assert act(apis, plan, "leader", action="approve", password=PW).status_code == 409
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"kind": "kaizen"}, "kind"),
-    ({"check_date": "2001-01-01"}, "check_date"),
-    ({"check_date": "soon"}, "check_date"),
-    ({"issue_ids": [987654]}, "issue_ids"),
-    ({"department": "NOPE"}, "department"),
-    ({"title": ""}, "title"),
-    ({"goal": "x" * 10_001}, "goal"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"kind": "kaizen"}, "kind"),
+        ({"check_date": "2001-01-01"}, "check_date"),
+        ({"check_date": "soon"}, "check_date"),
+        ({"issue_ids": [987654]}, "issue_ids"),
+        ({"department": "NOPE"}, "department"),
+        ({"title": ""}, "title"),
+        ({"goal": "x" * 10_001}, "goal"),
+    ],
+)
 def test_bad_plans_are_400_naming_the_field(apis, report, body, field):
     before = events()
     response = apis["rd"].post("/plans", json={"title": "t", "department": "RD", **body})
@@ -175,13 +228,16 @@ def test_bad_plans_are_400_naming_the_field(apis, report, body, field):
     assert events() == before and db.session.query(Plan).count() == 0
 
 
-@pytest.mark.parametrize("extra, field", [
-    ({"type": "magic"}, "type"),
-    ({"owner": "prod"}, "owner_id"),  # outside the allowed departments
-    ({"due_date": (today() - timedelta(days=1)).isoformat()}, "due_date"),
-    ({"owner_id": 987654}, "owner_id"),
-    ({"description": ""}, "description"),
-])
+@pytest.mark.parametrize(
+    "extra, field",
+    [
+        ({"type": "magic"}, "type"),
+        ({"owner": "prod"}, "owner_id"),  # outside the allowed departments
+        ({"due_date": (today() - timedelta(days=1)).isoformat()}, "due_date"),
+        ({"owner_id": 987654}, "owner_id"),
+        ({"description": ""}, "description"),
+    ],
+)
 def test_bad_actions_are_400_naming_the_field(apis, people, report, extra, field):
     plan = new_plan(apis, report)
     owner = people[extra.pop("owner", "rd")]
@@ -218,22 +274,32 @@ def test_drafts_are_seen_by_their_department_qc_and_leaders(apis, report):
 def test_documents_changed_under_a_plan(apis, people, report, make_document):
     manual = make_document(people["rd"], title="X200 使用手冊", content="風扇每年清潔一次。\n")
     plan = new_plan(apis, report)
-    linked = apis["rd"].post(f"/plans/{plan['id']}/documents",
-                             json={"document_id": manual.id, "version": 1, "relation": "changed"})
+    linked = apis["rd"].post(
+        f"/plans/{plan['id']}/documents", json={"document_id": manual.id, "version": 1, "relation": "changed"}
+    )
     assert linked.status_code == 201
     assert linked.json["documents"][0]["title"] == "X200 使用手冊"
-    bad = apis["rd"].post(f"/plans/{plan['id']}/documents",
-                          json={"document_id": manual.id, "version": 1, "relation": "whim"})
+    bad = apis["rd"].post(
+        f"/plans/{plan['id']}/documents", json={"document_id": manual.id, "version": 1, "relation": "whim"}
+    )
     assert bad.status_code == 400
-    assert apis["rd"].post(f"/plans/{plan['id']}/documents",
-                           json={"document_id": manual.id, "version": 9, "relation": "changed"}).status_code == 404
+    assert (
+        apis["rd"]
+        .post(
+            f"/plans/{plan['id']}/documents",
+            json={"document_id": manual.id, "version": 9, "relation": "changed"},
+        )
+        .status_code
+        == 404
+    )
 
 
 def test_document_page_shows_why_it_changed(client, login, apis, people, report, make_document):
     manual = make_document(people["rd"], title="X200 使用手冊", content="風扇每年清潔一次。\n")
     plan = new_plan(apis, report)
-    apis["rd"].post(f"/plans/{plan['id']}/documents",
-                    json={"document_id": manual.id, "version": 1, "relation": "changed"})
+    apis["rd"].post(
+        f"/plans/{plan['id']}/documents", json={"document_id": manual.id, "version": 1, "relation": "changed"}
+    )
     login(people["rd"])
     page = client.get(f"/documents/{manual.id}").get_data(as_text=True)
     assert "X200 風扇異音改善" in page and f"/plans/{plan['id']}" in page
@@ -256,8 +322,19 @@ def test_similar_reports_offer_past_plans(apis, people, report):
     act_measure = measure(apis, plan, owner_id=people["rd"].id, description="風扇異音 軸承 潤滑")
     assert act_measure.status_code == 201
     act(apis, plan, "rd", action="submit")
-    other = apis["support"].post("/issues", json={"title": "風扇異音", "phenomenon": "軸承 異音 風扇",
-                                                 "source": "internal", "product": "X200"}).json
+    other = (
+        apis["support"]
+        .post(
+            "/issues",
+            json={
+                "title": "風扇異音",
+                "phenomenon": "軸承 異音 風扇",
+                "source": "internal",
+                "product": "X200",
+            },
+        )
+        .json
+    )
     similar = apis["support"].get(f"/issues/{other['id']}/similar").json
     items = similar["items"] if isinstance(similar, dict) else similar
     assert ("plan", plan["id"]) in {(s["kind"], s["id"]) for s in items}
@@ -272,13 +349,16 @@ def test_every_change_is_audited_in_the_same_transaction(apis, people, report):
     assert refused.status_code == 400 and events() == before + 1
 
 
-@pytest.mark.parametrize("body, field, status", [
-    ({"check_date": "2001-01-01"}, "check_date", 400),
-    ({"partner_departments": ["NOPE"]}, "partner_departments", 400),
-    ({"issue_ids": [987654]}, "issue_ids", 400),
-    ({"title": "   "}, "title", 400),
-    ({"root_cause": "x" * 10_001}, "root_cause", 400),
-])
+@pytest.mark.parametrize(
+    "body, field, status",
+    [
+        ({"check_date": "2001-01-01"}, "check_date", 400),
+        ({"partner_departments": ["NOPE"]}, "partner_departments", 400),
+        ({"issue_ids": [987654]}, "issue_ids", 400),
+        ({"title": "   "}, "title", 400),
+        ({"root_cause": "x" * 10_001}, "root_cause", 400),
+    ],
+)
 def test_bad_plan_edits_are_400_naming_the_field(apis, report, body, field, status):
     plan = new_plan(apis, report)
     response = apis["rd"].patch(f"/plans/{plan['id']}", json=body)
@@ -296,20 +376,27 @@ def test_progress_rules(apis, people, report):
     bad = apis["rd2"].patch(url, json={"status": "finished"})
     assert bad.status_code == 400 and bad.json["error"]["field"] == "status"
     assert apis["rd2"].patch(url, json={"progress": "x" * 10_001}).status_code == 400
-    assert apis["rd"].patch(url, json={"progress": "not mine"}).status_code == 403  # not owner, head, QC, leader
+    assert (
+        apis["rd"].patch(url, json={"progress": "not mine"}).status_code == 403
+    )  # not owner, head, QC, leader
     for who in ("rd2", "rd_head", "qc", "leader"):
         assert apis[who].patch(url, json={"progress": f"by {who}"}).status_code == 200, who
-    assert apis["rd2"].patch(f"/plans/{plan['id']}/measures/987654", json={"progress": "x"}).status_code == 404
+    assert (
+        apis["rd2"].patch(f"/plans/{plan['id']}/measures/987654", json={"progress": "x"}).status_code == 404
+    )
 
 
 def test_action_owner_is_told(apis, people, report):
     plan = new_plan(apis, report)
     measure(apis, plan, owner_id=people["rd2"].id)
-    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == people["rd2"].id)).all()
+    kinds = db.session.scalars(
+        select(Notification.kind).where(Notification.user_id == people["rd2"].id)
+    ).all()
     assert "action_assigned" in kinds
     act(apis, plan, "rd", action="submit")
-    leader_kinds = db.session.scalars(select(Notification.kind).where(
-        Notification.user_id == people["leader"].id)).all()
+    leader_kinds = db.session.scalars(
+        select(Notification.kind).where(Notification.user_id == people["leader"].id)
+    ).all()
     assert "plan_approval_requested" in leader_kinds
 
 
