@@ -1,10 +1,11 @@
-"""The company's calendar: dates (due dates, effective dates, review dates)
-are days in the company's time zone (``BABEL_DEFAULT_TIMEZONE``), not in the
-server's. At 18:00 UTC it is already tomorrow in Taipei."""
+"""The company's calendar: dates (due dates, effective dates, review dates,
+check and release dates, the days and months of the indicators) are days in
+the company's time zone (``BABEL_DEFAULT_TIMEZONE``), not in the server's
+and not in UTC. At 18:00 UTC it is already tomorrow in Taipei."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -20,5 +21,24 @@ def company_today() -> date:
 
 
 def company_date(moment: datetime) -> date:
-    """The calendar date of an instant in the company's time zone."""
+    """The calendar date of an instant in the company's time zone (a naive
+    instant is UTC, as the database stores it)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(company_zone()).date()
+
+
+def company_month(moment: datetime) -> str:
+    """The company's calendar month of an instant, as ``YYYY-MM``."""
+    return company_date(moment).strftime("%Y-%m")
+
+
+def company_midnight(day: date) -> datetime:
+    """The instant, in UTC, at which a day of the company's calendar begins."""
+    return datetime(day.year, day.month, day.day, tzinfo=company_zone()).astimezone(UTC)
+
+
+def company_days(first: date, last: date) -> tuple[datetime, datetime]:
+    """The days ``first`` to ``last`` (both included) of the company's
+    calendar as the instants [start, end) in UTC."""
+    return company_midnight(first), company_midnight(last + timedelta(days=1))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import Response
 from flask_login import current_user
@@ -10,8 +10,9 @@ from marshmallow import Schema, fields, validate
 
 from app import limits
 from app.api import api_blueprint, page_body
-from app.api.schemas import EMAIL_NOTE, AuditEventSchema, many
+from app.api.schemas import EMAIL_NOTE, AuditEventSchema, MetricsArgs, many
 from app.auth.contacts import email_for_viewer
+from app.clock import company_days, company_today
 from app.extensions import db
 from app.issues import customer, export, metrics, queries, service
 from app.issues.workflow import Action
@@ -233,12 +234,6 @@ class LinkArgs(Schema):
     relation = fields.String(required=True, validate=validate.Length(max=limits.FILTER))
 
 
-class MetricsArgs(Schema):
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
-    department = fields.String(validate=validate.Length(max=limits.FILTER))
-
-
 def _filter(args: dict) -> queries.IssueFilter:
     return queries.IssueFilter(
         **{
@@ -283,16 +278,14 @@ def export_issues(args):
 @blp.arguments(MetricsArgs, location="query")
 @blp.response(200, description="Counts, mean time to close (hours) and timeliness rate for a period.")
 def issue_metrics(args):
-    end = args.get("to") or datetime.now(UTC).date()
+    end = args.get("to") or company_today()
     start = args.get("from_") or (end - timedelta(days=90))
     department_id = None
     if args.get("department"):
         from app.auth.service import department_by_code
 
         department_id = department_by_code(args["department"]).id
-    to_dt = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
-    from_dt = datetime(start.year, start.month, start.day, tzinfo=UTC)
-    return metrics.compute(from_dt, to_dt, department_id)
+    return metrics.compute(*company_days(start, end), department_id)
 
 
 @blp.get("/issues/<int:issue_id>")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
 from app import limits
 from app.api import api_blueprint, page_body
-from app.api.schemas import EMAIL_NOTE, AuditEventSchema, many
+from app.api.schemas import EMAIL_NOTE, AuditEventSchema, MetricsArgs, many
 from app.auth.contacts import email_for_viewer
+from app.clock import company_days, company_today
 from app.extensions import db
 from app.improvement import metrics, queries, service
 from app.improvement.states import allowed_actions
@@ -38,7 +39,7 @@ class MeasureSchema(Schema):
     status = fields.String()
     progress = fields.String()
     done_at = fields.DateTime(allow_none=True)
-    overdue = fields.Function(lambda m: m.status == "open" and m.due_date < datetime.now(UTC).date())
+    overdue = fields.Function(lambda m: m.status == "open" and m.due_date < company_today())
 
 
 class PlanSignatureSchema(Schema):
@@ -205,12 +206,6 @@ class PlanLinkArgs(Schema):
     relation = _text(limits.FILTER, required=True, metadata={"description": "analysis | changed"})
 
 
-class MetricsArgs(Schema):
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
-    department = _text(limits.FILTER)
-
-
 @blp.post("/plans")
 @blp.arguments(PlanCreateArgs)
 @blp.response(201, PlanDetailSchema)
@@ -245,18 +240,14 @@ def list_plans(args):
     "upgrade-plan completion rate (rules in app/improvement/metrics.py).",
 )
 def plan_metrics(args):
-    end = args.get("to") or datetime.now(UTC).date()
+    end = args.get("to") or company_today()
     start = args.get("from_") or (end - timedelta(days=90))
     department_id = None
     if args.get("department"):
         from app.auth.service import department_by_code
 
         department_id = department_by_code(args["department"]).id
-    return metrics.compute(
-        datetime(start.year, start.month, start.day, tzinfo=UTC),
-        datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1),
-        department_id,
-    )
+    return metrics.compute(*company_days(start, end), department_id)
 
 
 @blp.get("/plans/<int:plan_id>")

@@ -176,6 +176,21 @@ class DocumentListSchema(Schema):
     per_page = fields.Integer()
 
 
+class MetricsArgs(Schema):
+    """The days an indicator covers (``GET /issues/metrics``, ``GET /plans/metrics``)."""
+
+    from_ = fields.Date(
+        data_key="from",
+        metadata={
+            "description": "first day, in the company's calendar (DOCTRACK_TIMEZONE); default: to - 90 days"
+        },
+    )
+    to = fields.Date(
+        metadata={"description": "last day, included, in the company's calendar; default: today"}
+    )
+    department = fields.String(validate=validate.Length(max=limits.FILTER))
+
+
 class DocumentCreateForm(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=limits.TITLE))
     category = fields.String(required=True, validate=validate.OneOf([c.value for c in Category]))

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.auth.service import user_by_email
-from app.db import utcnow
+from app.clock import company_today
 from app.documents.models import Document
 from app.extensions import db
 from app.improvement import service
@@ -25,7 +25,7 @@ def _issue(title: str) -> Issue | None:
 
 
 def _due(days: int) -> str:
-    return (utcnow().date() + timedelta(days=days)).isoformat()
+    return (company_today() + timedelta(days=days)).isoformat()
 
 
 def _link(plan: Plan, actor, documents: dict[str, Document], key: str, number: int, relation: str) -> None:
@@ -51,7 +51,7 @@ def load_plans(documents: dict[str, Document]) -> None:
                 "problem": "X200 夏季高溫環境重複發生 E03 過熱停機（華東區三家客戶）。",
                 "root_cause": "導熱膏手工塗布厚度不均；自然對流散熱在 38°C 以上不足。",
                 "goal": "改善後三個月內 X200 過熱投訴為零；45°C 連續 72 小時測試無 E03。",
-                "check_date": utcnow().date().isoformat(),
+                "check_date": company_today().isoformat(),
                 "issue_ids": [x200.id] if x200 else [],
             },
         )
@@ -85,7 +85,7 @@ def load_plans(documents: dict[str, Document]) -> None:
                 "problem": "M10 在 1,500 rpm 附近周期性異音。",
                 "root_cause": "風扇葉片與支架共振。",
                 "goal": "1,500 rpm 噪音低於 65 dB(A)，異音投訴為零。",
-                "check_date": utcnow().date().isoformat(),
+                "check_date": company_today().isoformat(),
                 "issue_ids": [m10.id] if m10 else [],
             },
         )

@@ -3,18 +3,21 @@
 Rules (also in the API description and README):
 - open_actions / overdue_actions by owner and department: actions of
   approved plans (not draft, not pending approval, not closed) whose status
-  is open, counted now; overdue = due_date before today (UTC). Keyed by
+  is open, counted now; overdue = due_date before today. Keyed by
   the owner's e-mail and the owner's department code.
 - action_on_time_rate: over actions marked done in [from, to), the share
-  done on or before their due date (done_at's UTC date <= due_date).
+  done on or before their due date (the day done_at falls on <= due_date).
   None when no action was done in the period.
 - plan_effectiveness_rate: over improvement plans whose *first*
   effectiveness check happened in [from, to), the share found effective
   at that first check. Later checks of the same plan do not count again.
 - upgrade_completion_rate: over upgrade plans approved at least once whose
   release_date falls in [from, to), the share released on or before the
-  release date (released_at's UTC date <= release_date). A plan not
-  released yet counts as not completed.
+  release date (the day released_at falls on <= release_date). A plan
+  not released yet counts as not completed.
+
+Days are days of the company's calendar (app/clock.py): "today", the day an
+action was done or a plan released, and the days [from, to) spans.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.db import utcnow
+from app.clock import company_date, company_today
 from app.extensions import db
 from app.improvement.models import MeasureStatus, Plan, PlanKind, PlanMeasure
 from app.improvement.states import State
@@ -37,7 +40,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def compute(start: datetime, end: datetime, department_id: int | None = None) -> dict:
-    today = utcnow().date()
+    today = company_today()
     plans = select(Plan)
     if department_id is not None:
         plans = plans.where(Plan.department_id == department_id)
@@ -63,7 +66,7 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
             overdue_by_owner[owner] += 1
             overdue_by_department[department] += 1
     done = [m for m in measures if m.done_at is not None and start <= m.done_at < end]
-    on_time = [m for m in done if m.done_at is not None and m.done_at.date() <= m.due_date]
+    on_time = [m for m in done if m.done_at is not None and company_date(m.done_at) <= m.due_date]
 
     checked = [
         p
@@ -80,12 +83,14 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
         if p.kind == PlanKind.upgrade
         and p.approved_at is not None
         and p.release_date is not None
-        and start.date() <= p.release_date < end.date()
+        and company_date(start) <= p.release_date < company_date(end)
     ]
     completed = [
         p
         for p in upgrades
-        if p.released_at is not None and p.release_date is not None and p.released_at.date() <= p.release_date
+        if p.released_at is not None
+        and p.release_date is not None
+        and company_date(p.released_at) <= p.release_date
     ]
     return {
         "from": start.isoformat(),

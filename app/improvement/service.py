@@ -14,6 +14,7 @@ from app import limits
 from app.audit import AuditEvent, record_event
 from app.auth.models import User
 from app.auth.service import department_by_code, reauthenticate
+from app.clock import company_today
 from app.db import utcnow
 from app.documents.models import Document, DocumentVersion
 from app.documents.policy import can_view_document, can_view_version
@@ -185,7 +186,7 @@ def create_plan(actor: User, data: dict) -> Plan:
     )
     for name in TEXT_LIMITS:
         setattr(plan, name, (data.get(name) or "").strip())
-    today = utcnow().date()
+    today = company_today()
     plan.check_date = parse_date(data.get("check_date"), "check_date", not_before=today)
     plan.release_date = parse_date(data.get("release_date"), "release_date", not_before=today)
     plan.issues = _issues(data.get("issue_ids") or [])
@@ -238,7 +239,7 @@ def update_plan(actor: User, plan: Plan, data: dict) -> Plan:
             N_("a plan that is %(plan_state)s cannot be edited"), plan_state=Label(plan.state, "state")
         )
     changed = []
-    today = utcnow().date()
+    today = company_today()
     for name, value in data.items():
         if name in ("check_date", "release_date"):
             value = parse_date(value, name, not_before=today)
@@ -313,7 +314,7 @@ def add_measure(actor: User, plan: Plan, data: dict) -> PlanMeasure:
             field="owner_id",
             value=", ".join(sorted(allowed)),
         )
-    due = parse_date(data.get("due_date"), "due_date", not_before=utcnow().date())
+    due = parse_date(data.get("due_date"), "due_date", not_before=company_today())
     if due is None:
         raise ValidationFailed(N_("due_date is required"), field="due_date")
     measure = PlanMeasure(
@@ -418,7 +419,7 @@ def _require(plan: Plan, needs: tuple[str, ...], comment: str, action: Action) -
         raise InvalidTransition(N_("a plan without actions cannot be approved"))
     if "measures_done" in needs and any(m.status != MeasureStatus.done for m in plan.measures):
         raise InvalidTransition(N_("the effectiveness check comes when every action is done"))
-    if "check_date" in needs and (plan.check_date is None or utcnow().date() < plan.check_date):
+    if "check_date" in needs and (plan.check_date is None or company_today() < plan.check_date):
         if plan.check_date is None:
             raise InvalidTransition(N_("the effectiveness check is due on the plan's check date (none set)"))
         raise InvalidTransition(

@@ -210,14 +210,10 @@ def link(plan_id: int):
 
 
 def _metrics_panel(start, end):
-    from datetime import UTC, datetime, timedelta
-
+    from app.clock import company_days
     from app.improvement import metrics
 
-    result = metrics.compute(
-        datetime(start.year, start.month, start.day, tzinfo=UTC),
-        datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1),
-    )
+    result = metrics.compute(*company_days(start, end))
     return "improvement/_metrics_panel.html", {"pm": result}
 
 

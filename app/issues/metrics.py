@@ -8,12 +8,12 @@ Definitions (also in the API description):
 - timeliness rate: over reports closed in [from, to) that had a due date,
   the share closed on or before it (closed_at <= due_at). None when no
   report was closed in the period;
-- by_month: the same per calendar month (UTC): created by category and
+- by_month: the same per calendar month of the company (app/clock.py): created by category and
   severity (by creation month), closed and timeliness (by closing month).
 - satisfaction: over follow-up calls recorded in [from, to) (each call
   counts once, whatever the report), the mean score (2 decimals), the
   count per score 1-5, and the same mean and count per product and per
-  calendar month (UTC) of the call. None means when there was no call.
+  calendar month of the call. None means when there was no call.
 - time to first reply: over reports from customers whose *first* reply
   was sent in [from, to), the mean of first reply's sent_at - the report's
   created_at, in hours (2 decimals); with the count of such reports.
@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from app.clock import company_month
 from app.extensions import db
 from app.issues.models import Issue, IssueFollowUp, IssueReply, IssueSource
 
@@ -48,7 +49,7 @@ def satisfaction(start: datetime, end: datetime, department_id: int | None = Non
     by_month: dict[str, list[int]] = {}
     for call in calls:
         by_product.setdefault(call.issue.product or "", []).append(call.score)
-        by_month.setdefault(call.created_at.strftime("%Y-%m"), []).append(call.score)
+        by_month.setdefault(company_month(call.created_at), []).append(call.score)
 
     def summary(scores: list[int]) -> dict:
         counts = Counter(scores)
@@ -123,7 +124,7 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
     by_month: dict[str, dict] = {}
     for issue in created_rows:
         month = by_month.setdefault(
-            issue.created_at.strftime("%Y-%m"),
+            company_month(issue.created_at),
             {"created": 0, "by_category": Counter(), "by_severity": Counter()},
         )
         month["created"] += 1
@@ -131,7 +132,7 @@ def compute(start: datetime, end: datetime, department_id: int | None = None) ->
         month["by_severity"][str(issue.severity or 0)] += 1
     for issue in closed_rows:
         month = by_month.setdefault(
-            _closed(issue).strftime("%Y-%m"),
+            company_month(_closed(issue)),
             {"created": 0, "by_category": Counter(), "by_severity": Counter()},
         )
         month["closed"] = month.get("closed", 0) + 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app import hooks, limits
 from app.auth.models import User
+from app.clock import company_days, company_today
 from app.errors import DomainError
 from app.extensions import db
 from app.issues import customer as customer_side
@@ -415,13 +416,9 @@ def follow_up(issue_id: int):
 @bp.get("/metrics")
 @login_required
 def metrics_page():
-    today = datetime.now(UTC).date()
-    end = date_arg("to", today)
+    end = date_arg("to", company_today())
     start = date_arg("from", end - timedelta(days=90))
-    result = metrics.compute(
-        datetime(start.year, start.month, start.day, tzinfo=UTC),
-        datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1),
-    )
+    result = metrics.compute(*company_days(start, end))
     panels = [panel(start, end) for panel in hooks.registered("metrics_panel")]
     return render_template(
         "issues/metrics.html", m=result, start=start, end=end, panels=[p for p in panels if p]

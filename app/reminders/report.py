@@ -39,7 +39,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from app.auth.models import Department, User, UserRole
-from app.clock import company_zone
+from app.clock import company_midnight
 from app.documents.models import Document, DocumentVersion
 from app.errors import N_, ValidationFailed
 from app.extensions import db
@@ -64,10 +64,7 @@ class Period:
 
     def bounds(self) -> tuple[datetime, datetime]:
         """The period's instants in UTC: midnight in the company's zone."""
-        zone = company_zone()
-        start = datetime(self.first.year, self.first.month, 1, tzinfo=zone)
-        end = datetime(self.after.year, self.after.month, 1, tzinfo=zone)
-        return start.astimezone(UTC), end.astimezone(UTC)
+        return company_midnight(self.first), company_midnight(self.after)
 
 
 def _next_month(day: date, months: int = 1) -> date:

@@ -6,7 +6,8 @@ the reply to the customer, the follow-up score, and the metrics page."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,12 @@ from tests.browser.test_journeys import PASSWORDS, logout, open_document, upload
 
 pytestmark = pytest.mark.browser
 PASSWORDS = {**PASSWORDS, "leader": "demo-leader-pass"}
+COMPANY_ZONE = ZoneInfo("Asia/Taipei")  # the live server's DOCTRACK_TIMEZONE (the default)
+
+
+def company_today():
+    """The service's today: a day of the company's calendar."""
+    return datetime.now(COMPANY_ZONE).date()
 
 
 def login(page, base: str, who: str):
@@ -74,14 +81,14 @@ def test_customer_complaint_through_the_improvement_loop(live_server, new_page, 
     page.fill("#problem", "X300 trips in closed cabinets (customer C-241101).")
     page.fill("#root_cause", "No airflow clearance in the manual; installers mount units touching.")
     page.fill("#goal", "No overheating complaint for three months after the manual revision.")
-    page.fill("#check_date", datetime.now(UTC).date().isoformat())
+    page.fill("#check_date", company_today().isoformat())
     page.get_by_role("button", name="Draw up", exact=True).click()
     page.locator(".flash-success", has_text="drawn up").wait_for()
     plan_url = page.url
     page.select_option("#m-type", "corrective")
     page.select_option("#m-owner", label="林工程師 Lin (RD author) (RD)")
     page.fill("#m-description", "Revise the manual: 80 mm clearance above and below")
-    page.fill("#m-due", (datetime.now(UTC).date() + timedelta(days=7)).isoformat())
+    page.fill("#m-due", (company_today() + timedelta(days=7)).isoformat())
     page.get_by_role("button", name="Add action").click()
     page.get_by_text("Action added").wait_for()
     upload_changed_manual(page, base, tmp_path)

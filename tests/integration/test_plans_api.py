@@ -4,12 +4,13 @@ check, documents changed under a plan, search, notifications, bad input."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.audit import AuditEvent
+from app.clock import company_today
 from app.extensions import db
 from app.improvement.models import Plan
 from app.notify.models import Notification
@@ -17,9 +18,9 @@ from tests.factories import DEFAULT_PASSWORD as PW
 
 
 def today():
-    """The service's today, read when a test runs (not when the module is
-    imported: a run that starts before midnight UTC ends after it)."""
-    return datetime.now(UTC).date()
+    """The service's today, a day of the company's calendar, read when a
+    test runs (not when the module is imported: a run can cross midnight)."""
+    return company_today()
 
 
 def tomorrow():
@@ -233,7 +234,7 @@ def test_bad_plans_are_400_naming_the_field(apis, report, body, field):
     [
         ({"type": "magic"}, "type"),
         ({"owner": "prod"}, "owner_id"),  # outside the allowed departments
-        ({"due_date": (today() - timedelta(days=1)).isoformat()}, "due_date"),
+        ({"due_date": "yesterday"}, "due_date"),  # the day before today(), when the test runs
         ({"owner_id": 987654}, "owner_id"),
         ({"description": ""}, "description"),
     ],
@@ -241,6 +242,8 @@ def test_bad_plans_are_400_naming_the_field(apis, report, body, field):
 def test_bad_actions_are_400_naming_the_field(apis, people, report, extra, field):
     plan = new_plan(apis, report)
     owner = people[extra.pop("owner", "rd")]
+    if extra.get("due_date") == "yesterday":
+        extra["due_date"] = (today() - timedelta(days=1)).isoformat()
     response = measure(apis, plan, **{"owner_id": owner.id, **extra})
     assert response.status_code == 400, response.json
     assert field in response.json["error"]["message"]
