@@ -6,20 +6,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 from pathlib import Path
 
 import pytest
 
+from tests import servers
+
 CHROMIUM = os.environ.get("DOCTRACK_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -38,7 +33,7 @@ def live_server(tmp_path, pg_database):
     with app.app_context():
         upgrade()
         load_demo()
-    port = _free_port()
+    port = servers.free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -15,9 +15,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -30,10 +28,8 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.issues.models import Issue
-from tests import factories
+from tests import factories, servers
 from tests.databases import PG_URL
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _pg_bin() -> Path:
@@ -51,12 +47,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Cluster:
     """A PostgreSQL cluster of the test's own."""
 
@@ -71,7 +61,7 @@ class Cluster:
                 pytest.skip("running as root and there is no postgres user to run a cluster as")
         self.dir = Path(tempfile.mkdtemp(prefix="doctrack-pg-"))
         self.data = self.dir / "data"
-        self.port = _free_port()
+        self.port = servers.free_port()
         if self.user:
             os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
@@ -126,18 +116,6 @@ def cluster():
         own.stop()
 
 
-def _wait_http(base: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/api/v1/health", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("the server did not come up")
-
-
 def test_postgresql_restarted_mid_load_loses_no_acknowledged_write(cluster, tmp_path):
     config = {
         "DATABASE_URL": cluster.url,
@@ -155,7 +133,7 @@ def test_postgresql_restarted_mid_load_loses_no_acknowledged_write(cluster, tmp_
         db.session.commit()
         db.engine.dispose()
 
-    port = _free_port()
+    port = servers.free_port()
     env = {
         **os.environ,
         "DOCTRACK_DATABASE_URL": cluster.url,
@@ -164,28 +142,7 @@ def test_postgresql_restarted_mid_load_loses_no_acknowledged_write(cluster, tmp_
         "DOCTRACK_SECRET_KEY": "test-secret",
         "DOCTRACK_SEARCH_INLINE": "false",
     }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--threads",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "60",
-            "--no-control-socket",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    server = servers.gunicorn(port, env, workers=2, threads=2)
     base = f"http://127.0.0.1:{port}"
     acknowledged: list[tuple[int, str]] = []
     statuses: list[int] = []
@@ -211,7 +168,7 @@ def test_postgresql_restarted_mid_load_loses_no_acknowledged_write(cluster, tmp_
                     acknowledged.append((response.json()["id"], title))
 
     try:
-        _wait_http(base)
+        servers.wait_http(base)
         threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
         for thread in threads:
             thread.start()
@@ -239,15 +196,7 @@ def test_postgresql_restarted_mid_load_loses_no_acknowledged_write(cluster, tmp_
         assert requests.get(base + "/api/v1/health", timeout=10).json()["status"] in ("ok", "degraded")
     finally:
         stop.set()
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(server.pid, 9)
-        except ProcessLookupError:
-            pass
+        servers.stop(server)
 
     with app.app_context():
         stored = dict(db.session.execute(select(Issue.id, Issue.title)).all())

@@ -22,7 +22,7 @@ from app.documents.models import Blob, Document, DocumentVersion
 from app.extensions import db
 from app.search import indexer
 from app.search.models import IndexChange
-from tests import factories
+from tests import factories, servers
 from tests.databases import PG_URL, create_database, drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,26 +101,6 @@ def test_indexer_killed_mid_batch_catches_up_on_restart(app):
     assert result["indexed"] == len(ids)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_http(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-                conn.sendall(b"GET /api/v1/health HTTP/1.0\r\n\r\n")
-                if b" 200 " in conn.recv(100):
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("server did not come up")
-
-
 def _workers(master: int) -> list[int]:
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
@@ -143,29 +123,10 @@ def test_worker_killed_during_upload_leaves_no_half_state(app, api_as, kill_at):
     author = factories.make_user("author", "RD")
     token = create_token(author, "upload")
     db.session.commit()
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "1",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "60",
-            "--no-control-socket",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=_env(app),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    port = servers.free_port()
+    server = servers.gunicorn(port, _env(app))
     try:
-        _wait_http(port)
+        servers.wait_http(f"http://127.0.0.1:{port}", timeout=30)
         [worker] = _workers(server.pid)
         content = b"line of the manual that is being uploaded\n" * 200_000  # ~8 MB
         fields = {"title": "Big manual", "category": "technical", "doc_type": "manual", "department": "RD"}
@@ -200,14 +161,9 @@ def test_worker_killed_during_upload_leaves_no_half_state(app, api_as, kill_at):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and (not _workers(server.pid) or _workers(server.pid) == [worker]):
             time.sleep(0.1)
-        _wait_http(port)
+        servers.wait_http(f"http://127.0.0.1:{port}", timeout=30)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        try:
-            os.killpg(server.pid, signal.SIGKILL)  # nothing of this server may outlive the test
-        except ProcessLookupError:
-            pass
+        servers.stop(server)
     _assert_storage_consistent(app)
 
 
@@ -216,7 +172,7 @@ class Proxy:
 
     def __init__(self, target: tuple[str, int]):
         self.target = target
-        self.port = _free_port()
+        self.port = servers.free_port()
         self.sockets: list[socket.socket] = []
         self.listener = None
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 
+from tests import servers
 from tests.factories import DEFAULT_PASSWORD as PW
 
 
@@ -21,16 +21,10 @@ class Sink(Message):
         self.messages.append(message)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_sink(app):
     sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=servers.free_port())
     controller.start()
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_FROM="doctrack@example.com")
     yield sink
@@ -96,7 +90,7 @@ def test_refused_action_sends_no_mail(api_as, team, make_document, smtp_sink):
 
 
 def test_unreachable_mail_server_does_not_break_the_action(app, api_as, team, make_document):
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=servers.free_port())
     document = make_document(team["author"])
     response = api_as(team["author"]).post(f"/documents/{document.id}/versions/1/actions",
                                            json={"action": "submit"})

@@ -52,14 +52,13 @@ def test_web_workers_are_replaced_after_their_share_of_requests_and_no_request_f
     new workers died of SIGSEGV with it), and binds no socket at the
     machine-wide default path another gunicorn would take over."""
     import signal
-    import socket
     import time
 
     import requests
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    from tests import servers
+
+    port = servers.free_port()
     env = production_env(
         tmp_path,
         DOCTRACK_ALLOW_PER_PROCESS_THROTTLE="1",

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests import servers
 from tests.databases import PG_URL, create_database, drop_database
 from tests.factories import DEFAULT_PASSWORD
 
@@ -37,12 +37,6 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     not PG_URL, reason="several nodes share one PostgreSQL: set DOCTRACK_TEST_DATABASE_URL"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait(predicate, timeout: float, what: str, interval: float = 0.05):
@@ -59,7 +53,7 @@ class Node:
     def __init__(self, name: str, tmp: Path, url: str, storage: Path):
         self.name = name
         self.instance = tmp / name
-        self.port = _free_port()
+        self.port = servers.free_port()
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
         self.env = {
             **os.environ,
@@ -82,17 +76,8 @@ class Node:
                                 start_new_session=True)
 
     def start_web(self) -> None:
-        self.web = self._spawn(sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "2",
-                               "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--no-control-socket",
-                               "wsgi:app")
-
-        def up():
-            try:
-                return requests.get(f"{self.base}/health", timeout=2).status_code == 200
-            except requests.RequestException:
-                return False
-
-        _wait(up, 90, f"node {self.name} to answer")
+        self.web = servers.gunicorn(self.port, self.env, threads=2, timeout=120, log=self.logs.open("a"))
+        _wait(lambda: servers.answers(f"http://127.0.0.1:{self.port}"), 90, f"node {self.name} to answer")
 
     def start_indexer(self) -> None:
         self.indexer = self._spawn(sys.executable, "-m", "flask", "--app", "wsgi", "search", "work")
