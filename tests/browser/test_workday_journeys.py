@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import _free_port
+from tests import servers
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def server(tmp_path_factory, pg_database):
         upgrade()
         load_demo()
         insert_documents(BULK, drafts_every=3, author_email="author@doctrack.local")
-    port = _free_port()
+    port = servers.free_port()
     httpd = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
