@@ -21,10 +21,7 @@ def company_today() -> date:
 
 
 def company_date(moment: datetime) -> date:
-    """The calendar date of an instant in the company's time zone (a naive
-    instant is UTC, as the database stores it)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+    """The calendar date of an instant in the company's time zone."""
     return moment.astimezone(company_zone()).date()
 
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Response
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
 from app import limits
 from app.api import api_blueprint, page_body
-from app.api.schemas import EMAIL_NOTE, AuditEventSchema, MetricsArgs, many
+from app.api.schemas import EMAIL_NOTE, AuditEventSchema, MetricsArgs, many, metrics_window
 from app.auth.contacts import email_for_viewer
-from app.clock import company_days, company_today
 from app.extensions import db
 from app.issues import customer, export, metrics, queries, service
 from app.issues.workflow import Action
@@ -278,14 +275,7 @@ def export_issues(args):
 @blp.arguments(MetricsArgs, location="query")
 @blp.response(200, description="Counts, mean time to close (hours) and timeliness rate for a period.")
 def issue_metrics(args):
-    end = args.get("to") or company_today()
-    start = args.get("from_") or (end - timedelta(days=90))
-    department_id = None
-    if args.get("department"):
-        from app.auth.service import department_by_code
-
-        department_id = department_by_code(args["department"]).id
-    return metrics.compute(*company_days(start, end), department_id)
+    return metrics.compute(*metrics_window(args))
 
 
 @blp.get("/issues/<int:issue_id>")

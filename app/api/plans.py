@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
 from app import limits
 from app.api import api_blueprint, page_body
-from app.api.schemas import EMAIL_NOTE, AuditEventSchema, MetricsArgs, many
+from app.api.schemas import EMAIL_NOTE, AuditEventSchema, MetricsArgs, many, metrics_window
 from app.auth.contacts import email_for_viewer
-from app.clock import company_days, company_today
+from app.clock import company_today
 from app.extensions import db
 from app.improvement import metrics, queries, service
 from app.improvement.states import allowed_actions
@@ -240,14 +238,7 @@ def list_plans(args):
     "upgrade-plan completion rate (rules in app/improvement/metrics.py).",
 )
 def plan_metrics(args):
-    end = args.get("to") or company_today()
-    start = args.get("from_") or (end - timedelta(days=90))
-    department_id = None
-    if args.get("department"):
-        from app.auth.service import department_by_code
-
-        department_id = department_by_code(args["department"]).id
-    return metrics.compute(*company_days(start, end), department_id)
+    return metrics.compute(*metrics_window(args))
 
 
 @blp.get("/plans/<int:plan_id>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime, timedelta
 
 from marshmallow import Schema, fields, validate
 
@@ -189,6 +190,19 @@ class MetricsArgs(Schema):
         metadata={"description": "last day, included, in the company's calendar; default: today"}
     )
     department = fields.String(validate=validate.Length(max=limits.FILTER))
+
+
+def metrics_window(args: dict) -> tuple[datetime, datetime, int | None]:
+    """[start, end) in UTC and the department id of ``MetricsArgs``: from
+    ``from`` to ``to``, both included, in the company's calendar; by default
+    the 90 days up to today."""
+    from app.auth.service import department_by_code
+    from app.clock import company_days, company_today
+
+    end = args.get("to") or company_today()
+    start = args.get("from_") or (end - timedelta(days=90))
+    department_id = department_by_code(args["department"]).id if args.get("department") else None
+    return (*company_days(start, end), department_id)
 
 
 class DocumentCreateForm(Schema):

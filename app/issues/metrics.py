@@ -8,8 +8,9 @@ Definitions (also in the API description):
 - timeliness rate: over reports closed in [from, to) that had a due date,
   the share closed on or before it (closed_at <= due_at). None when no
   report was closed in the period;
-- by_month: the same per calendar month of the company (app/clock.py): created by category and
-  severity (by creation month), closed and timeliness (by closing month).
+- by_month: the same per calendar month of the company (app/clock.py):
+  created by category and severity (by creation month), closed and
+  timeliness (by closing month).
 - satisfaction: over follow-up calls recorded in [from, to) (each call
   counts once, whatever the report), the mean score (2 decimals), the
   count per score 1-5, and the same mean and count per product and per

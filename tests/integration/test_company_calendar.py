@@ -44,6 +44,16 @@ def apis(api_as, people):
     return {name: api_as(user) for name, user in people.items()}
 
 
+def add_action(apis, people, pid: int, due_date: str):
+    body = {
+        "type": "corrective",
+        "description": "更換軸承供應商",
+        "owner_id": people["rd"].id,
+        "due_date": due_date,
+    }
+    return apis["rd"].post(f"/plans/{pid}/measures", json=body)
+
+
 def plan_in_progress(apis, people, *, check_date: str, due_date: str) -> int:
     body = {
         "kind": "improvement",
@@ -58,15 +68,7 @@ def plan_in_progress(apis, people, *, check_date: str, due_date: str) -> int:
     plan = apis["rd"].post("/plans", json=body)
     assert plan.status_code == 201, plan.json
     pid = plan.json["id"]
-    measure = apis["rd"].post(
-        f"/plans/{pid}/measures",
-        json={
-            "type": "corrective",
-            "description": "更換軸承供應商",
-            "owner_id": people["rd"].id,
-            "due_date": due_date,
-        },
-    )
+    measure = add_action(apis, people, pid, due_date)
     assert measure.status_code == 201, measure.json
     assert apis["rd"].post(f"/plans/{pid}/actions", json={"action": "submit"}).status_code == 200
     approved = apis["leader"].post(f"/plans/{pid}/actions", json={"action": "approve", "password": PW})
@@ -89,24 +91,8 @@ def test_the_effectiveness_check_opens_at_midnight_in_taipei(apis, people):
 def test_a_date_already_past_in_taipei_is_refused(apis, people):
     pid = plan_in_progress(apis, people, check_date="2026-11-30", due_date="2026-11-30")
     with time_machine.travel(EARLY_19TH, tick=False):
-        late = apis["rd"].post(
-            f"/plans/{pid}/measures",
-            json={
-                "type": "corrective",
-                "description": "追加抽檢",
-                "owner_id": people["rd"].id,
-                "due_date": "2026-11-18",
-            },
-        )
-        on_the_day = apis["rd"].post(
-            f"/plans/{pid}/measures",
-            json={
-                "type": "corrective",
-                "description": "追加抽檢",
-                "owner_id": people["rd"].id,
-                "due_date": "2026-11-19",
-            },
-        )
+        late = add_action(apis, people, pid, "2026-11-18")
+        on_the_day = add_action(apis, people, pid, "2026-11-19")
     assert late.status_code == 400 and late.json["error"]["field"] == "due_date"
     assert on_the_day.status_code == 201
 
