@@ -27,9 +27,15 @@ def live_server(tmp_path, pg_database):
     from app import create_app
     from app.demo.loader import load_demo
 
-    app = create_app({"INSTANCE_DIR": str(tmp_path / "instance"), "STORAGE_DIR": str(tmp_path / "storage"),
-                      "DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'doctrack.db'}",
-                      "SECRET_KEY": "browser-tests", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app(
+        {
+            "INSTANCE_DIR": str(tmp_path / "instance"),
+            "STORAGE_DIR": str(tmp_path / "storage"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'doctrack.db'}",
+            "SECRET_KEY": "browser-tests",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
     with app.app_context():
         upgrade()
         load_demo()
@@ -50,9 +56,18 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield browser
         browser.close()
 

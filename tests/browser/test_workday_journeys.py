@@ -18,8 +18,14 @@ from tests import servers
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "vendor" / "axe-4.10.3.min.js"
-PASSWORDS = {"author": "demo-author-pass", "rd.head": "demo-depthead-pass", "support": "demo-support-pass",
-             "admin": "demo-admin-pass", "qc": "demo-qc-pass", "leader": "demo-leader-pass"}
+PASSWORDS = {
+    "author": "demo-author-pass",
+    "rd.head": "demo-depthead-pass",
+    "support": "demo-support-pass",
+    "admin": "demo-admin-pass",
+    "qc": "demo-qc-pass",
+    "leader": "demo-leader-pass",
+}
 BULK = 200
 SIZES = [("en-US", 1366), ("zh-TW", 390), ("zh-CN", 1366), ("en-US", 390), ("zh-TW", 1366), ("zh-CN", 390)]
 
@@ -38,9 +44,15 @@ def server(tmp_path_factory, pg_database):
     from bench.many_documents import insert_documents
 
     tmp = tmp_path_factory.mktemp("workday")
-    app = create_app({"INSTANCE_DIR": str(tmp / "instance"), "STORAGE_DIR": str(tmp / "storage"),
-                      "DATABASE_URL": f"sqlite:///{tmp / 'instance' / 'doctrack.db'}",
-                      "SECRET_KEY": "browser-tests", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app(
+        {
+            "INSTANCE_DIR": str(tmp / "instance"),
+            "STORAGE_DIR": str(tmp / "storage"),
+            "DATABASE_URL": f"sqlite:///{tmp / 'instance' / 'doctrack.db'}",
+            "SECRET_KEY": "browser-tests",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
     with app.app_context():
         upgrade()
         load_demo()
@@ -61,8 +73,9 @@ def new_page(browser):
     contexts = []
 
     def make(locale: str = "en-US", width: int = 1366, scheme: str = "light"):
-        context = browser.new_context(locale=locale, viewport={"width": width, "height": 900}, bypass_csp=True,
-                                      color_scheme=scheme)
+        context = browser.new_context(
+            locale=locale, viewport={"width": width, "height": 900}, bypass_csp=True, color_scheme=scheme
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(20000)
@@ -86,8 +99,11 @@ def axe_serious(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     assert result["testEngine"]["version"] == "4.10.3" and result["passes"], "axe-core did not run"
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
-            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def no_sideways_scroll(page) -> bool:
@@ -95,7 +111,10 @@ def no_sideways_scroll(page) -> bool:
 
 
 def list_titles(page) -> list[str]:
-    return [re.sub(r"\s+", " ", t).strip() for t in page.locator("table.list tbody tr td:nth-child(2) a").all_inner_texts()]
+    return [
+        re.sub(r"\s+", " ", t).strip()
+        for t in page.locator("table.list tbody tr td:nth-child(2) a").all_inner_texts()
+    ]
 
 
 @pytest.mark.parametrize("locale, width", SIZES[:4])
@@ -124,7 +143,9 @@ def test_sort_page_and_save_a_view_of_the_long_list(server, new_page, shots, loc
     if width == 390:
         assert no_sideways_scroll(page)
         label = page.locator("table.list tbody tr").first.locator("td[data-label]").nth(1)
-        assert page.evaluate("el => getComputedStyle(el, '::before').content", label.element_handle()) != "none"
+        assert (
+            page.evaluate("el => getComputedStyle(el, '::before').content", label.element_handle()) != "none"
+        )
     # Save the view (product X200, sorted by title descending) and open it again from the list.
     page.goto(f"{server}/documents/?product=X200&sort=-title")
     if page.locator("details.saved-views[open]").count() == 0:  # open once the user has views
@@ -206,13 +227,22 @@ def test_dashboard_and_main_pages_pass_axe(server, new_page, shots, locale, widt
     assert page.locator("[data-panel=recent] [data-list=recent] li a").count() == 10
     shots(page, f"dashboard-{locale}-{width}")
     found = {"/": axe_serious(page)}
-    for path in ["/documents/", "/documents/1", "/issues/", "/issues/1", "/search?q=X200", "/notifications",
-                 "/approvals/inbox"]:
+    for path in [
+        "/documents/",
+        "/documents/1",
+        "/issues/",
+        "/issues/1",
+        "/search?q=X200",
+        "/notifications",
+        "/approvals/inbox",
+    ]:
         page.goto(server + path)
         found[path] = axe_serious(page)
         if width == 390:
             assert no_sideways_scroll(page), path
-        if width == 390 and path == "/documents/1":  # a table labelled by the script: its cells say their column
+        if (
+            width == 390 and path == "/documents/1"
+        ):  # a table labelled by the script: its cells say their column
             cell = page.locator("table.versions tbody tr").first.locator("td").first
             assert cell.get_attribute("data-label")
     shots(page, f"inbox-{locale}-{width}")

@@ -40,9 +40,11 @@ def wait_for(predicate, seconds=5.0):
 
 @pytest.fixture
 def team(make_user):
-    return {"author": make_user("author", "RD", email="author@example.com"),
-            "head": make_user("dept_head", "RD", email="head@example.com"),
-            "other_head": make_user("dept_head", "QC", email="qchead@example.com")}
+    return {
+        "author": make_user("author", "RD", email="author@example.com"),
+        "head": make_user("dept_head", "RD", email="head@example.com"),
+        "other_head": make_user("dept_head", "QC", email="qchead@example.com"),
+    }
 
 
 def test_reviewer_and_author_are_notified_in_app(api_as, team, make_document):
@@ -82,8 +84,9 @@ def test_mail_goes_out_after_commit(api_as, team, make_document, smtp_sink):
 
 def test_refused_action_sends_no_mail(api_as, team, make_document, smtp_sink):
     document = make_document(team["author"])
-    response = api_as(team["other_head"]).post(f"/documents/{document.id}/versions/1/actions",
-                                               json={"action": "submit"})
+    response = api_as(team["other_head"]).post(
+        f"/documents/{document.id}/versions/1/actions", json={"action": "submit"}
+    )
     assert response.status_code == 404  # another department's draft does not exist for them
     time.sleep(0.3)
     assert smtp_sink.messages == []
@@ -92,6 +95,7 @@ def test_refused_action_sends_no_mail(api_as, team, make_document, smtp_sink):
 def test_unreachable_mail_server_does_not_break_the_action(app, api_as, team, make_document):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=servers.free_port())
     document = make_document(team["author"])
-    response = api_as(team["author"]).post(f"/documents/{document.id}/versions/1/actions",
-                                           json={"action": "submit"})
+    response = api_as(team["author"]).post(
+        f"/documents/{document.id}/versions/1/actions", json={"action": "submit"}
+    )
     assert response.status_code == 200 and response.json["state"] == "in_review"

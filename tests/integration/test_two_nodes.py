@@ -72,8 +72,9 @@ class Node:
 
     def _spawn(self, *args: str) -> subprocess.Popen:
         log = self.logs.open("a")
-        return subprocess.Popen(list(args), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            list(args), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def start_web(self) -> None:
         self.web = servers.gunicorn(self.port, self.env, threads=2, timeout=120, log=self.logs.open("a"))
@@ -89,12 +90,19 @@ class Node:
         self.indexer = None
 
     def flask(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def api(self, method: str, path: str, token: str, **kwargs) -> requests.Response:
-        return requests.request(method, self.base + path, headers={"Authorization": f"Bearer {token}"},
-                                timeout=60, **kwargs)
+        return requests.request(
+            method, self.base + path, headers={"Authorization": f"Bearer {token}"}, timeout=60, **kwargs
+        )
 
     def hits(self, word: str, token: str) -> int:
         response = self.api("GET", "/search", token, params={"q": word})
@@ -143,11 +151,20 @@ def cluster(tmp_path, worker_id):
         from app.extensions import db
         from tests import factories
 
-        setup = create_app({"DATABASE_URL": url, "INSTANCE_DIR": str(tmp_path / "setup"), "SECRET_KEY": "x",
-                            "STORAGE_DIR": str(storage), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+        setup = create_app(
+            {
+                "DATABASE_URL": url,
+                "INSTANCE_DIR": str(tmp_path / "setup"),
+                "SECRET_KEY": "x",
+                "STORAGE_DIR": str(storage),
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            }
+        )
         with setup.app_context():
-            people = {role: factories.make_user(role, dept) for role, dept in
-                      (("author", "RD"), ("dept_head", "RD"), ("support", "CS"), ("admin", "IT"))}
+            people = {
+                role: factories.make_user(role, dept)
+                for role, dept in (("author", "RD"), ("dept_head", "RD"), ("support", "CS"), ("admin", "IT"))
+            }
             tokens = {role: create_token(user, "two nodes") for role, user in people.items()}
             db.session.commit()
             db.engine.dispose()
@@ -165,10 +182,19 @@ def cluster(tmp_path, worker_id):
 
 
 def _upload(node: Node, token: str, title: str, text: str) -> dict:
-    response = node.api("POST", "/documents", token,
-                        data={"title": title, "category": "technical", "doc_type": "manual", "department": "RD",
-                              "product": "X200"},
-                        files={"file": ("manual.txt", text.encode("utf-8"), "text/plain")})
+    response = node.api(
+        "POST",
+        "/documents",
+        token,
+        data={
+            "title": title,
+            "category": "technical",
+            "doc_type": "manual",
+            "department": "RD",
+            "product": "X200",
+        },
+        files={"file": ("manual.txt", text.encode("utf-8"), "text/plain")},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -177,7 +203,9 @@ def _approve(node: Node, tokens: dict, document_id: int) -> None:
     base = f"/documents/{document_id}/versions/1/actions"
     submitted = node.api("POST", base, tokens["author"], json={"action": "submit"})
     assert submitted.status_code == 200, submitted.text
-    approved = node.api("POST", base, tokens["dept_head"], json={"action": "approve", "password": DEFAULT_PASSWORD})
+    approved = node.api(
+        "POST", base, tokens["dept_head"], json={"action": "approve", "password": DEFAULT_PASSWORD}
+    )
     assert approved.status_code == 200 and approved.json()["state"] == "effective", approved.text
 
 
@@ -185,12 +213,17 @@ def test_two_nodes_share_one_database(cluster):
     (a, b), tokens = cluster
     admin, reader = tokens["admin"], tokens["support"]
     for node in (a, b):  # each indexer has built its node's (empty) index
-        _wait(lambda n=node: n.api("GET", "/health", admin).json().get("index") == "ok", 120,
-              f"node {node.name}'s index")
+        _wait(
+            lambda n=node: n.api("GET", "/health", admin).json().get("index") == "ok",
+            120,
+            f"node {node.name}'s index",
+        )
 
     # 1. Approved through A, found on B; the file uploaded through A downloads from B.
     word = f"flange{uuid.uuid4().hex[:8]}"
-    document = _upload(a, tokens["author"], "Flange torque procedure", f"Tighten the {word} bolts crosswise.\n")
+    document = _upload(
+        a, tokens["author"], "Flange torque procedure", f"Tighten the {word} bolts crosswise.\n"
+    )
     _approve(a, tokens, document["id"])
     approved_at = time.monotonic()
     _wait(lambda: b.hits(word, reader), 30, "the approved version to be found on node B", interval=0.02)
@@ -205,8 +238,14 @@ def test_two_nodes_share_one_database(cluster):
     for n, w in enumerate(words):
         made = _upload(a, tokens["author"], f"Gasket sheet {n}", f"Replace the {w} gasket.\n")
         _approve(a, tokens, made["id"])
-    assert all(a.hits(w, reader) == 1 for w in _wait(lambda: words if all(a.hits(w, reader) for w in words) else None,
-                                                     60, "node A to index the new versions"))
+    assert all(
+        a.hits(w, reader) == 1
+        for w in _wait(
+            lambda: words if all(a.hits(w, reader) for w in words) else None,
+            60,
+            "node A to index the new versions",
+        )
+    )
     assert all(b.hits(w, reader) == 0 for w in words)  # B's indexer is down
     b.start_indexer()
     _wait(lambda: all(b.hits(w, reader) == 1 for w in words), 60, "node B to catch up after its restart")
