@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from marshmallow import Schema, fields, validate
 
 from app import limits
-from app.auth.contacts import email_for_viewer
-from app.documents.models import ALL_DOC_TYPES, Category, Confidentiality, VersionState
+from app.auth.contacts import email_for_viewer, may_see_email
+from app.documents.models import (
+    ALL_DOC_TYPES,
+    Category,
+    Confidentiality,
+    Document,
+    DocumentVersion,
+    RevisionScheme,
+    VersionState,
+    revision_label,
+)
 
 EMAIL_NOTE = (
     "e-mail address; null unless it is the caller's, in the caller's department, a reviewer's "
@@ -76,6 +85,58 @@ class VersionSchema(Schema):
     affected_documents = fields.List(
         fields.String(), metadata={"description": "numbers of affected documents"}
     )
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def dump_versions(viewer, document: Document, versions: list[DocumentVersion]) -> list[dict]:
+    """What ``many(VersionSchema).dump(versions)`` gives for ``versions`` of
+    ``document``, built directly. Every document in a list carries all its
+    versions: 20 documents of 60 versions each spent most of the list's time
+    in marshmallow's per-field calls, in the author's visibility (the same
+    few authors checked for every version) and in each version's way back
+    to its document for the revision scheme. The schema stays the contract
+    (and the OpenAPI document); tests/integration/test_version_dump.py holds
+    the two equal for every field."""
+    scheme = document.revision_scheme or RevisionScheme.letters
+    emails: dict[int, str | None] = {}
+    dumped = []
+    for v in versions:
+        author = v.author
+        if author.id not in emails:
+            emails[author.id] = author.email if may_see_email(viewer, author) else None
+        dumped.append(
+            {
+                "number": v.number,
+                "revision": revision_label(v.number, scheme),
+                "state": v.state,
+                "obsolete": v.state == VersionState.obsolete,
+                "sha256": v.sha256,
+                "size": v.size,
+                "media_type": v.media_type,
+                "filename": v.filename,
+                "change_note": v.change_note,
+                "author": emails[author.id],
+                "author_name": author.name,
+                "created_at": _iso(v.created_at),
+                "submitted_at": _iso(v.submitted_at),
+                "effective_at": _iso(v.effective_at),
+                "obsolete_at": _iso(v.obsolete_at),
+                "text_extracted": v.text_status == "ok",
+                "text_status": v.text_status,
+                "text_encoding": v.text_encoding,
+                "page_count": v.page_count,
+                "approval_route": v.approval_route.split(",") if v.approval_route else None,
+                "effective_on": _iso(v.effective_on),
+                "change_reason": v.change_reason,
+                "affected_documents": list(v.affected_documents)
+                if v.affected_documents is not None
+                else None,
+            }
+        )
+    return dumped
 
 
 class TrackedChangeSchema(Schema):
@@ -158,7 +219,8 @@ class DocumentSchema(Schema):
 
         from app.documents.service import visible_versions
 
-        return many(VersionSchema).dump(visible_versions(current_user, document))
+        viewer = current_user._get_current_object()
+        return dump_versions(viewer, document, visible_versions(viewer, document))
 
 
 class DocumentDetailSchema(DocumentSchema):

@@ -39,6 +39,7 @@ from app.documents.policy import (
     can_edit_document,
     can_view_document,
     can_view_version,
+    viewable_versions,
     visible_documents_clause,
     visible_versions_clause,
 )
@@ -303,7 +304,7 @@ def get_version(user: User, document_id: int, number: int) -> DocumentVersion:
 
 def visible_versions(user: User, document: Document) -> list[DocumentVersion]:
     """The versions of ``document`` that ``user`` may open, oldest first."""
-    return [v for v in document.versions if can_view_version(user, v)]
+    return viewable_versions(user, document)
 
 
 @dataclass
