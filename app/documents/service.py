@@ -398,11 +398,16 @@ def list_documents(
     page: int = 1,
     per_page: int = 20,
     sort: str = DEFAULT_DOCUMENT_SORT,
+    authors: bool = True,
 ) -> tuple[Sequence[Document], int]:
+    """A page of the documents ``user`` may see, each with its versions, and
+    the total. ``authors=False``: without the versions' authors (the web
+    list shows none; loading them is a third of its time at 60 versions a
+    document)."""
     query = document_query(user, flt)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = db.session.scalars(
-        query.options(VERSIONS_WITH_AUTHORS)
+        query.options(VERSIONS_WITH_AUTHORS if authors else selectinload(Document.versions))
         .order_by(*document_order(sort))
         .limit(per_page)
         .offset((page - 1) * per_page)

@@ -55,7 +55,9 @@ def index():
     page = int_arg("page", 1)
     per_page = per_page_arg()
     sort = choice_arg("sort", service.DOCUMENT_SORTS, service.DEFAULT_DOCUMENT_SORT)
-    items, total = service.list_documents(current_user, flt, page=page, per_page=per_page, sort=sort)
+    items, total = service.list_documents(
+        current_user, flt, page=page, per_page=per_page, sort=sort, authors=False
+    )
     return render_template(
         "documents/list.html",
         documents=items,

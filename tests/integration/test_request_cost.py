@@ -352,3 +352,30 @@ def test_a_document_s_versions_are_read_with_their_authors_at_once(api_as, make_
     body = reader.get(path.format(id=four)).json
     versions = body["versions"] if "versions" in body else body["items"][0]["versions"]
     assert len({v["author_name"] for v in versions}) == 4
+
+
+def test_the_web_list_reads_no_version_authors(client, login, make_user, make_document):
+    # The list shows the effective and the latest version, never who wrote
+    # them: ten versions by four people cost what one version costs, and no
+    # statement reads the people table beyond the signed-in user.
+    from tests.factories import add_version
+
+    authors = [make_user("author", "RD") for _ in range(4)]
+    document = make_document(authors[0], title="Pump manual", content="first\n")
+    document_id = document.id
+    login(make_user("qc", "RD"))
+    db.session.remove()
+    with statements() as seen:
+        assert client.get("/documents/").status_code == 200
+    one = len(seen)
+    from app.documents.models import Document
+
+    for n in range(2, 11):
+        add_version(db.session.get(Document, document_id), db.session.merge(authors[n % 4]), f"edition {n}\n")
+    db.session.remove()
+    with statements() as seen:
+        page = client.get("/documents/").get_data(as_text=True)
+    assert "v10" in page
+    assert len(seen) == one
+    people = [s for s in seen if "user_account" in s]
+    assert len(people) == 1, people  # the session's user, no version's author
