@@ -14,7 +14,10 @@ per hit is an array operation over all documents:
   needed for the page (see ``PhraseCheck``);
 - permission and filter queries (whatever Whoosh query the policy renders)
   become document masks cached per index generation and query text, so
-  "who may see what" costs nothing per query after the first;
+  "who may see what" costs nothing per query after the first; terms and
+  their boolean combinations (what permissions and facet filters are) are
+  also cached per segment, so after a commit only the new segments are
+  evaluated, not the whole index again;
 - facet counts are ``bincount`` over per-document value ordinals read from
   the facet fields' postings once per segment; the total is a popcount;
 - the page is ``argpartition`` over the scores (or the date column).
@@ -41,6 +44,7 @@ from whoosh.util.numeric import byte_to_length
 B, K1 = 0.75, 1.2  # whoosh.scoring.BM25F defaults
 POSTINGS_CACHE_BYTES = 96 * 2**20
 MASK_CACHE_ENTRIES = 128
+SEGMENT_MASK_CACHE_BYTES = 32 * 2**20
 _LENGTH_TABLE = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 
 
@@ -93,6 +97,8 @@ class _LRU:
 
 _postings = _LRU(max_bytes=POSTINGS_CACHE_BYTES)
 _masks = _LRU(max_entries=MASK_CACHE_ENTRIES)
+# A filter's documents in one segment, deletions not applied: (segment, query).
+_segment_masks = _LRU(max_bytes=SEGMENT_MASK_CACHE_BYTES)
 # Decoded posting blocks with positions (phrase checks), ~10 KB each.
 _blocks = _LRU(max_entries=4096)
 _segments: dict[str, _SegmentData] = {}
@@ -234,6 +240,15 @@ def _segment_key(reader) -> str:
     return segment.segment_id() if segment is not None else f"mem-{id(reader)}"
 
 
+def _segment_postings(reader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    key = (_segment_key(reader), fieldname, text)
+    cached = _postings.get(key)
+    if cached is None:
+        cached = read_postings(reader, fieldname, text)
+        _postings.put(key, cached)
+    return cached
+
+
 @dataclass
 class View:
     """The searcher's segments as one array space: global docnum = offset + local."""
@@ -267,6 +282,7 @@ class View:
             _postings.forget(lambda k: k[0] in gone)  # (segment, field, term)
             _blocks.forget(lambda k: k[0] in gone)  # (segment, field, word, offset)
             _masks.forget(lambda k: any(s in gone for s, _ in k[0]))  # (generation, query)
+            _segment_masks.forget(lambda k: k[0] in gone)  # (segment, query)
         size = searcher.doc_count_all()
         generation = tuple(key)
         with _segments_lock:
@@ -311,11 +327,7 @@ class View:
     def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         ids_parts, weight_parts = [], []
         for reader, offset, _ in self.leaves:
-            key = (_segment_key(reader), fieldname, text)
-            cached = _postings.get(key)
-            if cached is None:
-                cached = read_postings(reader, fieldname, text)
-                _postings.put(key, cached)
+            cached = _segment_postings(reader, fieldname, text)
             ids_parts.append(cached[0] + offset)
             weight_parts.append(cached[1])
         if len(ids_parts) == 1:
@@ -465,14 +477,69 @@ class _AnyPhrase(PhraseCheck):
 
 def filter_mask(view: View, q) -> np.ndarray:
     """A filter query (permissions, facet filters) as a document mask,
-    cached per index generation and query."""
-    key = (view.key, repr(q))
+    cached per index generation and query, and per segment when it is made
+    of terms only (``_per_segment``): a commit adds a segment and changes
+    deletions, and only the new segment's part is evaluated again."""
+    text = repr(q)
+    key = (view.key, text)
     mask = _masks.get(key)
     if mask is None:
-        mask = evaluate(view, q).mask & view.live()
+        if _per_segment(q):
+            parts = [_cached_segment_mask(reader, data.size, q, text) for reader, _, data in view.leaves]
+            mask = np.concatenate(parts) if parts else np.zeros(view.size, bool)
+            mask &= view.live()
+        else:
+            mask = evaluate(view, q).mask & view.live()
         mask.setflags(write=False)
         _masks.put(key, mask)
     return mask
+
+
+def _per_segment(q) -> bool:
+    """Whether ``q`` is terms and boolean combinations of them, whose
+    documents in a segment depend on that segment alone."""
+    if isinstance(q, wq.Term | wq.Every) or q is wq.NullQuery:
+        return True
+    if isinstance(q, wq.And | wq.Or):
+        return all(_per_segment(child) for child in q.subqueries)
+    if isinstance(q, wq.Not):
+        return _per_segment(q.query)
+    return False
+
+
+def _cached_segment_mask(reader, size: int, q, text: str) -> np.ndarray:
+    key = (_segment_key(reader), text)
+    mask = _segment_masks.get(key)
+    if mask is None:
+        check_deadline()
+        mask = _segment_mask(reader, size, q)
+        mask.setflags(write=False)
+        _segment_masks.put(key, mask)
+    return mask
+
+
+def _segment_mask(reader, size: int, q) -> np.ndarray:
+    """``q``'s documents among a segment's ``size``, deleted ones included
+    (the caller applies the live mask: Not and Every read as if nothing were
+    deleted, which the final AND with the live documents makes exact)."""
+    if isinstance(q, wq.Term):
+        text = q.text.decode("utf-8") if isinstance(q.text, bytes) else q.text
+        mask = np.zeros(size, bool)
+        mask[_segment_postings(reader, q.fieldname, text)[0]] = True
+        return mask
+    if isinstance(q, wq.Every):
+        return np.ones(size, bool)
+    if isinstance(q, wq.Not):
+        return ~_segment_mask(reader, size, q.query)
+    if isinstance(q, wq.And | wq.Or) and q.subqueries:
+        mask = _segment_mask(reader, size, q.subqueries[0])
+        for child in q.subqueries[1:]:
+            if isinstance(q, wq.And):
+                mask &= _segment_mask(reader, size, child)
+            else:
+                mask |= _segment_mask(reader, size, child)
+        return mask
+    return np.zeros(size, bool)  # NullQuery, an empty And or Or
 
 
 def _positions(view: View, fieldname: str, word: str, docnums: np.ndarray) -> dict[int, list[int]]:
@@ -653,6 +720,7 @@ def _verify_phrases(view: View, phrases, mask, score, want, sort_by_date):
 def clear_caches() -> None:
     _postings.clear()
     _masks.clear()
+    _segment_masks.clear()
     _blocks.clear()
     with _segments_lock:
         _segments.clear()
