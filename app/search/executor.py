@@ -97,7 +97,8 @@ class _LRU:
 
 _postings = _LRU(max_bytes=POSTINGS_CACHE_BYTES)
 _masks = _LRU(max_entries=MASK_CACHE_ENTRIES)
-# A filter's documents in one segment, deletions not applied: (segment, query).
+# A filter's documents in one segment, deletions not applied, a bit each:
+# (segment, query).
 _segment_masks = _LRU(max_bytes=SEGMENT_MASK_CACHE_BYTES)
 # Decoded posting blocks with positions (phrase checks), ~10 KB each.
 _blocks = _LRU(max_entries=4096)
@@ -508,14 +509,17 @@ def _per_segment(q) -> bool:
 
 
 def _cached_segment_mask(reader, size: int, q, text: str) -> np.ndarray:
+    """Kept a bit per document (each reader's visibility is its own query:
+    a worker holds one per recent reader and segment), unpacked only when a
+    new generation's mask is assembled."""
     key = (_segment_key(reader), text)
-    mask = _segment_masks.get(key)
-    if mask is None:
+    packed = _segment_masks.get(key)
+    if packed is None:
         check_deadline()
-        mask = _segment_mask(reader, size, q)
-        mask.setflags(write=False)
-        _segment_masks.put(key, mask)
-    return mask
+        packed = np.packbits(_segment_mask(reader, size, q))
+        packed.setflags(write=False)
+        _segment_masks.put(key, packed)
+    return np.unpackbits(packed, count=size).view(bool)
 
 
 def _segment_mask(reader, size: int, q) -> np.ndarray:
