@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bench.pages_bench import timed_gets
 
 DOCUMENTS = 20
 
@@ -115,14 +116,8 @@ def main() -> None:
     client.post("/login", data={"email": "admin@doctrack.local", "password": "demo-admin-pass"})
 
     def measure(path: str) -> tuple[float, int]:
-        client.get(path)  # warm caches
-        timings = []
-        for _ in range(options.repeat):
-            started = time.perf_counter()
-            response = client.get(path)
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (path, response.status_code)
-        return statistics.median(timings), len(response.data)
+        size = len(client.get(path).data)  # also warms the caches
+        return statistics.median(timed_gets(client, path, options.repeat)), size
 
     base, _size = measure("/api/v1/health")
     print(

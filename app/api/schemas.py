@@ -124,11 +124,11 @@ def dump_versions(viewer, document: Document, versions: list[DocumentVersion]) -
                 "submitted_at": _iso(v.submitted_at),
                 "effective_at": _iso(v.effective_at),
                 "obsolete_at": _iso(v.obsolete_at),
-                "text_extracted": v.text_status == "ok",
+                "text_extracted": v.text_extracted,
                 "text_status": v.text_status,
                 "text_encoding": v.text_encoding,
                 "page_count": v.page_count,
-                "approval_route": v.approval_route.split(",") if v.approval_route else None,
+                "approval_route": list(v.route) if v.approval_route else None,
                 "effective_on": _iso(v.effective_on),
                 "change_reason": v.change_reason,
                 "affected_documents": list(v.affected_documents)

@@ -54,8 +54,10 @@ def _document_facts(document: Document) -> dict[str, Any]:
     return {"confidentiality": document.confidentiality, "department_id": document.department_id}
 
 
-def _version_facts(version: DocumentVersion) -> dict[str, Any]:
-    return {**_document_facts(version.document), "state": version.state, "author_id": version.author_id}
+def _version_facts(version: DocumentVersion, document_facts: dict[str, Any] | None = None) -> dict[str, Any]:
+    if document_facts is None:
+        document_facts = _document_facts(version.document)
+    return {**document_facts, "state": version.state, "author_id": version.author_id}
 
 
 # Python checks ---------------------------------------------------------------
@@ -77,9 +79,7 @@ def viewable_versions(user: User, document: Document) -> list[DocumentVersion]:
         return []
     facts = _document_facts(document)
     return [
-        version
-        for version in document.versions
-        if check(VERSION_RULE, user, {**facts, "state": version.state, "author_id": version.author_id})
+        version for version in document.versions if check(VERSION_RULE, user, _version_facts(version, facts))
     ]
 
 

@@ -4,6 +4,7 @@ test-output/<test name>/."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -17,10 +18,11 @@ CHROMIUM = os.environ.get("DOCTRACK_CHROMIUM", "/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 
 
-@pytest.fixture
-def live_server(tmp_path, pg_database):
-    if pg_database is not None:
-        pytest.skip("browser journeys run once, on the embedded default (SQLite)")
+@contextlib.contextmanager
+def serve_demo(folder: Path, prepare=None):
+    """The demo data set on SQLite in ``folder`` (``prepare()`` runs in the
+    app context after the demo is loaded), served on a free port: yields
+    the base URL."""
     from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
@@ -29,9 +31,9 @@ def live_server(tmp_path, pg_database):
 
     app = create_app(
         {
-            "INSTANCE_DIR": str(tmp_path / "instance"),
-            "STORAGE_DIR": str(tmp_path / "storage"),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'doctrack.db'}",
+            "INSTANCE_DIR": str(folder / "instance"),
+            "STORAGE_DIR": str(folder / "storage"),
+            "DATABASE_URL": f"sqlite:///{folder / 'instance' / 'doctrack.db'}",
             "SECRET_KEY": "browser-tests",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
@@ -39,13 +41,25 @@ def live_server(tmp_path, pg_database):
     with app.app_context():
         upgrade()
         load_demo()
+        if prepare is not None:
+            prepare()
     port = servers.free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+@pytest.fixture
+def live_server(tmp_path, pg_database):
+    if pg_database is not None:
+        pytest.skip("browser journeys run once, on the embedded default (SQLite)")
+    with serve_demo(tmp_path) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

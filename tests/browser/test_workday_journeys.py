@@ -8,12 +8,11 @@ under test-output/<test>/."""
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
 
-from tests import servers
+from tests.browser.conftest import serve_demo
 
 pytestmark = pytest.mark.browser
 
@@ -36,34 +35,13 @@ def server(tmp_path_factory, pg_database):
     demo author), served on a free port for the whole module."""
     if pg_database is not None:
         pytest.skip("browser journeys run once, on the embedded default (SQLite)")
-    from flask_migrate import upgrade
-    from werkzeug.serving import make_server
-
-    from app import create_app
-    from app.demo.loader import load_demo
     from bench.many_documents import insert_documents
 
-    tmp = tmp_path_factory.mktemp("workday")
-    app = create_app(
-        {
-            "INSTANCE_DIR": str(tmp / "instance"),
-            "STORAGE_DIR": str(tmp / "storage"),
-            "DATABASE_URL": f"sqlite:///{tmp / 'instance' / 'doctrack.db'}",
-            "SECRET_KEY": "browser-tests",
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
-    )
-    with app.app_context():
-        upgrade()
-        load_demo()
+    def more_documents():
         insert_documents(BULK, drafts_every=3, author_email="author@doctrack.local")
-    port = servers.free_port()
-    httpd = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    httpd.shutdown()
-    thread.join(10)
+
+    with serve_demo(tmp_path_factory.mktemp("workday"), more_documents) as base:
+        yield base
 
 
 @pytest.fixture
